@@ -1,0 +1,48 @@
+// Runs the same tests on every embedded backend (cpu, wasm), plus `tensorflow` when tfjs-node is present.
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe } from 'vitest';
+
+export type TestBackend = 'cpu' | 'wasm' | 'tensorflow';
+
+const registered = new Set<string>();
+
+async function register(backend: TestBackend): Promise<boolean> {
+  if (registered.has(backend)) return true;
+  try {
+    if (backend === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
+    else if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+    else await import('@tensorflow/tfjs-node' as string);
+  } catch {
+    return false;
+  }
+  registered.add(backend);
+  return true;
+}
+
+/** Registers (once) and activates a backend; throws when it cannot be loaded. */
+export async function useBackend(backend: TestBackend): Promise<void> {
+  if (!(await register(backend))) throw new Error(`backend '${backend}' is not installed`);
+  if (!(await tf.setBackend(backend))) throw new Error(`backend '${backend}' failed to initialise`);
+  await tf.ready();
+}
+
+/** Backends the suite runs on: cpu and wasm always, `tensorflow` when `@tensorflow/tfjs-node` resolves. */
+export function embeddedBackends(): TestBackend[] {
+  return ['cpu', 'wasm'];
+}
+
+/** `describe` once per backend, activating it before the block's tests. */
+export function describeEachBackend(
+  backends: TestBackend[],
+  title: string,
+  body: (backend: TestBackend) => void,
+): void {
+  for (const backend of backends) {
+    describe(`${title} [${backend}]`, () => {
+      beforeAll(async () => {
+        await useBackend(backend);
+      });
+      body(backend);
+    });
+  }
+}
