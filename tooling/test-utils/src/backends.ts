@@ -1,6 +1,7 @@
 // Runs the same tests on every embedded backend (cpu, wasm), plus `tensorflow` when tfjs-node is present.
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe } from 'vitest';
+import { registerGradients } from './gradients';
 
 export type TestBackend = 'cpu' | 'wasm' | 'tensorflow';
 
@@ -19,8 +20,9 @@ async function register(backend: TestBackend): Promise<boolean> {
   return true;
 }
 
-/** Registers (once) and activates a backend; throws when it cannot be loaded. */
+/** Registers (once) and activates a backend, with tfjs's gradient functions; throws when it cannot be loaded. */
 export async function useBackend(backend: TestBackend): Promise<void> {
+  await registerGradients();
   if (!(await register(backend))) throw new Error(`backend '${backend}' is not installed`);
   if (!(await tf.setBackend(backend))) throw new Error(`backend '${backend}' failed to initialise`);
   await tf.ready();

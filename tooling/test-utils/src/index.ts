@@ -5,3 +5,4 @@ export type { FixtureCase, FixtureCases, FixtureFile, FixtureTensor } from './fi
 export { describeEachBackend, embeddedBackends, useBackend } from './backends';
 export type { TestBackend } from './backends';
 export { expectNoLeakedTensors } from './leaks';
+export { registerGradients } from './gradients';
