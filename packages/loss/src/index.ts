@@ -1,1 +1,12 @@
-export {};
+export { InvalidArgumentError, ShapeError, isMsnError } from './errors';
+export type { InvalidArgumentDetails } from './errors';
+export { MSNLoss } from './msn-loss';
+export type { MSNLossDetails, MSNLossOptions, TargetDistribution } from './msn-loss';
+export { PMSNLoss } from './pmsn-loss';
+export type { PMSNLossOptions } from './pmsn-loss';
+export { PMSNCustomLoss } from './pmsn-custom-loss';
+export type { PMSNCustomLossOptions } from './pmsn-custom-loss';
+export { prototypeProbabilities } from './prototype-probabilities';
+export { regularizationLoss } from './regularization-loss';
+export type { Prior } from '@msn/priors';
+export type { AllReduceSum } from '@msn/sinkhorn';

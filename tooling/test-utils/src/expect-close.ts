@@ -36,7 +36,7 @@ function valuesOf(value: Numbers | number | tf.Tensor | FixtureTensor): { data: 
  */
 export function expectClose(
   got: Numbers | number | tf.Tensor,
-  want: Numbers | number | FixtureTensor,
+  want: Numbers | number | FixtureTensor | tf.Tensor,
   options: CloseOptions,
 ): number {
   const actual = valuesOf(got);
