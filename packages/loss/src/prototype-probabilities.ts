@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from './errors';
+import { matMulByTranspose } from './mat-mul-by-transpose';
 import { assertFloatTensor, assertPositiveFinite } from './validate';
 
 /** Similarities to every prototype divided by the temperature: (x · prototypesᵀ) / τ, shape [B, K]. */
 export function prototypeLogits(x: tf.Tensor2D, prototypes: tf.Tensor2D, temperature: number): tf.Tensor2D {
-  return tf.tidy(() => tf.div(tf.matMul(x, prototypes, false, true), temperature));
+  return tf.tidy(() => tf.div(matMulByTranspose(x, prototypes), temperature));
 }
 
 /**
