@@ -1,0 +1,152 @@
+// Finite-difference checks of every parameter gradient (ViT through the masked and interpolated paths, and the head).
+import * as tf from '@tensorflow/tfjs-core';
+import { describeEachBackend, embeddedBackends } from '@msn/test-utils';
+import { expect, it } from 'vitest';
+import { dropPath } from './drop-path';
+import { MaskedVisionTransformer } from './masked-vision-transformer';
+import { MSNProjectionHead } from './msn-projection-head';
+import { createRandom } from './random';
+
+// Central differences in float32: the step balances rounding noise (~1e-7·|loss|/step) against truncation (~step²);
+// the head's batch normalisation is more curved, so it uses a smaller step.
+const RELATIVE = 2e-2;
+const ABSOLUTE_OF_MAX = 2e-3;
+
+interface Mismatch {
+  name: string;
+  index: number;
+  analytic: number;
+  numeric: number;
+}
+
+/**
+ * Compares tf.variableGrads with central differences on a few elements of every variable (the largest-gradient
+ * element plus random ones). Returns the analytic gradients' L2 norms by name and every mismatch.
+ */
+function checkGradients(
+  loss: () => tf.Scalar,
+  variables: Map<string, tf.Variable>,
+  options: { samplesPerTensor: number; seed: number; step: number },
+) {
+  const { samplesPerTensor, seed, step } = options;
+  const { value, grads } = tf.variableGrads(loss, [...variables.values()]);
+  value.dispose();
+  const analytic = new Map<string, Float32Array>();
+  for (const [name, variable] of variables) analytic.set(name, grads[variable.name]!.dataSync() as Float32Array);
+  tf.dispose(Object.values(grads));
+  let largest = 0;
+  for (const values of analytic.values()) for (const entry of values) largest = Math.max(largest, Math.abs(entry));
+  const random = createRandom(seed);
+  const mismatches: Mismatch[] = [];
+  const norms = new Map<string, number>();
+  const evaluate = () => tf.tidy(() => loss().dataSync()[0]!);
+  for (const [name, variable] of variables) {
+    const gradient = analytic.get(name)!;
+    norms.set(name, Math.hypot(...gradient));
+    const original = variable.dataSync().slice() as Float32Array;
+    let argmax = 0;
+    for (let index = 1; index < gradient.length; index++) if (Math.abs(gradient[index]!) > Math.abs(gradient[argmax]!)) argmax = index;
+    const indices = new Set([argmax]);
+    while (indices.size < Math.min(samplesPerTensor, gradient.length)) indices.add(random.nextInt(gradient.length));
+    for (const index of indices) {
+      const perturbed = original.slice();
+      perturbed[index] = original[index]! + step;
+      tf.tidy(() => variable.assign(tf.tensor(perturbed, variable.shape)));
+      const plus = evaluate();
+      perturbed[index] = original[index]! - step;
+      tf.tidy(() => variable.assign(tf.tensor(perturbed, variable.shape)));
+      const minus = evaluate();
+      tf.tidy(() => variable.assign(tf.tensor(original, variable.shape)));
+      const numeric = (plus - minus) / (2 * step);
+      const allowed = RELATIVE * Math.abs(gradient[index]!) + ABSOLUTE_OF_MAX * largest;
+      if (!(Math.abs(numeric - gradient[index]!) <= allowed)) mismatches.push({ name, index, analytic: gradient[index]!, numeric });
+    }
+  }
+  return { norms, mismatches };
+}
+
+describeEachBackend(embeddedBackends(), 'gradients', () => {
+  it('reach every ViT parameter through the masked and the interpolated path and match finite differences', () => {
+    const vit = new MaskedVisionTransformer({
+      config: { imageSize: 12, patchSize: 4, numLayers: 2, numHeads: 2, hiddenDim: 8, mlpDim: 16, positionEmbedding: 'learned', initialization: 'msn' },
+      seed: 11,
+    });
+    // Larger than the MSN init so the signal dominates float32 noise.
+    for (const variable of vit.trainableVariables()) tf.tidy(() => variable.assign(tf.mul(variable, variable.name.includes('ln_') || variable.name.includes('.ln.') ? 1 : 10)));
+    const images = tf.randomNormal([2, 3, 12, 12], 0, 1, 'float32', 12) as tf.Tensor4D;
+    const focal = tf.randomNormal([2, 3, 8, 8], 0, 1, 'float32', 13) as tf.Tensor4D;
+    const idxKeep = tf.tensor2d([[0, 7, 2, 9, 4], [0, 1, 8, 5, 3]], [2, 5], 'int32');
+    const weights = tf.randomNormal([2, 8], 0, 1, 'float32', 14);
+    const loss = () =>
+      tf.tidy(() => {
+        const masked = vit.forward(images, { idxKeep, training: true });
+        const focalOut = vit.forward(focal, { training: true });
+        return tf.add(tf.sum(tf.mul(tf.tanh(masked), weights)), tf.sum(tf.mul(tf.tanh(focalOut), weights))) as tf.Scalar;
+      });
+    const trainable = new Map([...vit.namedVariables()].filter(([, variable]) => variable.trainable));
+    expect(trainable.size).toBe(vit.namedVariables().size); // learned table: everything trains
+    const { norms, mismatches } = checkGradients(loss, trainable, { samplesPerTensor: 4, seed: 15, step: 1e-2 });
+    expect(mismatches).toEqual([]);
+    for (const [name, norm] of norms) expect(norm, `gradient of ${name}`).toBeGreaterThan(0);
+    tf.dispose([images, focal, idxKeep, weights]);
+    vit.dispose();
+  });
+
+  it('leave a sin-cos position table untrained', () => {
+    const vit = new MaskedVisionTransformer({ config: { imageSize: 8, patchSize: 4, numLayers: 1, numHeads: 1, hiddenDim: 8, mlpDim: 8 }, seed: 1 });
+    const table = vit.namedVariables().get('encoder.pos_embedding')!;
+    expect(table.trainable).toBe(false);
+    expect(vit.trainableVariables()).not.toContain(table);
+    expect(vit.trainableVariables().length).toBe(vit.namedVariables().size - 1);
+    vit.dispose();
+  });
+
+  it('match finite differences for every head parameter in training mode (batch statistics)', () => {
+    const head = new MSNProjectionHead({ inputDim: 4, hiddenDim: 6, outputDim: 3, seed: 21 });
+    const x = tf.randomNormal([5, 4], 0, 1, 'float32', 22) as tf.Tensor2D;
+    const weights = tf.randomNormal([5, 3], 0, 1, 'float32', 23);
+    const loss = () => tf.tidy(() => tf.sum(tf.mul(tf.tanh(head.forward(x, { training: true })), weights)) as tf.Scalar);
+    const trainable = new Map([...head.namedVariables()].filter(([, variable]) => variable.trainable));
+    const { norms, mismatches } = checkGradients(loss, trainable, { samplesPerTensor: 6, seed: 24, step: 1e-3 });
+    expect(mismatches).toEqual([]);
+    for (const [name, norm] of norms) expect(norm, `gradient of ${name}`).toBeGreaterThan(0);
+    tf.dispose([x, weights]);
+    head.dispose();
+  });
+});
+
+describeEachBackend(embeddedBackends(), 'dropPath', () => {
+  it('zeroes whole samples with the given rate and scales survivors by 1/(1 − rate), reproducibly', () => {
+    const batchSize = 400;
+    const branch = tf.ones([batchSize * 2, 3]) as tf.Tensor2D;
+    const rate = 0.25;
+    const out = dropPath(branch, batchSize, rate, createRandom(5));
+    const values = out.dataSync();
+    let dropped = 0;
+    for (let sample = 0; sample < batchSize; sample++) {
+      const rows = Array.from(values.slice(sample * 6, sample * 6 + 6));
+      // One decision per sample: all of its rows and features share it.
+      expect(new Set(rows).size).toBe(1);
+      if (rows[0] === 0) dropped++;
+      else expect(rows[0]).toBeCloseTo(1 / (1 - rate), 6);
+    }
+    // Binomial(400, 0.25): mean 100, σ ≈ 8.7; ±5σ.
+    expect(Math.abs(dropped - 100)).toBeLessThan(44);
+    const again = dropPath(branch, batchSize, rate, createRandom(5));
+    expect(Array.from(again.dataSync())).toEqual(Array.from(values));
+    tf.dispose([branch, out, again]);
+  });
+
+  it('makes training forwards stochastic and leaves evaluation deterministic', () => {
+    const vit = new MaskedVisionTransformer({ config: { imageSize: 8, patchSize: 4, numLayers: 3, numHeads: 1, hiddenDim: 8, mlpDim: 8, dropPathRate: 0.5 }, seed: 2 });
+    const images = tf.randomNormal([4, 3, 8, 8], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const evalA = vit.forward(images);
+    const evalB = vit.forward(images, { training: false });
+    expect(Array.from(evalB.dataSync())).toEqual(Array.from(evalA.dataSync()));
+    const outputs = Array.from({ length: 4 }, () => vit.forward(images, { training: true }));
+    const distinct = new Set(outputs.map((output) => Array.from(output.dataSync()).join(',')));
+    expect(distinct.size).toBeGreaterThan(1);
+    tf.dispose([images, evalA, evalB, ...outputs]);
+    vit.dispose();
+  });
+});
