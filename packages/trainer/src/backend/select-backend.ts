@@ -1,0 +1,144 @@
+// @file The one module that chooses the TensorFlow.js backend: an ordered list, native ones loaded on demand.
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '../errors';
+
+/** Backends the trainer can run on, by the name `tf.setBackend` knows them. */
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+/** Preference order when no backend is requested: native TensorFlow, then WebAssembly, then plain JavaScript. */
+export const BACKEND_PREFERENCE: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+// Each backend is provided by one of these packages, tried in order. tfjs-node(-gpu) are optional peers: their
+// install downloads libtensorflow, so they are never installed for the user.
+const PROVIDERS: Record<BackendName, readonly string[]> = {
+  tensorflow: ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'],
+  wasm: ['@tensorflow/tfjs-backend-wasm'],
+  cpu: ['@tensorflow/tfjs-backend-cpu'],
+};
+
+/** The backend in use and where it came from. */
+export interface BackendChoice {
+  name: BackendName;
+  /** The npm package that provides it, e.g. `@tensorflow/tfjs-backend-wasm`. */
+  packageName: string;
+  /** That package's version, or `unknown` when it does not export one. */
+  version: string;
+  /** One line for the user, e.g. `backend: wasm (tfjs-backend-wasm 4.22.0)`. */
+  description: string;
+  /** Why preferred backends were passed over (not installed, failed to load or to initialise). */
+  skipped: string[];
+}
+
+/** Options of {@link selectBackend}. */
+export interface SelectBackendOptions {
+  /** A backend name (e.g. from `--backend`); without it the first usable one of {@link BACKEND_PREFERENCE} wins. */
+  backend?: string;
+  /**
+   * Where the choice is reported; `false` keeps quiet.
+   * @default writes the description line to stderr
+   */
+  log?: ((line: string) => void) | false;
+  /** Loads a package (for tests and bundlers). @default (specifier) => import(specifier) */
+  importModule?: (specifier: string) => Promise<unknown>;
+}
+
+/** A backend requested by name that cannot be used. */
+export class BackendUnavailableError extends Error {
+  readonly [Symbol.for('msn.error')] = true;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'BackendUnavailableError';
+  }
+}
+
+function isNotFound(error: unknown, specifier: string): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (module|package)/.test(message)) && message.includes(specifier);
+}
+
+function versionOf(module: unknown, specifier: string): string {
+  // tfjs backends export their version: version_wasm, version_cpu, or tfjs-node's version['tfjs-node'].
+  const exports = (module as Record<string, unknown> | null) ?? {};
+  const candidates = [exports.version_wasm, exports.version_cpu, (exports.version as Record<string, unknown> | undefined)?.[specifier.replace('@tensorflow/', '')]];
+  const found = candidates.find((value): value is string => typeof value === 'string');
+  return found ?? 'unknown';
+}
+
+type Attempt = { ok: true; choice: Omit<BackendChoice, 'skipped'> } | { ok: false; reason: string; notInstalled: boolean; cause?: unknown };
+
+async function attempt(name: BackendName, importModule: (specifier: string) => Promise<unknown>): Promise<Attempt> {
+  const reasons: string[] = [];
+  let allMissing = true;
+  let lastCause: unknown;
+  for (const specifier of PROVIDERS[name]) {
+    let module: unknown;
+    try {
+      module = await importModule(specifier);
+    } catch (error) {
+      if (isNotFound(error, specifier)) {
+        reasons.push(`${specifier} is not installed`);
+      } else {
+        allMissing = false;
+        lastCause = error;
+        reasons.push(`${specifier} failed to load: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+      }
+      continue;
+    }
+    allMissing = false;
+    let initialised = false;
+    try {
+      initialised = await tf.setBackend(name);
+    } catch (error) {
+      lastCause = error;
+    }
+    if (!initialised) {
+      reasons.push(`${specifier} loaded but backend '${name}' failed to initialise`);
+      continue;
+    }
+    await tf.ready();
+    const version = versionOf(module, specifier);
+    const shortName = specifier.replace('@tensorflow/', '');
+    return { ok: true, choice: { name, packageName: specifier, version, description: `backend: ${name} (${shortName} ${version})` } };
+  }
+  return { ok: false, reason: reasons.join('; '), notInstalled: allMissing, cause: lastCause };
+}
+
+/**
+ * Chooses, loads and activates the TensorFlow.js backend, and reports the choice. Without `backend`, tries
+ * `tensorflow` (`@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node`), then `wasm`, then `cpu`; a backend
+ * that is not installed is skipped silently, one that fails to load or initialise is skipped with its reason in
+ * `skipped`. With `backend`, only that one is tried and any failure is an error.
+ *
+ * The wasm backend runs single-threaded: its multi-threaded build cannot start in Node as shipped (it spawns its
+ * workers from blob URLs, and sizes its thread pool as half the logical cores, i.e. one thread on 2 cores); run
+ * `pnpm --filter @msn/trainer bench` for the measurement behind this choice (see the README).
+ *
+ * @example
+ * const choice = await selectBackend({ backend: args.backend }); // prints "backend: wasm (tfjs-backend-wasm 4.22.0)"
+ * @throws {InvalidArgumentError} for an unknown backend name (the message lists the valid ones).
+ * @throws {BackendUnavailableError} when the requested backend is not installed or fails to start, or (without a
+ *   request) when none can be used.
+ */
+export async function selectBackend(options: SelectBackendOptions = {}): Promise<BackendChoice> {
+  const { backend, log = (line: string) => process.stderr.write(`${line}\n`), importModule = (specifier: string) => import(specifier) } = options;
+  if (backend !== undefined && !(BACKEND_PREFERENCE as readonly string[]).includes(backend)) {
+    throw new InvalidArgumentError({ caller: 'selectBackend', argument: 'backend', value: backend, expected: `one of ${BACKEND_PREFERENCE.join(', ')}` });
+  }
+  const candidates = backend === undefined ? BACKEND_PREFERENCE : [backend as BackendName];
+  const skipped: string[] = [];
+  for (const name of candidates) {
+    const result = await attempt(name, importModule);
+    if (result.ok) {
+      const choice = { ...result.choice, skipped };
+      if (log) log(choice.description);
+      return choice;
+    }
+    if (backend !== undefined) {
+      const hint = result.notInstalled ? ` (install ${PROVIDERS[name].join(' or ')})` : '';
+      throw new BackendUnavailableError(`selectBackend: backend '${name}' is unavailable: ${result.reason}${hint}`, result.cause === undefined ? undefined : { cause: result.cause });
+    }
+    if (!result.notInstalled) skipped.push(`${name}: ${result.reason}`);
+  }
+  throw new BackendUnavailableError(`selectBackend: no usable backend among ${BACKEND_PREFERENCE.join(', ')}${skipped.length > 0 ? ` (${skipped.join('; ')})` : ''}`);
+}
