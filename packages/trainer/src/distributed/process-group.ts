@@ -1,0 +1,96 @@
+// The process group contract shared by every backend (single process, shared memory, TCP ring).
+import type * as tf from '@tensorflow/tfjs-core';
+import type { ReduceOp, TransportBackend } from './protocol';
+
+/** Backend a group runs on: `single` for a world of one process (every collective is a copy). */
+export type ProcessGroupBackend = 'single' | TransportBackend;
+
+/** Typed arrays `allReduce` accepts (int32 sums wrap at 2³², like any int32 addition). */
+export type ReducibleArray = Float32Array | Int32Array;
+
+/** Typed arrays `broadcast` and `allGather` accept. */
+export type TransferableArray = Float32Array | Int32Array | Uint8Array;
+
+/**
+ * A set of cooperating processes (ranks 0 … worldSize−1) and the collectives between them, in the style of
+ * `torch.distributed`. Every rank must call the same collectives in the same order with the same sizes;
+ * a mismatch fails with a `collective-mismatch` {@link DistributedError} instead of exchanging garbage.
+ *
+ * Synchronous collectives block the calling thread (the communication runs in a worker thread) and can
+ * therefore be used inside `tf.tidy` and gradient functions. Tensors in, new tensors out (same shape and
+ * dtype; the caller owns them, arguments are never disposed). `*Async` variants enqueue the operation at call
+ * time (program order is what matters) and resolve later, so communication overlaps computation.
+ *
+ * Sums are deterministic: for the buffer split into worldSize near-equal contiguous chunks, chunk c is summed
+ * as (((x_c + x_{c+1}) + x_{c+2}) + … + x_{c−1}) over ranks taken cyclically from c, in float32; every rank
+ * receives bitwise-identical results, on both multi-process backends. `mean` divides that sum by worldSize.
+ *
+ * Failures (a rank exits or hangs, timeouts, mismatches) throw {@link DistributedError}; the group is then
+ * unusable and every later collective throws the same error.
+ */
+export interface ProcessGroup {
+  /** This process's rank, 0 … worldSize−1. */
+  readonly rank: number;
+  /** Number of processes in the group. */
+  readonly worldSize: number;
+  /** Rank among the processes on this machine (from the launcher's environment). */
+  readonly localRank: number;
+  /** Number of group processes on this machine. */
+  readonly localWorldSize: number;
+  /** Backend the group runs on. */
+  readonly backend: ProcessGroupBackend;
+
+  /**
+   * Element-wise sum (or mean) over all ranks; returns a new tensor of the same shape and dtype.
+   * @param op `sum` or `mean` (float32 only). @default 'sum'
+   */
+  allReduce<T extends tf.Tensor>(tensor: T, op?: ReduceOp): T;
+  /** Element-wise sum (or mean) over all ranks; returns a new array. */
+  allReduce<A extends ReducibleArray>(data: A, op?: ReduceOp): A;
+  /** {@link allReduce}, enqueued now and completed in the background. */
+  allReduceAsync<T extends tf.Tensor>(tensor: T, op?: ReduceOp): Promise<T>;
+  allReduceAsync<A extends ReducibleArray>(data: A, op?: ReduceOp): Promise<A>;
+  /**
+   * All-reduces several tensors of one dtype as a single flat buffer (one collective instead of many, as
+   * DDP's gradient buckets do) and returns new tensors of the original shapes.
+   */
+  allReduceCoalesced<T extends tf.Tensor>(tensors: readonly T[], op?: ReduceOp): T[];
+  /** {@link allReduceCoalesced}, enqueued now and completed in the background. */
+  allReduceCoalescedAsync<T extends tf.Tensor>(tensors: readonly T[], op?: ReduceOp): Promise<T[]>;
+
+  /**
+   * Returns a copy of `root`'s tensor on every rank. Other ranks pass a tensor of the same shape and dtype
+   * (its values are ignored), as in `torch.distributed.broadcast`.
+   * @param root the source rank. @default 0
+   */
+  broadcast<T extends tf.Tensor>(tensor: T, root?: number): T;
+  broadcast<A extends TransferableArray>(data: A, root?: number): A;
+  broadcastAsync<T extends tf.Tensor>(tensor: T, root?: number): Promise<T>;
+  broadcastAsync<A extends TransferableArray>(data: A, root?: number): Promise<A>;
+  /**
+   * Returns `root`'s JSON-serialisable value on every rank (JSON round trip on all ranks, root included);
+   * the others' `value` is ignored. Two collectives: the length, then the bytes.
+   * @param root the source rank. @default 0
+   */
+  broadcastObject<V>(value: V, root?: number): V;
+
+  /**
+   * Gathers every rank's tensor (same shape and dtype everywhere) into one tensor `[worldSize, ...shape]`,
+   * row r from rank r.
+   */
+  allGather(tensor: tf.Tensor): tf.Tensor;
+  /** Gathers every rank's array into one array of worldSize · length elements, rank r's at r · length. */
+  allGather<A extends TransferableArray>(data: A): A;
+  allGatherAsync(tensor: tf.Tensor): Promise<tf.Tensor>;
+  allGatherAsync<A extends TransferableArray>(data: A): Promise<A>;
+
+  /** Returns once every rank has called `barrier` (the same collective position on every rank). */
+  barrier(): void;
+  barrierAsync(): Promise<void>;
+
+  /**
+   * Leaves the group: waits (up to the timeout) until every rank has called `destroy`, then closes sockets,
+   * files and the worker thread. Later collectives throw. Idempotent; never throws for peers that are gone.
+   */
+  destroy(): void;
+}
