@@ -1,4 +1,5 @@
 // One augmented view: lightly's MSNViewTransform (crop, flips, colour jitter, grayscale, blur, normalise).
+import { boxBlurInPlace } from './box-blur';
 import { brightnessInPlace, contrastInPlace, grayscaleInPlace, hueInPlace, normalizeInPlace, saturationInPlace } from './color';
 import { gaussianBlurInPlace, gaussianKernel1d, kernelSizeForSigma, largestKernel } from './gaussian-blur';
 import type { RgbImage } from './image';
@@ -22,7 +23,9 @@ export interface ViewSettings {
   grayscaleProb: number;
   blurProb: number;
   sigmas: readonly [number, number];
-  /** Fixed odd kernel size, or null to derive it from σ (see {@link kernelSizeForSigma}). */
+  /** `pil`: PIL's box-pass blur (the reference's); `tensor`: torchvision's tensor Gaussian kernel. */
+  blurMode: 'pil' | 'tensor';
+  /** Fixed odd kernel size (tensor mode), or null to derive it from σ (see {@link kernelSizeForSigma}). */
   kernelSize: number | null;
   normalize: { mean: readonly number[]; std: readonly number[] } | null;
   antialias: boolean;
@@ -95,10 +98,12 @@ export function augmentViewInto(
 
   if (random.next() < settings.grayscaleProb) grayscaleInPlace(output, offset, plane);
 
-  // lightly's GaussianBlur: blur when rand < p, σ ~ U(sigmas), in pixels of the view.
+  // lightly's GaussianBlur: blur when rand < p, σ ~ U(sigmas), in pixels of the view (PIL radius = σ).
   const blurDraw = random.next();
   const sigma = random.uniform(settings.sigmas[0], settings.sigmas[1]);
-  if (blurDraw < settings.blurProb) {
+  if (blurDraw < settings.blurProb && settings.blurMode === 'pil') {
+    boxBlurInPlace(output, offset, 3, size, size, sigma, scratch.blur);
+  } else if (blurDraw < settings.blurProb) {
     const kernelSize =
       settings.kernelSize === null ? kernelSizeForSigma(sigma, size) : Math.min(settings.kernelSize, largestKernel(size));
     const weights = gaussianKernel1d(kernelSize, sigma);

@@ -74,9 +74,12 @@ export function hueInPlace(data: Float32Array, offset: number, plane: number, hu
     if (maximum === red) hue = blueDistance - greenDistance;
     else if (maximum === green) hue = 2 + redDistance - blueDistance;
     else hue = 4 + greenDistance - redDistance;
-    hue = (hue / 6 + 1) % 1;
-    // torch's `%` is a floored remainder: the result is in [0, 1) even for negative shifts.
-    hue = (((hue + hueFactor) % 1) + 1) % 1;
+    // fmod(h/6 + 1, 1) then torch's floored remainder (h + factor) mod 1, both as x − floor(x): exact for
+    // these magnitudes and far cheaper than JS's `%` on doubles.
+    hue = hue / 6 + 1;
+    hue -= Math.floor(hue);
+    hue += hueFactor;
+    hue -= Math.floor(hue);
 
     const value = maximum;
     const scaled = hue * 6;
@@ -88,7 +91,8 @@ export function hueInPlace(data: Float32Array, offset: number, plane: number, hu
     let outRed: number;
     let outGreen: number;
     let outBlue: number;
-    switch (((sector % 6) + 6) % 6) {
+    // sector is 6 only when the shifted hue rounds to 1.0; torch's `i % 6` maps it to 0.
+    switch (sector === 6 ? 0 : sector) {
       case 0:
         outRed = value;
         outGreen = t;

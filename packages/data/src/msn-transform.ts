@@ -9,6 +9,7 @@ import {
   assertInteger,
   assertKnownKeys,
   assertNumberInRange,
+  assertOneOf,
   assertProbability,
   assertRange,
   assertTriple,
@@ -55,7 +56,16 @@ export interface MSNTransformOptions {
   /** Range of the blur's standard deviation σ, in pixels of the view. @default [0.1, 2] */
   sigmas?: readonly [number, number];
   /**
-   * Fixed odd blur kernel size; `null` derives it from σ as 2·ceil(3σ) + 1. Either way it is capped at
+   * How the blur is computed, both with standard deviation σ in pixels of the view:
+   * - `pil`: what the reference does (lightly calls PIL's `ImageFilter.GaussianBlur(radius = σ)`): three
+   *   extended box passes per axis with total variance σ², edge pixels repeated; cost independent of σ.
+   * - `tensor`: torchvision's tensor `gaussian_blur` (sampled Gaussian kernel, reflect padding), the
+   *   operation the `transforms/` fixtures pin down; kernel size from `kernelSize`.
+   * @default 'pil'
+   */
+  blurMode?: 'pil' | 'tensor';
+  /**
+   * `tensor` mode only: fixed odd kernel size, or `null` for 2·ceil(3σ) + 1. Either way it is capped at
    * 2·side − 1 (reflect padding). @default null
    */
   kernelSize?: number | null;
@@ -87,6 +97,7 @@ const KNOWN_OPTIONS = [
   'cjHue',
   'gaussianBlur',
   'sigmas',
+  'blurMode',
   'kernelSize',
   'randomGrayScale',
   'hfProb',
@@ -112,6 +123,7 @@ export const MSN_TRANSFORM_DEFAULTS: Readonly<Required<MSNTransformOptions>> = {
   cjHue: 0.2,
   gaussianBlur: 0.5,
   sigmas: [0.1, 2],
+  blurMode: 'pil',
   kernelSize: null,
   randomGrayScale: 0.2,
   hfProb: 0.5,
@@ -159,6 +171,7 @@ function resolve(options: MSNTransformOptions): Required<MSNTransformOptions> {
   }
   assertProbability(caller, 'gaussianBlur', resolved.gaussianBlur);
   assertRange(caller, 'sigmas', resolved.sigmas, Number.MIN_VALUE, Number.MAX_VALUE);
+  assertOneOf(caller, 'blurMode', resolved.blurMode, ['pil', 'tensor'] as const);
   if (resolved.kernelSize !== null) {
     assertInteger(caller, 'kernelSize', resolved.kernelSize, 1);
     if (resolved.kernelSize % 2 === 0) {
@@ -196,6 +209,7 @@ function viewSettings(options: Required<MSNTransformOptions>, size: number, crop
     grayscaleProb: options.randomGrayScale,
     blurProb: options.gaussianBlur,
     sigmas: options.sigmas,
+    blurMode: options.blurMode,
     kernelSize: options.kernelSize,
     normalize: options.normalize,
     antialias: options.antialias,
@@ -206,9 +220,9 @@ function viewSettings(options: Required<MSNTransformOptions>, size: number, crop
  * The MSN multi-view augmentation (lightly `MSNTransform`): `randomViews` views of `randomSize` (crop scale
  * `randomCropScale`) followed by `focalViews` views of `focalSize` (`focalCropScale`). Each view is
  * RandomResizedCrop → horizontal flip → vertical flip → ColorJitter (random order, with probability cjProb) →
- * RandomGrayscale → Gaussian blur → normalize, with torchvision's tensor semantics (see the README for the
- * two documented differences from the PIL path: no 8-bit rounding between steps, and a true Gaussian blur
- * where PIL approximates it with box blurs of the same σ).
+ * RandomGrayscale → Gaussian blur → normalize, with torchvision's tensor semantics for the crop, flips,
+ * colour and normalisation, and PIL's blur (see `blurMode`). Values stay float32 between steps, where the
+ * reference's PIL pipeline rounds to 8 bits after each one.
  *
  * View v of the sample with dataset index i in epoch e uses the random stream keyed by (seed, e, i, v):
  * the views are a pure function of (seed, epoch, index) and independent of batch composition, worker count
