@@ -46,6 +46,16 @@ export class ShapeError extends Error {
   }
 }
 
+/** A backend requested by name that cannot be used (not installed, fails to load or to initialise). */
+export class BackendUnavailableError extends Error {
+  readonly [MSN_ERROR] = true;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'BackendUnavailableError';
+  }
+}
+
 /** True for errors thrown by any @msn/* package, whatever its version. */
 export function isMsnError(error: unknown): error is Error {
   return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[MSN_ERROR] === true;

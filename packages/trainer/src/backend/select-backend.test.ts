@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../errors';
-import { BACKEND_PREFERENCE, BackendUnavailableError, selectBackend } from './select-backend';
+import { BackendUnavailableError, InvalidArgumentError } from '../errors';
+import { BACKEND_PREFERENCE, selectBackend } from './select-backend';
 
 function notFound(specifier: string): Error {
   return Object.assign(new Error(`Cannot find package '${specifier}' imported from /somewhere`), { code: 'ERR_MODULE_NOT_FOUND' });

@@ -1,6 +1,6 @@
 // @file The one module that chooses the TensorFlow.js backend: an ordered list, native ones loaded on demand.
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '../errors';
+import { BackendUnavailableError, InvalidArgumentError } from '../errors';
 
 /** Backends the trainer can run on, by the name `tf.setBackend` knows them. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -40,15 +40,6 @@ export interface SelectBackendOptions {
   log?: ((line: string) => void) | false;
   /** Loads a package (for tests and bundlers). @default (specifier) => import(specifier) */
   importModule?: (specifier: string) => Promise<unknown>;
-}
-
-/** A backend requested by name that cannot be used. */
-export class BackendUnavailableError extends Error {
-  readonly [Symbol.for('msn.error')] = true;
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'BackendUnavailableError';
-  }
 }
 
 function isNotFound(error: unknown, specifier: string): boolean {
