@@ -49,8 +49,8 @@ function luminance(red: number, green: number, blue: number): number {
  * Coloured shapes on gradient backgrounds: the class is the shape (circle, square, triangle, cross, ring,
  * diamond); colours, position (centre within the middle 30 % of each axis), size (radius 22–34 % of the side),
  * rotation (±15°), background gradient and noise vary per sample. Colour carries no class information and
- * the shape always contrasts with its background, so a model has to learn shape: what makes it a useful
- * label-efficiency benchmark. Classes are balanced (label = index mod number of classes).
+ * the shape's luminance is always at least 0.3 away from the background's mean, so a model has to learn
+ * shape: what makes it a useful label-efficiency benchmark. Classes are balanced (label = index mod number of classes).
  *
  * @example
  * const shapes = new SyntheticShapes({ length: 512, imageSize: 32, seed: 1 });
@@ -129,9 +129,15 @@ export class SyntheticShapes implements ImageDataset {
       (from[1]! + to[1]!) / 2,
       (from[2]! + to[2]!) / 2,
     );
-    if (Math.abs(luminance(color[0]!, color[1]!, color[2]!) - backgroundLuminance) < 0.3) {
-      // Push the shape's colour to the far side so the shape always stands out.
-      color = backgroundLuminance > 0.5 ? color.map((value) => 0.4 * value) : color.map((value) => 0.6 + 0.4 * value);
+    const shapeLuminance = luminance(color[0]!, color[1]!, color[2]!);
+    if (backgroundLuminance > 0.5 && shapeLuminance > backgroundLuminance - 0.3) {
+      // Darken (towards black, keeping the hue) until the shape is 0.3 below the background's mean luminance.
+      const factor = (backgroundLuminance - 0.3) / shapeLuminance;
+      color = color.map((value) => value * factor);
+    } else if (backgroundLuminance <= 0.5 && shapeLuminance < backgroundLuminance + 0.3) {
+      // Lighten (towards white) until it is 0.3 above.
+      const factor = (1 - backgroundLuminance - 0.3) / (1 - shapeLuminance);
+      color = color.map((value) => 1 - (1 - value) * factor);
     }
     const centerX = size * random.uniform(0.35, 0.65);
     const centerY = size * random.uniform(0.35, 0.65);
