@@ -26,11 +26,13 @@ export function gatherTokens(tokens: tf.Tensor3D, indices: tf.Tensor2D): tf.Tens
     const rows = tf.reshape(x, [batchSize * sequenceLength, hiddenDim]);
     return {
       value: tf.reshape(tf.gather(rows, flatIndices, 0), [batchSize, kept, hiddenDim]) as tf.Tensor3D,
-      gradFunc: (dy: tf.Tensor3D, saved: tf.Tensor[]) => {
-        const scatterIndices = tf.reshape(saved[0]!, [batchSize * kept, 1]);
-        const updates = tf.reshape(dy, [batchSize * kept, hiddenDim]);
-        return [tf.reshape(tf.scatterND(scatterIndices, updates, [batchSize * sequenceLength, hiddenDim]), tokens.shape)];
-      },
+      // Temporaries of a custom gradient are otherwise kept until the whole backward pass ends.
+      gradFunc: (dy: tf.Tensor3D, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const scatterIndices = tf.reshape(saved[0]!, [batchSize * kept, 1]);
+          const updates = tf.reshape(dy, [batchSize * kept, hiddenDim]);
+          return [tf.reshape(tf.scatterND(scatterIndices, updates, [batchSize * sequenceLength, hiddenDim]), tokens.shape)];
+        }),
     };
   });
   const gathered = run(tokens) as tf.Tensor3D;

@@ -16,12 +16,14 @@ export function gelu(input: tf.Tensor): tf.Tensor {
     const cdf = tf.mul(0.5, tf.add(1, tf.erf(tf.mul(x, INVERSE_SQRT_2))));
     return {
       value: tf.mul(x, cdf),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const savedX = saved[0]!;
-        const savedCdf = tf.mul(0.5, tf.add(1, tf.erf(tf.mul(savedX, INVERSE_SQRT_2))));
-        const density = tf.mul(tf.exp(tf.mul(tf.square(savedX), -0.5)), INVERSE_SQRT_2PI);
-        return [tf.mul(dy, tf.add(savedCdf, tf.mul(savedX, density)))];
-      },
+      // Temporaries of a custom gradient are otherwise kept until the whole backward pass ends.
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const savedX = saved[0]!;
+          const savedCdf = tf.mul(0.5, tf.add(1, tf.erf(tf.mul(savedX, INVERSE_SQRT_2))));
+          const density = tf.mul(tf.exp(tf.mul(tf.square(savedX), -0.5)), INVERSE_SQRT_2PI);
+          return [tf.mul(dy, tf.add(savedCdf, tf.mul(savedX, density)))];
+        }),
     };
   });
   return run(input);

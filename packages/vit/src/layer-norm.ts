@@ -16,16 +16,18 @@ export function layerNorm(input: tf.Tensor2D, scale: tf.Tensor1D, shift: tf.Tens
     save([normalized, inverseStd, gamma]);
     return {
       value: tf.add(tf.mul(normalized, gamma), beta) as tf.Tensor2D,
-      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-        const [savedNormalized, savedInverseStd, savedGamma] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
-        const scaledGradient = tf.mul(dy, savedGamma);
-        const projection = tf.mean(tf.mul(scaledGradient, savedNormalized), 1, true);
-        const inputGradient = tf.mul(
-          tf.sub(tf.sub(scaledGradient, tf.mean(scaledGradient, 1, true)), tf.mul(savedNormalized, projection)),
-          savedInverseStd,
-        );
-        return [inputGradient, tf.sum(tf.mul(dy, savedNormalized), 0), tf.sum(dy, 0)];
-      },
+      // Temporaries of a custom gradient are otherwise kept until the whole backward pass ends.
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [savedNormalized, savedInverseStd, savedGamma] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+          const scaledGradient = tf.mul(dy, savedGamma);
+          const projection = tf.mean(tf.mul(scaledGradient, savedNormalized), 1, true);
+          const inputGradient = tf.mul(
+            tf.sub(tf.sub(scaledGradient, tf.mean(scaledGradient, 1, true)), tf.mul(savedNormalized, projection)),
+            savedInverseStd,
+          );
+          return [inputGradient, tf.sum(tf.mul(dy, savedNormalized), 0), tf.sum(dy, 0)];
+        }),
     };
   });
   return run(input, scale, shift) as tf.Tensor2D;

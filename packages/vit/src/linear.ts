@@ -32,12 +32,14 @@ export function linear(
       save([x, w]);
       return {
         value: forward(x, w, bias === undefined ? undefined : b),
-        gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-          const [savedX, savedW] = saved as [tf.Tensor2D, tf.Tensor2D];
-          const grads = [tf.matMul(dy, savedW), weightGradient(dy, savedX)];
-          if (bias !== undefined) grads.push(tf.sum(dy, 0));
-          return grads;
-        },
+        // Temporaries of a custom gradient are otherwise kept until the whole backward pass ends.
+        gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) =>
+          tf.tidy(() => {
+            const [savedX, savedW] = saved as [tf.Tensor2D, tf.Tensor2D];
+            const grads = [tf.matMul(dy, savedW), weightGradient(dy, savedX)];
+            if (bias !== undefined) grads.push(tf.sum(dy, 0));
+            return grads;
+          }),
       };
     });
     return (bias === undefined ? withInput(input, weight) : withInput(input, weight, bias)) as tf.Tensor2D;
@@ -50,11 +52,13 @@ export function linear(
     save([input]);
     return {
       value: forward(input, w, bias === undefined ? undefined : b),
-      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-        const grads = [weightGradient(dy, saved[0] as tf.Tensor2D)];
-        if (bias !== undefined) grads.push(tf.sum(dy, 0));
-        return grads;
-      },
+      // Temporaries of a custom gradient are otherwise kept until the whole backward pass ends.
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const grads = [weightGradient(dy, saved[0] as tf.Tensor2D)];
+          if (bias !== undefined) grads.push(tf.sum(dy, 0));
+          return grads;
+        }),
     };
   });
   return (bias === undefined ? withoutInput(weight) : withoutInput(weight, bias)) as tf.Tensor2D;
