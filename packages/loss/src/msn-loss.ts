@@ -86,9 +86,9 @@ export type MSNLossDetails = {
 };
 
 interface ComputeRequest {
-  anchors: tf.Tensor2D;
-  targets: tf.Tensor2D;
-  prototypes: tf.Tensor2D;
+  anchors: tf.Tensor;
+  targets: tf.Tensor;
+  prototypes: tf.Tensor;
   targetSharpenTemperature: number;
   /** Compute every part, the regulariser even when its weight is 0; else only what the loss needs. */
   details: boolean;
@@ -188,6 +188,8 @@ export class MSNLoss {
   /**
    * The loss for one batch.
    *
+   * Tensors are typed `tf.Tensor` (as most tfjs ops return) and checked at run time.
+   *
    * @param anchors - Anchor embeddings `[N·V, D]`, view-major (row r pairs with target r mod N).
    * @param targets - Target embeddings `[N, D]`; they receive no gradient.
    * @param prototypes - Prototypes `[K, D]`; they receive gradient through the anchors' probabilities.
@@ -198,7 +200,7 @@ export class MSNLoss {
    * @throws {InvalidArgumentError} when `targetSharpenTemperature` is not > 0, a tensor is not float32 or holds
    * NaN/Infinity, or a custom prior returns an invalid distribution.
    */
-  forward(anchors: tf.Tensor2D, targets: tf.Tensor2D, prototypes: tf.Tensor2D, targetSharpenTemperature = 0.25): tf.Scalar {
+  forward(anchors: tf.Tensor, targets: tf.Tensor, prototypes: tf.Tensor, targetSharpenTemperature = 0.25): tf.Scalar {
     return tf.tidy(() => this.compute({ anchors, targets, prototypes, targetSharpenTemperature, details: false }).loss);
   }
 
@@ -208,9 +210,9 @@ export class MSNLoss {
    * (`tf.dispose(Object.values(details))`).
    */
   forwardWithDetails(
-    anchors: tf.Tensor2D,
-    targets: tf.Tensor2D,
-    prototypes: tf.Tensor2D,
+    anchors: tf.Tensor,
+    targets: tf.Tensor,
+    prototypes: tf.Tensor,
     targetSharpenTemperature = 0.25,
   ): MSNLossDetails {
     return tf.tidy(() => {
@@ -221,9 +223,13 @@ export class MSNLoss {
   }
 
   private compute(request: ComputeRequest): MSNLossDetails {
-    const { anchors, targets, prototypes, targetSharpenTemperature } = request;
     const caller = `${this.lossName}.forward`;
     this.validateInputs(caller, request);
+    // Validated: float32 matrices [N·V, D], [N, D], [K, D].
+    const anchors = request.anchors as tf.Tensor2D;
+    const targets = request.targets as tf.Tensor2D;
+    const prototypes = request.prototypes as tf.Tensor2D;
+    const { targetSharpenTemperature } = request;
     const numViews = anchors.shape[0] / targets.shape[0];
     const distributed = this.gatherDistributed ? this.allReduce : undefined;
 

@@ -21,7 +21,7 @@ export function prototypeLogits(x: tf.Tensor2D, prototypes: tf.Tensor2D, tempera
  * @throws {ShapeError} when a tensor is not 2-D or the last dimensions differ.
  * @throws {InvalidArgumentError} when `temperature` is not a finite number > 0 or a tensor is not float32.
  */
-export function prototypeProbabilities(x: tf.Tensor2D, prototypes: tf.Tensor2D, temperature: number): tf.Tensor2D {
+export function prototypeProbabilities(x: tf.Tensor, prototypes: tf.Tensor, temperature: number): tf.Tensor2D {
   const caller = 'prototypeProbabilities';
   assertFloatTensor(caller, 'x', x, 2, '[B, D]');
   assertFloatTensor(caller, 'prototypes', prototypes, 2, '[K, D]');
@@ -29,5 +29,5 @@ export function prototypeProbabilities(x: tf.Tensor2D, prototypes: tf.Tensor2D, 
     throw new ShapeError(`${caller}: x [${x.shape}] and prototypes [${prototypes.shape}] must share the last dimension`);
   }
   assertPositiveFinite(caller, 'temperature', temperature);
-  return tf.tidy(() => tf.softmax(prototypeLogits(x, prototypes, temperature)));
+  return tf.tidy(() => tf.softmax(prototypeLogits(x as tf.Tensor2D, prototypes as tf.Tensor2D, temperature)));
 }

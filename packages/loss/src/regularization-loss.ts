@@ -34,7 +34,7 @@ function positive(x: tf.Tensor1D): tf.Tensor1D {
  * @throws {ShapeError} when `meanAnchorProbs` is not 1-D or `prior` has another shape.
  * @throws {InvalidArgumentError} when a tensor is not float32.
  */
-export function regularizationLoss(meanAnchorProbs: tf.Tensor1D, prior?: tf.Tensor1D): tf.Scalar {
+export function regularizationLoss(meanAnchorProbs: tf.Tensor, prior?: tf.Tensor): tf.Scalar {
   const caller = 'regularizationLoss';
   assertFloatTensor(caller, 'meanAnchorProbs', meanAnchorProbs, 1, '[K]');
   if (prior !== undefined) {
@@ -43,10 +43,12 @@ export function regularizationLoss(meanAnchorProbs: tf.Tensor1D, prior?: tf.Tens
       throw new ShapeError(`${caller}: prior [${prior.shape}] and meanAnchorProbs [${meanAnchorProbs.shape}] must have the same shape`);
     }
   }
+  const mean = meanAnchorProbs as tf.Tensor1D;
   return tf.tidy(() => {
-    if (prior === undefined) return tf.add(tf.sum(xLogX(meanAnchorProbs)), Math.log(meanAnchorProbs.size));
+    if (prior === undefined) return tf.add(tf.sum(xLogX(mean)), Math.log(mean.size));
     // Σ p·(log p − log q), written so a zero prior entry contributes exactly 0 (even where q is 0 too).
-    const logMeanAnchorProbs = tf.log(tf.where(positive(prior), meanAnchorProbs, tf.onesLike(meanAnchorProbs)));
-    return tf.sum(tf.sub(xLogX(prior), tf.mul(prior, logMeanAnchorProbs)));
+    const target = prior as tf.Tensor1D;
+    const logMeanAnchorProbs = tf.log(tf.where(positive(target), mean, tf.onesLike(mean)));
+    return tf.sum(tf.sub(xLogX(target), tf.mul(target, logMeanAnchorProbs)));
   }) as tf.Scalar;
 }
