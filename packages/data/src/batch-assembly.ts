@@ -45,7 +45,8 @@ export async function assembleBatch(
 ): Promise<RawBatch> {
   const samples = await Promise.all(
     indices.map((index) =>
-      load(index).then(
+      // Through a promise chain so that a loader throwing synchronously is reported like a rejection.
+      Promise.resolve(index).then(load).then(
         (sample) => sample,
         (error: unknown) => {
           throw isMsnError(error) && error instanceof DataLoaderError ? error : sampleFailure(index, error);

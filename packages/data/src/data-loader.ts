@@ -1,6 +1,6 @@
 // DataLoader: batches of augmented views as NCHW tensors, built in worker threads, prefetched, abortable.
 import * as tf from '@tensorflow/tfjs-core';
-import { assembleBatch, type RawBatch } from './batch-assembly';
+import { assembleBatch, sampleFailure, type RawBatch } from './batch-assembly';
 import { DataLoaderError, InvalidArgumentError } from './errors';
 import type { ImageDataset } from './image-dataset';
 import { PlainTransform } from './plain-transform';
@@ -135,6 +135,7 @@ export class DataLoader implements AsyncIterable<Batch> {
   private readonly signal: AbortSignal | undefined;
   private nextEpoch = 0;
   private skippedTotal = 0;
+  private readonly pools = new Set<WorkerPool>();
 
   constructor(dataset: ImageDataset, options: DataLoaderOptions) {
     const caller = 'DataLoader';
@@ -197,6 +198,13 @@ export class DataLoader implements AsyncIterable<Batch> {
   /** Samples skipped (by the dataset's error policy) over the loader's lifetime. */
   get skipped(): number {
     return this.skippedTotal;
+  }
+
+  /** Worker threads currently running (0 when no iteration is in progress: they stop with each iteration). */
+  get activeWorkers(): number {
+    let count = 0;
+    for (const pool of this.pools) count += pool.size;
+    return count;
   }
 
   /** The epoch the next iteration produces. */
@@ -282,11 +290,22 @@ export class DataLoader implements AsyncIterable<Batch> {
 
     const source = this.dataset.toSource?.() ?? null;
     const pool = new WorkerPool(this.workers, { type: 'init', source, transform: this.transform.toSpec!(), seed: this.seed });
+    this.pools.add(pool);
+    // Stop the threads as soon as a signal aborts, even while the consumer holds a batch and calls nothing.
+    const stop = () => void pool.close();
+    for (const signal of signals) signal.addEventListener('abort', stop, { once: true });
     const submit = (chunk: number[]): Promise<RawBatch> => {
       const result =
         source !== null
           ? pool.run(epoch, chunk)
-          : Promise.all(chunk.map((index) => this.dataset.get(index))).then((samples) => pool.run(epoch, chunk, samples));
+          : Promise.all(
+              chunk.map((index) =>
+                // Through a promise chain so that a dataset throwing synchronously is reported the same way.
+                Promise.resolve(index).then((position) => this.dataset.get(position)).catch((error: unknown) => {
+                  throw sampleFailure(index, error);
+                }),
+              ),
+            ).then((samples) => pool.run(epoch, chunk, samples));
       // Rejections of batches still queued when iteration stops are expected; the awaited one still throws.
       result.catch(() => undefined);
       return result;
@@ -302,7 +321,9 @@ export class DataLoader implements AsyncIterable<Batch> {
         if (raw.indices.length > 0) yield raw;
       }
     } finally {
+      for (const signal of signals) signal.removeEventListener('abort', stop);
       await pool.close();
+      this.pools.delete(pool);
     }
   }
 }
