@@ -222,7 +222,9 @@ export class MSNLoss {
     });
   }
 
-  private compute(request: ComputeRequest): MSNLossDetails {
+  private compute(request: ComputeRequest & { details: true }): MSNLossDetails;
+  private compute(request: ComputeRequest): Pick<MSNLossDetails, 'loss'>;
+  private compute(request: ComputeRequest): Pick<MSNLossDetails, 'loss'> | MSNLossDetails {
     const caller = `${this.lossName}.forward`;
     this.validateInputs(caller, request);
     // Validated: float32 matrices [N·V, D], [N, D], [K, D].
@@ -252,9 +254,8 @@ export class MSNLoss {
     const crossEntropy = tf.div(tf.neg(tf.sum(tf.mul(targetProbs, logProbsSummedOverViews))), anchors.shape[0]) as tf.Scalar;
 
     const weight = this.regularizationWeight;
-    if (weight === 0 && !request.details) {
-      return { loss: crossEntropy } as MSNLossDetails;
-    }
+    // Without weight the regulariser does not affect the loss: skip it (and a custom prior) unless reported.
+    if (weight === 0 && !request.details) return { loss: crossEntropy };
     const localMean = tf.mean(anchorProbs, 0) as tf.Tensor1D;
     const meanAnchorProbs = distributed ? averageAcrossProcesses(localMean, distributed) : localMean;
     const prior = this.evaluatePrior(caller, meanAnchorProbs);

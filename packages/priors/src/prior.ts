@@ -7,7 +7,9 @@ import type * as tf from '@tensorflow/tfjs-core';
  * loss' gradient scope, so a prior computed from `meanAnchorProbs` passes gradient like the reference).
  *
  * @example
- * const halfAndHalf: Prior = (meanAnchorProbs) => tf.tidy(() => tf.div(tf.onesLike(meanAnchorProbs), meanAnchorProbs.size));
+ * // Sharpens the batch's own cluster usage into a target (a prior may depend on its input).
+ * const sharpened: Prior = (meanAnchorProbs) =>
+ *   tf.tidy(() => { const squared = tf.square(meanAnchorProbs); return tf.div(squared, tf.sum(squared)); });
  */
 export type Prior = (meanAnchorProbs: tf.Tensor1D) => tf.Tensor1D;
 
