@@ -319,11 +319,13 @@ export class Coordinator {
         culprits.push(member.rank);
       }
     }
+    // Lead with the culprit when the statuses name one; the reporter's symptom follows.
     const verdict: DistributedErrorDetails = {
       code: error.code,
       message:
-        `${error.message} (detected by rank ${reporter.rank}${error.operation ? ` during ${error.operation}` : ''})` +
-        (notes.length > 0 ? `; ${notes.join('; ')}` : ''),
+        notes.length > 0
+          ? `${notes.join('; ')} (rank ${reporter.rank} reported: ${error.message})`
+          : `${error.message} (reported by rank ${reporter.rank})`,
     };
     const failedRank = culprits.length === 1 ? culprits[0] : error.failedRank;
     if (failedRank !== undefined) verdict.failedRank = failedRank;

@@ -294,7 +294,7 @@ export class Participant {
         reject(
           new DistributedError({
             code: 'timeout',
-            message: `rank ${this.config.rank} waited ${this.config.timeoutMs} ms for the other ranks at ${describeOperation(header)}`,
+            message: `rank ${this.config.rank} waited ${this.config.timeoutMs} ms for the other ranks`,
           }),
         );
       }, this.config.timeoutMs);

@@ -52,7 +52,8 @@ export interface ProcessGroup {
   allReduceAsync<A extends ReducibleArray>(data: A, op?: ReduceOp): Promise<A>;
   /**
    * All-reduces several tensors of one dtype as a single flat buffer (one collective instead of many, as
-   * DDP's gradient buckets do) and returns new tensors of the original shapes.
+   * DDP's gradient buckets do) and returns new tensors of the original shapes. The summation order is that
+   * of the concatenated buffer.
    */
   allReduceCoalesced<T extends tf.Tensor>(tensors: readonly T[], op?: ReduceOp): T[];
   /** {@link allReduceCoalesced}, enqueued now and completed in the background. */

@@ -5,6 +5,9 @@ import { accumulate, chunkRanges, divideInPlace, typedView, type ElementRange } 
 import { BYTES_PER_ELEMENT, type OperationHeader } from './protocol';
 import type { Transport, TransportContext } from './transport';
 
+/** allReduce buffers up to this size take the one-barrier path. */
+const SMALL_ALL_REDUCE_BYTES = 1 << 16;
+
 /**
  * Each file holds one slot of `slotBytes` per rank. A collective runs in rounds; round k uses file k mod 2, so
  * a rank may write round k+2 while slower ranks still read round k… except it cannot: round k+1 starts with a
@@ -50,6 +53,10 @@ export class ShmTransport implements Transport {
   private async allReduce(header: OperationHeader, buffer: SharedArrayBuffer): Promise<void> {
     const { rank, worldSize } = this.context;
     const elementBytes = BYTES_PER_ELEMENT[header.dtype];
+    if (header.count * elementBytes <= Math.min(SMALL_ALL_REDUCE_BYTES, this.slotBytes)) {
+      await this.smallAllReduce(header, buffer);
+      return;
+    }
     const subLength = Math.max(1, Math.floor(this.slotBytes / worldSize / elementBytes));
     const chunks = chunkRanges(header.count, worldSize);
     const longest = Math.max(...chunks.map((chunk) => chunk.end - chunk.start));
@@ -84,6 +91,37 @@ export class ShmTransport implements Transport {
         if (chunk !== rank) this.pread(file, bytes(pieceOf(chunk, round)), slotOffset(chunk, chunk));
       }
     }
+    if (header.op === 'mean') divideInPlace(new Float32Array(buffer, 0, header.count), worldSize);
+  }
+
+  /**
+   * Latency path for small buffers (Sinkhorn's totals, BatchNorm statistics): one barrier instead of two.
+   * Every rank publishes its whole buffer, then sums every chunk itself, in the same order as the big path.
+   */
+  private async smallAllReduce(header: OperationHeader, buffer: SharedArrayBuffer): Promise<void> {
+    const { rank, worldSize } = this.context;
+    const elementBytes = BYTES_PER_ELEMENT[header.dtype];
+    const byteLength = header.count * elementBytes;
+    const file = this.nextFile();
+    this.pwrite(file, new Uint8Array(buffer, 0, byteLength), rank * this.slotBytes);
+    await this.context.hubBarrier(header);
+    const all = this.scratchBytes(worldSize * byteLength);
+    for (let slot = 0; slot < worldSize; slot++) {
+      const target = all.subarray(slot * byteLength, (slot + 1) * byteLength);
+      if (slot === rank) target.set(new Uint8Array(buffer, 0, byteLength));
+      else this.pread(file, target, slot * this.slotBytes);
+    }
+    const values = (slot: number, range: ElementRange) =>
+      typedView(all.buffer, header.dtype, slot * byteLength + range.start * elementBytes, range.end - range.start) as
+        | Float32Array
+        | Int32Array;
+    chunkRanges(header.count, worldSize).forEach((range, chunk) => {
+      const target = typedView(buffer, header.dtype, range.start * elementBytes, range.end - range.start) as
+        | Float32Array
+        | Int32Array;
+      target.set(values(chunk, range));
+      for (let offset = 1; offset < worldSize; offset++) accumulate(target, values((chunk + offset) % worldSize, range));
+    });
     if (header.op === 'mean') divideInPlace(new Float32Array(buffer, 0, header.count), worldSize);
   }
 

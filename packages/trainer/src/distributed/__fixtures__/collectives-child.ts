@@ -9,6 +9,8 @@ import { rankIntegers, rankValues } from './rank-values';
 interface ChildOptions {
   backend: BackendPreference;
   sizes: number[];
+  /** Sizes checked for allReduce only, written as raw float32 to `<output>.<size>.f32`. */
+  bigSizes?: number[];
   segmentBytes?: number;
   shmSlotBytes?: number;
   output: string;
@@ -53,6 +55,9 @@ for (const size of options.sizes) {
   results[`gather/${size}`] = { shape: gathered.shape, values: Array.from(gathered.dataSync()) };
   gathered.dispose();
   group.barrier();
+}
+for (const size of options.bigSizes ?? []) {
+  writeFileSync(`${options.output}.${size}.f32`, group.allReduce(rankValues(rank, size)));
 }
 results.object = group.broadcastObject(rank === 0 ? { hello: 'from rank 0', list: [1, 2, 3] } : undefined);
 await group.barrierAsync();

@@ -1,0 +1,158 @@
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  PACKAGE_DIRECTORY,
+  freePort,
+  lastJsonLine,
+  rankEnvironment,
+  spawnScript,
+  type RankOutcome,
+  type SpawnedRank,
+} from './__fixtures__/spawn-ranks';
+
+// Fault scenarios on loopback: every rank must stop with a clear error naming the rank responsible, quickly,
+// and exit non-zero; nothing may hang.
+const CHILD = join(PACKAGE_DIRECTORY, 'src/distributed/__fixtures__/fault-child.ts');
+
+interface Report {
+  ok?: boolean;
+  error?: { name: string; code?: string; failedRank?: number; message: string };
+  elapsedMs?: number;
+}
+
+interface Launch {
+  worldSize: number;
+  /** Ranks to start (default all). */
+  ranks?: number[];
+  /** WORLD_SIZE per rank, to simulate a misconfigured launch. */
+  worldSizeOf?: (rank: number) => number;
+  port?: number;
+  options: Record<string, unknown>;
+}
+
+async function start({ worldSize, ranks, worldSizeOf, port, options }: Launch): Promise<SpawnedRank[]> {
+  const masterPort = port ?? (await freePort());
+  const started = Date.now();
+  return (ranks ?? Array.from({ length: worldSize }, (_, rank) => rank)).map((rank) =>
+    spawnScript(
+      CHILD,
+      [JSON.stringify(options)],
+      rankEnvironment(rank, worldSizeOf?.(rank) ?? worldSize, masterPort),
+      rank,
+      started,
+    ),
+  );
+}
+
+async function launch(settings: Launch): Promise<RankOutcome[]> {
+  return Promise.all((await start(settings)).map((child) => child.done));
+}
+
+const report = (outcome: RankOutcome) => lastJsonLine<Report>(outcome);
+
+describe.each(['shm', 'tcp'] as const)('faults [%s]', (backend) => {
+  it('a rank that dies stops the others at once with an error naming it, whatever the timeout', async () => {
+    // A long timeout: detection must come from the closed connections, not from waiting.
+    const outcomes = await launch({
+      worldSize: 3,
+      options: { scenario: 'die', backend, victim: 2, timeoutMs: 120_000, rendezvousTimeoutMs: 20_000 },
+    });
+    expect(outcomes[2]!.signal).toBe('SIGKILL');
+    for (const outcome of outcomes.slice(0, 2)) {
+      expect(outcome.code, outcome.stderr).toBe(1);
+      const { error, elapsedMs } = report(outcome);
+      expect(error?.name).toBe('DistributedError');
+      expect(error?.code).toBe('peer-failure');
+      expect(error?.failedRank).toBe(2);
+      expect(error?.message).toMatch(/rank 2 .*(exited|lost)/);
+      expect(elapsedMs).toBeLessThan(20_000);
+    }
+  });
+
+  it('a rank that stops calling collectives makes the others time out with its rank and what it is doing', async () => {
+    const timeoutMs = 1_500;
+    const [first, victim, third] = await start({
+      worldSize: 3,
+      options: { scenario: 'hang', backend, victim: 1, timeoutMs, rendezvousTimeoutMs: 20_000 },
+    });
+    const survivors = await Promise.all([first!.done, third!.done]);
+    // The victim's main thread sleeps for 30 s; it has no say in the verdict, and is stopped here.
+    victim!.child.kill('SIGKILL');
+    await victim!.done;
+    for (const outcome of survivors) {
+      expect(outcome.code, outcome.stderr).toBe(1);
+      const { error, elapsedMs } = report(outcome);
+      expect(error?.code).toBe('timeout');
+      expect(error?.failedRank).toBe(1);
+      expect(error?.message).toMatch(/rank 1 has not called operation #2/);
+      // timeout + status round + process start-up; far below the victim's 60 s sleep.
+      expect(elapsedMs).toBeLessThan(timeoutMs + 15_000);
+    }
+  });
+
+  it('ranks that call different collectives fail with both calls in the message', async () => {
+    const outcomes = await launch({
+      worldSize: 2,
+      options: { scenario: 'mismatch', backend, timeoutMs: 20_000, rendezvousTimeoutMs: 20_000 },
+    });
+    for (const outcome of outcomes) {
+      expect(outcome.code, outcome.stderr).toBe(1);
+      const { error } = report(outcome);
+      expect(error?.code).toBe('collective-mismatch');
+      expect(error?.message).toMatch(/allReduce #1 \(float32 × (4|5), sum\).*allReduce #1 \(float32 × (4|5), sum\)/);
+    }
+  });
+});
+
+describe('rendezvous faults', () => {
+  const options = { scenario: 'join', backend: 'auto', timeoutMs: 20_000, rendezvousTimeoutMs: 1_500 };
+
+  it('times out naming the ranks that never joined', async () => {
+    const [outcome] = await launch({ worldSize: 3, ranks: [0], options });
+    expect(outcome!.code).toBe(1);
+    const { error, elapsedMs } = report(outcome!);
+    expect(error?.code).toBe('rendezvous-timeout');
+    expect(error?.message).toMatch(/1 of 3 ranks joined; missing rank\(s\) 1, 2/);
+    expect(elapsedMs).toBeLessThan(15_000);
+  });
+
+  it('times out when rank 0 is unreachable, naming the address', async () => {
+    const port = await freePort();
+    const [outcome] = await launch({ worldSize: 2, ranks: [1], port, options });
+    expect(outcome!.code).toBe(1);
+    const { error } = report(outcome!);
+    expect(error?.code).toBe('rendezvous-timeout');
+    expect(error?.message).toContain(`could not reach rank 0 (the rendezvous) at 127.0.0.1:${port}`);
+  });
+
+  it('fails with address-in-use when MASTER_PORT is taken', async () => {
+    const port = await freePort();
+    const server: Server = createServer();
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    try {
+      const [outcome] = await launch({ worldSize: 2, ranks: [0], port, options });
+      expect(outcome!.code).toBe(1);
+      const { error } = report(outcome!);
+      expect(error?.code).toBe('address-in-use');
+      expect(error?.message).toMatch(new RegExp(`port ${port}: the port is in use`));
+    } finally {
+      server.close();
+    }
+  });
+
+  it('rejects ranks started with different WORLD_SIZE values, on both sides', async () => {
+    const outcomes = await launch({
+      worldSize: 2,
+      worldSizeOf: (rank) => (rank === 0 ? 2 : 3),
+      options: { ...options, rendezvousTimeoutMs: 20_000 },
+    });
+    for (const outcome of outcomes) {
+      expect(outcome.code, outcome.stderr).toBe(1);
+      const { error } = report(outcome);
+      expect(error?.code).toBe('rendezvous-mismatch');
+      expect(error?.message).toMatch(/WORLD_SIZE=3 but rank 0 with WORLD_SIZE=2/);
+      expect(outcome.elapsedMs).toBeLessThan(15_000);
+    }
+  });
+});
