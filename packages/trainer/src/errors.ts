@@ -56,6 +56,16 @@ export class BackendUnavailableError extends Error {
   }
 }
 
+/** A checkpoint folder that cannot be used (missing, incomplete, corrupt or of another format). */
+export class CheckpointError extends Error {
+  readonly [MSN_ERROR] = true;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'CheckpointError';
+  }
+}
+
 /** True for errors thrown by any @msn/* package, whatever its version. */
 export function isMsnError(error: unknown): error is Error {
   return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[MSN_ERROR] === true;

@@ -1,4 +1,4 @@
-export { BackendUnavailableError, InvalidArgumentError, ShapeError, isMsnError } from './errors';
+export { BackendUnavailableError, CheckpointError, InvalidArgumentError, ShapeError, isMsnError } from './errors';
 export type { InvalidArgumentDetails } from './errors';
 export { AdamW, decayEverything, decayMatricesOnly } from './optim/adamw';
 export type { AdamWOptions, NamedGradients, WeightDecayFilter } from './optim/adamw';
@@ -28,3 +28,29 @@ export { fitLogisticRegression } from './evaluation/logistic-regression';
 export type { LogisticRegressionModel, LogisticRegressionOptions } from './evaluation/logistic-regression';
 export { fewShotEvaluation } from './evaluation/few-shot';
 export type { FewShotOptions, FewShotResult } from './evaluation/few-shot';
+export { writeFileAtomic } from './checkpoint/atomic-write';
+export { OPTIMIZER_FILE, STATE_FILE, WEIGHTS_FILE, readCheckpoint, writeCheckpoint } from './checkpoint/checkpoint-files';
+export type { CheckpointState, LoadedCheckpoint, TrainingProgress } from './checkpoint/checkpoint-files';
+export { safetensorsCodec } from './checkpoint/tensor-codec';
+export type { TensorCodec } from './checkpoint/tensor-codec';
+export type { Callback } from './lightning/callback';
+export type {
+  LightningModule,
+  Metrics,
+  OptimizerConfiguration,
+  StepContext,
+  TrainLoader,
+  TrainingStepOutput,
+} from './lightning/lightning-module';
+export { Trainer } from './lightning/trainer';
+export type { FitOptions, FitResult, TrainerOptions } from './lightning/trainer';
+export { ModelCheckpoint, checkpointName } from './lightning/callbacks/model-checkpoint';
+export type { ModelCheckpointOptions } from './lightning/callbacks/model-checkpoint';
+export { LearningRateMonitor } from './lightning/callbacks/learning-rate-monitor';
+export { EarlyStopping } from './lightning/callbacks/early-stopping';
+export type { EarlyStoppingOptions } from './lightning/callbacks/early-stopping';
+export { ProgressBar, formatDuration } from './lightning/callbacks/progress-bar';
+export type { ProgressBarOptions, ProgressStream } from './lightning/callbacks/progress-bar';
+export type { Logger } from './lightning/loggers/logger';
+export { CsvLogger } from './lightning/loggers/csv-logger';
+export { JsonLinesLogger } from './lightning/loggers/json-lines-logger';
