@@ -1,0 +1,70 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../errors';
+import { CliArgumentError, formatUsage, parseArguments } from './parse-arguments';
+import { run } from './run';
+
+const specs = {
+  steps: { type: 'integer', minimum: 1, default: 600, description: 'training steps' },
+  learningRate: { type: 'number', minimum: 0, description: 'AdamW learning rate' },
+  backend: { type: 'string', choices: ['tensorflow', 'wasm', 'cpu'], description: 'TensorFlow.js backend' },
+  prior: { type: 'string', description: 'uniform, power_law or a module path' },
+  resume: { type: 'boolean', description: 'resume from the last checkpoint' },
+} as const;
+
+describe('parseArguments', () => {
+  it('parses and converts values, kebab-case flags, = syntax, booleans and defaults', () => {
+    const flags = parseArguments(specs, ['--learning-rate=0.001', '--backend', 'wasm', '--resume', '--prior', './my-prior.js']);
+    expect(flags).toEqual({ help: false, steps: 600, learningRate: 0.001, backend: 'wasm', prior: './my-prior.js', resume: true });
+    expect(parseArguments(specs, ['--no-resume']).resume).toBe(false);
+    expect(parseArguments(specs, ['--help']).help).toBe(true);
+  });
+
+  it('names the flag, the value and what was expected', () => {
+    expect(() => parseArguments(specs, ['--steps', 'abc'])).toThrow(CliArgumentError);
+    expect(() => parseArguments(specs, ['--steps', 'abc'])).toThrow(`command line: invalid argument '--steps' = "abc"; expected an integer >= 1`);
+    expect(() => parseArguments(specs, ['--steps', '2.5'])).toThrow(/'--steps' = "2.5"; expected an integer >= 1/);
+    expect(() => parseArguments(specs, ['--learning-rate', '-1'])).toThrow(/'--learning-rate' = "-1"; expected a number >= 0/);
+    expect(() => parseArguments(specs, ['--backend', 'gpu'])).toThrow(/'--backend' = "gpu"; expected one of tensorflow, wasm, cpu/);
+    expect(() => parseArguments(specs, ['--backend'])).toThrow(/'--backend' = "\(missing\)"; expected one of/);
+    expect(() => parseArguments(specs, ['--step', '3'])).toThrow(/'--step'.*did you mean --steps\?/);
+    expect(() => parseArguments(specs, ['train'])).toThrow(/'\(positional\)' = "train"/);
+    expect(() => parseArguments(specs, ['--steps', '3', '--steps', '4'])).toThrow(/'--steps'.*only once/);
+    expect(() => parseArguments({ data: { type: 'string', required: true, description: 'data folder' } }, [])).toThrow(/'--data' = "\(missing\)"; expected a string \(this flag is required\)/);
+  });
+
+  it('formats usage with types, choices and defaults', () => {
+    const usage = formatUsage('msn-train', specs);
+    expect(usage).toMatch(/--steps <integer> +training steps \(default 600\)/);
+    expect(usage).toMatch(/--backend <tensorflow\|wasm\|cpu> +TensorFlow.js backend/);
+  });
+});
+
+describe('run', () => {
+  afterEach(() => {
+    process.exitCode = undefined;
+  });
+
+  it('reports errors with their causes and sets the exit code', async () => {
+    let written = '';
+    const stderr = { write: (text: string) => (written += text) };
+    await run(() => {
+      throw new Error('cannot read prior module ./p.js', { cause: new Error('ENOENT: no such file') });
+    }, { stderr, verbose: false });
+    expect(written).toBe('error: cannot read prior module ./p.js\n  caused by: ENOENT: no such file\n');
+    expect(process.exitCode).toBe(1);
+  });
+
+  it('uses exit code 2 for command-line errors and leaves successful runs alone', async () => {
+    let written = '';
+    await run(() => parseArguments(specs, ['--steps', '0']), { stderr: { write: (text: string) => (written += text) } });
+    expect(written).toMatch(/^error: command line: invalid argument '--steps' = "0"/);
+    expect(process.exitCode).toBe(2);
+    process.exitCode = undefined;
+    let ran = false;
+    await run(async () => {
+      ran = true;
+    });
+    expect([ran, process.exitCode]).toEqual([true, undefined]);
+    expect(new CliArgumentError('--x', 1, 'y')).toBeInstanceOf(InvalidArgumentError);
+  });
+});
