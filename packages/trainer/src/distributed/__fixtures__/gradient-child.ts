@@ -1,0 +1,54 @@
+// One rank of the gradient tests: differentiable all-reduce and synchronised batch statistics.
+import { writeFileSync } from 'node:fs';
+import { registerGradients, useBackend, type TestBackend } from '@msn/test-utils';
+import * as tf from '@tensorflow/tfjs-core';
+import { allReduceMoments } from '../all-reduce-moments';
+import { differentiableAllReduce } from '../differentiable-all-reduce';
+import { initProcessGroup } from '../init-process-group';
+import type { BackendPreference } from '../protocol';
+import { FEATURES, batchNormLoss, globalBatch, rankWeights, rowsPerRank } from './batch-statistics';
+
+const options = JSON.parse(process.argv[2]!) as { backend: BackendPreference; tensorBackend: TestBackend; output: string };
+await registerGradients();
+await useBackend(options.tensorBackend);
+const group = await initProcessGroup({ backend: options.backend, timeoutMs: 30_000, rendezvousTimeoutMs: 30_000 });
+const { rank, worldSize } = group;
+const rows = rowsPerRank(worldSize);
+const offset = rows.slice(0, rank).reduce((total, count) => total + count, 0);
+const batch = globalBatch(rows.reduce((total, count) => total + count, 0));
+const mine = (values: Float32Array) => tf.tensor2d(values.slice(offset * FEATURES, (offset + rows[rank]!) * FEATURES), [rows[rank]!, FEATURES]);
+const x = mine(batch.inputs);
+const weights = mine(batch.weights);
+const results: Record<string, unknown> = { rank };
+
+// y = Σ_r (Σ_rows x_r); L_r = Σ c_r ⊙ y, so dL_r/dx_r after the all-reduced gradient is Σ_s c_s on every row.
+const own = tf.tensor1d(rankWeights(rank));
+for (const op of ['sum', 'mean'] as const) {
+  const gradient = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(differentiableAllReduce(group, tf.sum(input, 0), op), own)))(x);
+  results[`allReduce/${op}`] = Array.from(gradient.dataSync());
+  gradient.dispose();
+}
+
+// Synchronised BatchNorm: gradients with respect to the inputs and (summed over ranks, as DDP does) the affine parameters.
+const gamma = tf.variable(tf.tensor1d([1.5, 0.5, -1, 2]));
+const beta = tf.variable(tf.tensor1d([0.1, -0.2, 0.3, 0]));
+const { value, grads } = tf.variableGrads(() => batchNormLoss(x, weights, gamma, beta, (input) => allReduceMoments(group, input, [0])), [gamma, beta]);
+const inputGradient = tf.grad((input: tf.Tensor) =>
+  batchNormLoss(input as tf.Tensor2D, weights, gamma, beta, (rowsOfInput) => allReduceMoments(group, rowsOfInput, [0])),
+)(x);
+results.loss = value.dataSync()[0];
+results.gamma = Array.from(grads[gamma.name]!.dataSync());
+results.beta = Array.from(grads[beta.name]!.dataSync());
+results.inputs = Array.from(inputGradient.dataSync());
+tf.dispose([value, inputGradient, ...Object.values(grads)]);
+
+// The differentiable helpers leak nothing, forward or backward.
+const before = tf.memory().numTensors;
+for (let call = 0; call < 3; call++) {
+  tf.dispose(tf.grad((input: tf.Tensor) => batchNormLoss(input as tf.Tensor2D, weights, gamma, beta, (r) => allReduceMoments(group, r, [0])))(x));
+  tf.dispose(tf.grad((input: tf.Tensor) => tf.sum(differentiableAllReduce(group, tf.sum(input, 0))))(x));
+}
+results.leaked = tf.memory().numTensors - before;
+results.count = allReduceMoments(group, x, [0]).count;
+group.destroy();
+writeFileSync(options.output, JSON.stringify(results));
