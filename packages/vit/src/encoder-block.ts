@@ -1,16 +1,22 @@
-// One pre-norm transformer block of torchvision's ViT (EncoderBlock), on flattened [B·L, D] rows.
+// One pre-norm transformer block of torchvision's ViT (EncoderBlock) as a single op with a hand-written backward.
 import * as tf from '@tensorflow/tfjs-core';
-import { dropPath } from './drop-path';
-import { gelu } from './gelu';
-import { layerNorm } from './layer-norm';
-import { linear } from './linear';
-import { multiHeadAttention, type AttentionWeights } from './multi-head-attention';
+import { dropPathScales } from './drop-path';
 import type { Random } from './random';
 
-/** The weights of one block (`encoder.layers.encoder_layer_{i}.*`). */
-export interface EncoderBlockWeights extends AttentionWeights {
+// Why one custom-gradient op per block: tfjs keeps every taped intermediate and every intermediate gradient until the
+// whole backward pass ends. As one op, a block keeps only the tensors its backward needs (about a dozen per block
+// instead of ~80) and frees its backward temporaries at once; it also runs fewer kernels. Every matrix product is
+// unflagged and 2-D where possible (wasm's XNNPACK path, see linear.ts).
+
+/** The weights of one block (`encoder.layers.encoder_layer_{i}.*`), in torch's layout. */
+export interface EncoderBlockWeights {
   ln1Weight: tf.Tensor1D;
   ln1Bias: tf.Tensor1D;
+  /** `[3D, D]`: rows [0, D) query, [D, 2D) key, [2D, 3D) value. */
+  inProjWeight: tf.Tensor2D;
+  inProjBias: tf.Tensor1D;
+  outProjWeight: tf.Tensor2D;
+  outProjBias: tf.Tensor1D;
   ln2Weight: tf.Tensor1D;
   ln2Bias: tf.Tensor1D;
   /** `mlp.0.weight [M, D]` */
@@ -30,16 +36,241 @@ export interface EncoderBlockSettings {
   random?: Random;
 }
 
-/** x ← x + MHA(LN₁(x)); x ← x + MLP(LN₂(x)), MLP = Linear → GELU(erf) → Linear; optional drop path per branch. */
+const INVERSE_SQRT_2 = Math.SQRT1_2;
+const INVERSE_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+// (x − mean)/√(var + eps) per row, and 1/√(var + eps) as [R, 1].
+function normalize(x: tf.Tensor2D, epsilon: number): { normalized: tf.Tensor2D; inverseStd: tf.Tensor2D } {
+  const centered = tf.sub(x, tf.mean(x, 1, true));
+  const inverseStd = tf.rsqrt(tf.add(tf.mean(tf.square(centered), 1, true), epsilon)) as tf.Tensor2D;
+  return { normalized: tf.mul(centered, inverseStd), inverseStd };
+}
+
+// LayerNorm backward for the input: (g − mean(g) − x̂·mean(g·x̂))/σ with g = dy·γ.
+function layerNormInputGradient(dy: tf.Tensor2D, normalized: tf.Tensor2D, inverseStd: tf.Tensor2D, scale: tf.Tensor1D): tf.Tensor2D {
+  const scaled = tf.mul(dy, scale);
+  const projection = tf.mean(tf.mul(scaled, normalized), 1, true);
+  return tf.mul(tf.sub(tf.sub(scaled, tf.mean(scaled, 1, true)), tf.mul(normalized, projection)), inverseStd);
+}
+
+// x·Wᵀ + b with an explicit transpose (unflagged product).
+function affine(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
+  return tf.fused.matMul({ a: x, b: tf.transpose(weight), bias }) as tf.Tensor2D;
+}
+
+// dyᵀ·x without flags.
+function weightGradient(dy: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor2D {
+  return tf.matMul(tf.transpose(dy), x);
+}
+
+/**
+ * x ← x + MHA(LN₁(x)); x ← x + MLP(LN₂(x)) on `[B·L, D]` rows (B samples of L tokens), with MLP = Linear → GELU(erf) →
+ * Linear and MHA = torch's `MultiheadAttention` (softmax((q/√dh)·kᵀ)·v per head, heads concatenated, `out_proj`).
+ * With `random`, each branch is dropped per sample with probability `dropPathRate` (survivors scaled by 1/keep).
+ */
 export function encoderBlock(rows: tf.Tensor2D, weights: EncoderBlockWeights, settings: EncoderBlockSettings): tf.Tensor2D {
-  return tf.tidy(() => {
-    const { batchSize, numHeads, layerNormEps, dropPathRate, random } = settings;
-    const maybeDrop = (branch: tf.Tensor2D): tf.Tensor2D =>
-      random === undefined ? branch : dropPath(branch, batchSize, dropPathRate, random);
-    const attended = multiHeadAttention(layerNorm(rows, weights.ln1Weight, weights.ln1Bias, layerNormEps), weights, batchSize, numHeads);
-    const afterAttention = tf.add(rows, maybeDrop(attended)) as tf.Tensor2D;
-    const hidden = gelu(linear(layerNorm(afterAttention, weights.ln2Weight, weights.ln2Bias, layerNormEps), weights.mlp0Weight, weights.mlp0Bias));
-    const mlpOut = linear(hidden as tf.Tensor2D, weights.mlp3Weight, weights.mlp3Bias);
-    return tf.add(afterAttention, maybeDrop(mlpOut)) as tf.Tensor2D;
+  const { batchSize, numHeads, layerNormEps, dropPathRate, random } = settings;
+  const [count, hiddenDim] = rows.shape;
+  const sequenceLength = count / batchSize;
+  const headDim = hiddenDim / numHeads;
+  const queryScale = 1 / Math.sqrt(headDim);
+
+  const applyScales = (branch: tf.Tensor2D, scales: Float32Array | undefined): tf.Tensor2D =>
+    scales === undefined
+      ? branch
+      : (tf.reshape(tf.mul(tf.reshape(branch, [batchSize, sequenceLength, hiddenDim]), tf.tensor3d(scales, [batchSize, 1, 1])), [
+          count,
+          hiddenDim,
+        ]) as tf.Tensor2D);
+  // [B·L, D] ↔ [B·H, L, dh]: head h takes features [h·dh, (h+1)·dh).
+  const splitHeads = (t: tf.Tensor2D): tf.Tensor3D =>
+    tf.reshape(tf.transpose(tf.reshape(t, [batchSize, sequenceLength, numHeads, headDim]), [0, 2, 1, 3]), [
+      batchSize * numHeads,
+      sequenceLength,
+      headDim,
+    ]);
+  const mergeHeads = (t: tf.Tensor3D): tf.Tensor2D =>
+    tf.reshape(tf.transpose(tf.reshape(t, [batchSize, numHeads, sequenceLength, headDim]), [0, 2, 1, 3]), [count, hiddenDim]);
+
+  // Host arrays, so the backward pass can rebuild them whatever scope the forward pass ran in.
+  const attentionScales = dropPathScales(batchSize, dropPathRate, random);
+  const mlpScales = dropPathScales(batchSize, dropPathRate, random);
+
+  const run = tf.customGrad((...args: unknown[]) => {
+    const save = args[13] as tf.GradSaveFunc;
+    const [x, ln1Weight, ln1Bias, inProjWeight, inProjBias, outProjWeight, outProjBias, ln2Weight, ln2Bias, mlp0Weight, mlp0Bias, mlp3Weight, mlp3Bias] =
+      args as [
+        tf.Tensor2D,
+        tf.Tensor1D,
+        tf.Tensor1D,
+        tf.Tensor2D,
+        tf.Tensor1D,
+        tf.Tensor2D,
+        tf.Tensor1D,
+        tf.Tensor1D,
+        tf.Tensor1D,
+        tf.Tensor2D,
+        tf.Tensor1D,
+        tf.Tensor2D,
+        tf.Tensor1D,
+      ];
+    const first = normalize(x, layerNormEps);
+    const attentionInput = tf.add(tf.mul(first.normalized, ln1Weight), ln1Bias) as tf.Tensor2D;
+    // Query, key and value from row slices of in_proj (slicing the small weight is cheaper on wasm than slicing the
+    // projected activations); torch scales the query before the product.
+    const project = (part: number): tf.Tensor2D =>
+      affine(
+        attentionInput,
+        tf.slice(inProjWeight, [part * hiddenDim, 0], [hiddenDim, hiddenDim]),
+        tf.slice(inProjBias, [part * hiddenDim], [hiddenDim]),
+      );
+    const query = splitHeads(tf.mul(project(0), queryScale) as tf.Tensor2D);
+    const key = splitHeads(project(1));
+    const value = splitHeads(project(2));
+    const attention = tf.softmax(tf.matMul(query, key, false, true)) as tf.Tensor3D;
+    const context = mergeHeads(tf.matMul(attention, value) as tf.Tensor3D);
+    const afterAttention = tf.add(x, applyScales(affine(context, outProjWeight, outProjBias), attentionScales)) as tf.Tensor2D;
+    const second = normalize(afterAttention, layerNormEps);
+    const hidden = affine(tf.add(tf.mul(second.normalized, ln2Weight), ln2Bias) as tf.Tensor2D, mlp0Weight, mlp0Bias);
+    const activated = tf.mul(hidden, tf.mul(0.5, tf.add(1, tf.erf(tf.mul(hidden, INVERSE_SQRT_2))))) as tf.Tensor2D;
+    const output = tf.add(afterAttention, applyScales(affine(activated, mlp3Weight, mlp3Bias), mlpScales)) as tf.Tensor2D;
+    save([
+      first.normalized,
+      first.inverseStd,
+      query,
+      key,
+      value,
+      attention,
+      context,
+      second.normalized,
+      second.inverseStd,
+      hidden,
+      ln1Weight,
+      ln1Bias,
+      inProjWeight,
+      outProjWeight,
+      ln2Weight,
+      ln2Bias,
+      mlp0Weight,
+      mlp3Weight,
+    ]);
+    return {
+      value: output,
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [
+            normalized1,
+            inverseStd1,
+            savedQuery,
+            savedKey,
+            savedValue,
+            savedAttention,
+            savedContext,
+            normalized2,
+            inverseStd2,
+            savedHidden,
+            scale1,
+            shift1,
+            savedInProj,
+            savedOutProj,
+            scale2,
+            shift2,
+            savedMlp0,
+            savedMlp3,
+          ] = saved as [
+            tf.Tensor2D,
+            tf.Tensor2D,
+            tf.Tensor3D,
+            tf.Tensor3D,
+            tf.Tensor3D,
+            tf.Tensor3D,
+            tf.Tensor2D,
+            tf.Tensor2D,
+            tf.Tensor2D,
+            tf.Tensor2D,
+            tf.Tensor1D,
+            tf.Tensor1D,
+            tf.Tensor2D,
+            tf.Tensor2D,
+            tf.Tensor1D,
+            tf.Tensor1D,
+            tf.Tensor2D,
+            tf.Tensor2D,
+          ];
+          // MLP branch: out = x₁ + s₂·(GELU(y₂·W₀ᵀ + b₀)·W₃ᵀ + b₃), y₂ = LN₂(x₁).
+          const mlpGradient = applyScales(dy, mlpScales);
+          const cdf = tf.mul(0.5, tf.add(1, tf.erf(tf.mul(savedHidden, INVERSE_SQRT_2))));
+          const activated = tf.mul(savedHidden, cdf) as tf.Tensor2D;
+          const mlp3WeightGradient = weightGradient(mlpGradient, activated);
+          const mlp3BiasGradient = tf.sum(mlpGradient, 0);
+          const density = tf.mul(tf.exp(tf.mul(tf.square(savedHidden), -0.5)), INVERSE_SQRT_2PI);
+          const hiddenGradient = tf.mul(tf.matMul(mlpGradient, savedMlp3), tf.add(cdf, tf.mul(savedHidden, density))) as tf.Tensor2D;
+          const mlpInput = tf.add(tf.mul(normalized2, scale2), shift2) as tf.Tensor2D;
+          const mlp0WeightGradient = weightGradient(hiddenGradient, mlpInput);
+          const mlp0BiasGradient = tf.sum(hiddenGradient, 0);
+          const mlpInputGradient = tf.matMul(hiddenGradient, savedMlp0) as tf.Tensor2D;
+          const ln2WeightGradient = tf.sum(tf.mul(mlpInputGradient, normalized2), 0);
+          const ln2BiasGradient = tf.sum(mlpInputGradient, 0);
+          const afterAttentionGradient = tf.add(dy, layerNormInputGradient(mlpInputGradient, normalized2, inverseStd2, scale2)) as tf.Tensor2D;
+
+          // Attention branch: x₁ = x + s₁·(merge(softmax(q·kᵀ)·v)·W_oᵀ + b_o), q already scaled by 1/√dh.
+          const attentionGradient = applyScales(afterAttentionGradient, attentionScales);
+          const outProjWeightGradient = weightGradient(attentionGradient, savedContext);
+          const outProjBiasGradient = tf.sum(attentionGradient, 0);
+          const contextGradient = splitHeads(tf.matMul(attentionGradient, savedOutProj) as tf.Tensor2D);
+          const probabilitiesGradient = tf.matMul(contextGradient, savedValue, false, true);
+          const valueGradient = tf.matMul(savedAttention, contextGradient, true, false) as tf.Tensor3D;
+          // Softmax backward: P ⊙ (dP − Σ dP ⊙ P).
+          const scoresGradient = tf.mul(
+            savedAttention,
+            tf.sub(probabilitiesGradient, tf.sum(tf.mul(probabilitiesGradient, savedAttention), 2, true)),
+          ) as tf.Tensor3D;
+          const queryGradient = tf.mul(tf.matMul(scoresGradient, savedKey), queryScale) as tf.Tensor3D;
+          const keyGradient = tf.matMul(scoresGradient, savedQuery, true, false) as tf.Tensor3D;
+          // [dq | dk | dv] as one [B·L, 3D] matrix: one product each for the input and in_proj gradients.
+          const projectedGradient = tf.concat([mergeHeads(queryGradient), mergeHeads(keyGradient), mergeHeads(valueGradient)], 1) as tf.Tensor2D;
+          const attentionInput = tf.add(tf.mul(normalized1, scale1), shift1) as tf.Tensor2D;
+          const inProjWeightGradient = weightGradient(projectedGradient, attentionInput);
+          const inProjBiasGradient = tf.sum(projectedGradient, 0);
+          const attentionInputGradient = tf.matMul(projectedGradient, savedInProj) as tf.Tensor2D;
+          const ln1WeightGradient = tf.sum(tf.mul(attentionInputGradient, normalized1), 0);
+          const ln1BiasGradient = tf.sum(attentionInputGradient, 0);
+          const inputGradient = tf.add(
+            afterAttentionGradient,
+            layerNormInputGradient(attentionInputGradient, normalized1, inverseStd1, scale1),
+          );
+          return [
+            inputGradient,
+            ln1WeightGradient,
+            ln1BiasGradient,
+            inProjWeightGradient,
+            inProjBiasGradient,
+            outProjWeightGradient,
+            outProjBiasGradient,
+            ln2WeightGradient,
+            ln2BiasGradient,
+            mlp0WeightGradient,
+            mlp0BiasGradient,
+            mlp3WeightGradient,
+            mlp3BiasGradient,
+          ];
+        }),
+    };
   });
+
+  return run(
+    rows,
+    weights.ln1Weight,
+    weights.ln1Bias,
+    weights.inProjWeight,
+    weights.inProjBias,
+    weights.outProjWeight,
+    weights.outProjBias,
+    weights.ln2Weight,
+    weights.ln2Bias,
+    weights.mlp0Weight,
+    weights.mlp0Bias,
+    weights.mlp3Weight,
+    weights.mlp3Bias,
+  ) as tf.Tensor2D;
 }

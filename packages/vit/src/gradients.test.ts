@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describeEachBackend, embeddedBackends } from '@msn/test-utils';
 import { expect, it } from 'vitest';
-import { dropPath } from './drop-path';
+import { dropPathScales } from './drop-path';
+import { encoderBlock, type EncoderBlockWeights } from './encoder-block';
 import { MaskedVisionTransformer } from './masked-vision-transformer';
 import { MSNProjectionHead } from './msn-projection-head';
 import { createRandom } from './random';
@@ -116,25 +117,59 @@ describeEachBackend(embeddedBackends(), 'gradients', () => {
 });
 
 describeEachBackend(embeddedBackends(), 'dropPath', () => {
-  it('zeroes whole samples with the given rate and scales survivors by 1/(1 − rate), reproducibly', () => {
-    const batchSize = 400;
-    const branch = tf.ones([batchSize * 2, 3]) as tf.Tensor2D;
+  it('drops whole samples with the given rate and scales survivors by 1/(1 − rate), reproducibly', () => {
+    const batchSize = 4000;
     const rate = 0.25;
-    const out = dropPath(branch, batchSize, rate, createRandom(5));
-    const values = out.dataSync();
-    let dropped = 0;
-    for (let sample = 0; sample < batchSize; sample++) {
-      const rows = Array.from(values.slice(sample * 6, sample * 6 + 6));
-      // One decision per sample: all of its rows and features share it.
-      expect(new Set(rows).size).toBe(1);
-      if (rows[0] === 0) dropped++;
-      else expect(rows[0]).toBeCloseTo(1 / (1 - rate), 6);
-    }
-    // Binomial(400, 0.25): mean 100, σ ≈ 8.7; ±5σ.
-    expect(Math.abs(dropped - 100)).toBeLessThan(44);
-    const again = dropPath(branch, batchSize, rate, createRandom(5));
-    expect(Array.from(again.dataSync())).toEqual(Array.from(values));
-    tf.dispose([branch, out, again]);
+    const scales = dropPathScales(batchSize, rate, createRandom(5))!;
+    const dropped = scales.filter((scale) => scale === 0).length;
+    for (const scale of scales) expect(scale === 0 || Math.abs(scale - 1 / (1 - rate)) < 1e-6).toBe(true);
+    // Binomial(4000, 0.25): mean 1000, σ ≈ 27; ±5σ.
+    expect(Math.abs(dropped - 1000)).toBeLessThan(137);
+    expect(Array.from(dropPathScales(batchSize, rate, createRandom(5))!)).toEqual(Array.from(scales));
+    expect(dropPathScales(batchSize, 0, createRandom(5))).toBeUndefined();
+    expect(dropPathScales(batchSize, rate, undefined)).toBeUndefined();
+  });
+
+  it('back-propagates through dropped paths: finite differences of one block with fixed drop decisions', () => {
+    const [batchSize, sequenceLength, hiddenDim, mlpDim] = [4, 3, 8, 12];
+    const random = createRandom(31);
+    const variable = (shape: number[], std: number, offset = 0) =>
+      tf.variable(tf.add(tf.mul(tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random.nextNormal()), shape), std), offset));
+    const named = new Map<string, tf.Variable>([
+      ['input', variable([batchSize * sequenceLength, hiddenDim], 1)],
+      ['ln1Weight', variable([hiddenDim], 0.2, 1)],
+      ['ln1Bias', variable([hiddenDim], 0.2)],
+      ['inProjWeight', variable([3 * hiddenDim, hiddenDim], 0.4)],
+      ['inProjBias', variable([3 * hiddenDim], 0.2)],
+      ['outProjWeight', variable([hiddenDim, hiddenDim], 0.4)],
+      ['outProjBias', variable([hiddenDim], 0.2)],
+      ['ln2Weight', variable([hiddenDim], 0.2, 1)],
+      ['ln2Bias', variable([hiddenDim], 0.2)],
+      ['mlp0Weight', variable([mlpDim, hiddenDim], 0.4)],
+      ['mlp0Bias', variable([mlpDim], 0.2)],
+      ['mlp3Weight', variable([hiddenDim, mlpDim], 0.4)],
+      ['mlp3Bias', variable([hiddenDim], 0.2)],
+    ]);
+    const weights = Object.fromEntries([...named].filter(([name]) => name !== 'input')) as unknown as EncoderBlockWeights;
+    const target = tf.randomNormal([batchSize * sequenceLength, hiddenDim], 0, 1, 'float32', 32);
+    // A fresh stream per evaluation: every evaluation drops the same samples (rate 0.5 drops some, keeps some).
+    const scales = dropPathScales(batchSize, 0.5, createRandom(33))!;
+    expect(scales.some((scale) => scale === 0) && scales.some((scale) => scale > 0)).toBe(true);
+    const loss = () =>
+      tf.tidy(() => {
+        const output = encoderBlock(named.get('input') as tf.Tensor as tf.Tensor2D, weights, {
+          batchSize,
+          numHeads: 2,
+          layerNormEps: 1e-6,
+          dropPathRate: 0.5,
+          random: createRandom(33),
+        });
+        return tf.sum(tf.mul(tf.tanh(output), target)) as tf.Scalar;
+      });
+    const { norms, mismatches } = checkGradients(loss, named, { samplesPerTensor: 6, seed: 34, step: 1e-3 });
+    expect(mismatches).toEqual([]);
+    for (const [name, norm] of norms) expect(norm, `gradient of ${name}`).toBeGreaterThan(0);
+    tf.dispose([...named.values(), target]);
   });
 
   it('makes training forwards stochastic and leaves evaluation deterministic', () => {
