@@ -83,6 +83,16 @@ export abstract class CollectiveGroup implements ProcessGroup {
     return this.runAsync(prepared.collective).then((buffer) => prepared.finish(buffer));
   }
 
+  allReduceInPlace(data: ReducibleArray, op: ReduceOp = 'sum'): void {
+    const prepared = this.prepareAllReduce('allReduceInPlace', data, op, true);
+    prepared.finish(this.runSync(prepared.collective));
+  }
+
+  async allReduceInPlaceAsync(data: ReducibleArray, op: ReduceOp = 'sum'): Promise<void> {
+    const prepared = this.prepareAllReduce('allReduceInPlaceAsync', data, op, true);
+    prepared.finish(await this.runAsync(prepared.collective));
+  }
+
   allReduceCoalesced<T extends tf.Tensor>(tensors: readonly T[], op: ReduceOp = 'sum'): T[] {
     const prepared = this.prepareCoalesced('allReduceCoalesced', tensors, op);
     if (!prepared) return [];
@@ -204,8 +214,11 @@ export abstract class CollectiveGroup implements ProcessGroup {
     return tf.tensor(values as Float32Array | Int32Array, shape ?? input.shape, input.dtype as 'float32' | 'int32');
   }
 
-  private prepareAllReduce(caller: string, value: unknown, op: unknown) {
+  private prepareAllReduce(caller: string, value: unknown, op: unknown, inPlace = false) {
     const input = this.input(caller, value, ['float32', 'int32']);
+    if (inPlace && input.shape) {
+      throw new InvalidArgumentError({ caller, argument: 'data', value: 'a tensor', expected: 'a Float32Array or Int32Array (tensors are immutable)' });
+    }
     this.checkOp(caller, op, input.dtype);
     const count = input.data.length;
     const prepared: Prepared<never> = {
@@ -218,7 +231,11 @@ export abstract class CollectiveGroup implements ProcessGroup {
         byteLength: count * BYTES_PER_ELEMENT[input.dtype],
         fill: (buffer) => typedView(buffer, input.dtype, 0, count).set(input.data),
       },
-      finish: (buffer) => this.output(input, copyOut(buffer, input.dtype, 0, count)) as never,
+      finish: (buffer) => {
+        if (!inPlace) return this.output(input, copyOut(buffer, input.dtype, 0, count)) as never;
+        input.data.set(typedView(buffer, input.dtype, 0, count));
+        return undefined as never;
+      },
     };
     return prepared;
   }

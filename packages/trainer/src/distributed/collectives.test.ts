@@ -112,6 +112,17 @@ describe('collectives across processes', () => {
         }
       });
 
+      it('all-reduces typed arrays in place, sync and async', () => {
+        for (const report of reports) {
+          for (const size of SIZES) {
+            expect(report[`inPlace/${size}`]).toEqual([
+              sumOf(worldSize, size, 7),
+              sumOf(worldSize, size, 8).map((value) => Math.fround(value / worldSize)),
+            ]);
+          }
+        }
+      });
+
       it('all-reduces coalesced tensors as one concatenated buffer, back into their shapes', () => {
         for (const report of reports) {
           for (const size of SIZES) {

@@ -47,6 +47,13 @@ describeEachBackend(embeddedBackends(), 'a world of one process', () => {
     const reduced = group.allReduce(data);
     expect(reduced).not.toBe(data);
     expect(reduced).toEqual(data);
+    const inPlace = Float32Array.of(4, 5);
+    group.allReduceInPlace(inPlace, 'mean');
+    await group.allReduceInPlaceAsync(inPlace);
+    expect(inPlace).toEqual(Float32Array.of(4, 5));
+    expect(() => group.allReduceInPlace(tf.scalar(1) as unknown as Float32Array)).toThrow(
+      /allReduceInPlace: invalid argument 'data' = "a tensor"; expected a Float32Array or Int32Array/,
+    );
     expect(group.allGather(Uint8Array.of(5, 6))).toEqual(Uint8Array.of(5, 6));
     expect(await group.broadcastAsync(Int32Array.of(4))).toEqual(Int32Array.of(4));
     expect(group.broadcastObject({ path: 'ckpt/last.json', step: 3 })).toEqual({ path: 'ckpt/last.json', step: 3 });

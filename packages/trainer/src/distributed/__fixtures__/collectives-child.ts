@@ -45,6 +45,11 @@ for (const size of options.sizes) {
   const secondTensor = await second;
   results[`async/${size}`] = [Array.from(await first), Array.from(secondTensor.dataSync()), Array.from(third)];
   secondTensor.dispose();
+  const inPlace = rankValues(rank, size, 7);
+  group.allReduceInPlace(inPlace);
+  const inPlaceAsync = rankValues(rank, size, 8);
+  await group.allReduceInPlaceAsync(inPlaceAsync, 'mean');
+  results[`inPlace/${size}`] = [Array.from(inPlace), Array.from(inPlaceAsync)];
   const parts = [tf.tensor(rankValues(rank, size, 4)), tf.tensor(rankValues(rank, 3, 5), [3, 1])];
   const coalesced = group.allReduceCoalesced(parts);
   results[`coalesced/${size}`] = coalesced.map((part) => ({ shape: part.shape, values: Array.from(part.dataSync()) }));
