@@ -58,3 +58,19 @@ export { CliArgumentError, formatUsage, parseArguments } from './cli/parse-argum
 export type { FlagSpec, FlagSpecs, ParsedFlags } from './cli/parse-arguments';
 export { run } from './cli/run';
 export type { RunOptions } from './cli/run';
+// MSN model and training step
+export { resolveMSNConfig } from './msn/msn-config';
+export type { MSNConfig, MSNConfigInput, MSNHeadConfig } from './msn/msn-config';
+export { MSNModel, MSN_CONFIG_METADATA_KEY } from './msn/msn-model';
+export type { MSNEmbedOptions, MSNEncoder, MSNModelOptions } from './msn/msn-model';
+export { msnWeightDecayFilter } from './msn/msn-weight-decay';
+export { msnTrainingStep } from './msn/msn-training-step';
+export type {
+  MSNBatch,
+  MSNStepLoss,
+  MSNStepOptimizer,
+  MSNStepResult,
+  MSNStepTensors,
+  MSNTrainingStepOptions,
+  MSNViews,
+} from './msn/msn-training-step';
