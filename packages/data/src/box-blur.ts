@@ -42,84 +42,95 @@ export function boxBlurInPlace(
   const { radius, edgeWeight } = extendedBox(sigma);
   const inverse = 1 / (2 * radius + 1 + 2 * edgeWeight);
   const plane = height * width;
-  const buffer = scratch.ensure(plane + width + 2 * (radius + 1));
+  const padded = width + 2 * (radius + 1);
+  const buffer = scratch.ensure(plane + 2 * padded);
   const temp = buffer.subarray(0, plane);
-  const line = buffer.subarray(plane);
+  const lineA = buffer.subarray(plane, plane + padded);
+  const lineB = buffer.subarray(plane + padded, plane + 2 * padded);
   const sums = scratch.ensureWide(width);
 
   for (let channel = 0; channel < channels; channel++) {
     const base = offset + channel * plane;
-    for (let pass = 0; pass < BOX_PASSES; pass++) {
-      for (let row = 0; row < height; row++) {
-        blurLine(data, base + row * width, width, radius, edgeWeight, inverse, line);
-      }
+    // Horizontal: each row is copied once into an edge-padded line, blurred three times between two lines
+    // (better locality than three sweeps over the plane), and written back.
+    for (let row = 0; row < height; row++) {
+      const start = base + row * width;
+      for (let column = 0; column < width; column++) lineA[radius + 1 + column] = data[start + column]!;
+      boxLine(lineA, lineB, width, radius, edgeWeight, inverse);
+      boxLine(lineB, lineA, width, radius, edgeWeight, inverse);
+      boxLine(lineA, lineB, width, radius, edgeWeight, inverse);
+      for (let column = 0; column < width; column++) data[start + column] = lineB[radius + 1 + column]!;
     }
-    for (let pass = 0; pass < BOX_PASSES; pass++) {
-      blurColumns(data, base, height, width, radius, edgeWeight, inverse, temp, sums);
-    }
+    // Vertical: three passes ping-ponging between the plane and temp, one copy at the end.
+    boxColumns(data, base, temp, 0, height, width, radius, edgeWeight, inverse, sums);
+    boxColumns(temp, 0, data, base, height, width, radius, edgeWeight, inverse, sums);
+    boxColumns(data, base, temp, 0, height, width, radius, edgeWeight, inverse, sums);
+    data.set(temp, base);
   }
 }
 
-// One horizontal pass over data[start … start + length): a running sum over an edge-padded copy of the row.
-function blurLine(
-  data: Float32Array,
-  start: number,
+// One horizontal pass: `source` holds the row at [pad, pad + length) (pad = radius + 1); its edges are padded
+// here, and the result goes to the same positions of `target`.
+function boxLine(
+  source: Float32Array,
+  target: Float32Array,
   length: number,
   radius: number,
   edgeWeight: number,
   inverse: number,
-  padded: Float32Array,
 ): void {
   const pad = radius + 1;
-  const first = data[start]!;
-  const last = data[start + length - 1]!;
+  const first = source[pad]!;
+  const last = source[pad + length - 1]!;
   for (let index = 0; index < pad; index++) {
-    padded[index] = first;
-    padded[pad + length + index] = last;
+    source[index] = first;
+    source[pad + length + index] = last;
   }
-  for (let index = 0; index < length; index++) padded[pad + index] = data[start + index]!;
-  // Window of output i in padded coordinates: core [i + 1, i + 2·radius + 1], edges at i and i + 2·radius + 2.
+  // Window of output i (padded coordinates): core [i + 1, i + 2·radius + 1], edge taps at i and i + 2·radius + 2.
+  const span = 2 * radius + 2;
   let core = 0;
-  for (let index = 1; index <= 2 * radius + 1; index++) core += padded[index]!;
+  for (let index = 1; index < span; index++) core += source[index]!;
   for (let index = 0; index < length; index++) {
-    data[start + index] = (core + edgeWeight * (padded[index]! + padded[index + 2 * radius + 2]!)) * inverse;
-    core += padded[index + 2 * radius + 2]! - padded[index + 1]!;
+    const entering = source[index + span]!;
+    target[pad + index] = (core + edgeWeight * (source[index]! + entering)) * inverse;
+    core += entering - source[index + 1]!;
   }
 }
 
-// One vertical pass over a plane: running sums of whole rows (vectorisable inner loops), edge rows repeated.
-function blurColumns(
-  data: Float32Array,
-  base: number,
+// One vertical pass from a plane to another: running sums of whole rows (vectorisable inner loops), edge rows
+// repeated.
+function boxColumns(
+  source: Float32Array,
+  sourceBase: number,
+  target: Float32Array,
+  targetBase: number,
   height: number,
   width: number,
   radius: number,
   edgeWeight: number,
   inverse: number,
-  temp: Float32Array,
   sums: Float64Array,
 ): void {
   const last = height - 1;
   for (let column = 0; column < width; column++) sums[column] = 0;
   for (let row = -radius; row <= radius; row++) {
-    const source = base + (row < 0 ? 0 : row > last ? last : row) * width;
-    for (let column = 0; column < width; column++) sums[column]! += data[source + column]!;
+    const start = sourceBase + (row < 0 ? 0 : row > last ? last : row) * width;
+    for (let column = 0; column < width; column++) sums[column]! += source[start + column]!;
   }
   for (let row = 0; row < height; row++) {
-    // Rows leaving, entering and at both edge weights of the window; clamped (edge rows repeat).
+    // Rows at both edge taps and the row leaving the window; clamped (edge rows repeat).
     let clamped = row - radius - 1;
-    const above = base + (clamped < 0 ? 0 : clamped) * width;
+    const above = sourceBase + (clamped < 0 ? 0 : clamped) * width;
     clamped = row + radius + 1;
-    const below = base + (clamped > last ? last : clamped) * width;
+    const below = sourceBase + (clamped > last ? last : clamped) * width;
     clamped = row - radius;
-    const leaving = base + (clamped < 0 ? 0 : clamped) * width;
-    const out = row * width;
+    const leaving = sourceBase + (clamped < 0 ? 0 : clamped) * width;
+    const out = targetBase + row * width;
     for (let column = 0; column < width; column++) {
-      const entering = data[below + column]!;
+      const entering = source[below + column]!;
       const sum = sums[column]!;
-      temp[out + column] = (sum + edgeWeight * (data[above + column]! + entering)) * inverse;
-      sums[column] = sum + entering - data[leaving + column]!;
+      target[out + column] = (sum + edgeWeight * (source[above + column]! + entering)) * inverse;
+      sums[column] = sum + entering - source[leaving + column]!;
     }
   }
-  data.set(temp, base);
 }
