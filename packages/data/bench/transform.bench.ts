@@ -2,7 +2,7 @@
 // Run: npx -y pnpm@12.4.2 --filter @msn/data build && npx -y pnpm@12.4.2 --filter @msn/data bench
 // Options: --seconds=N (minimum time per measurement, default 6), --quick (1.5 s each).
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -35,6 +35,8 @@ interface Result {
   config: string;
   workers: number;
   imagesPerSecond: number;
+  /** Images per second of CPU time of the whole process (all threads): the rate per core, insensitive to other load. */
+  imagesPerCpuSecond: number;
   images: number;
 }
 
@@ -44,16 +46,29 @@ async function measure(dataset: ImageDataset, name: string, randomSize: number, 
   const loader = new DataLoader(dataset, { batchSize, transform, shuffle: true, workers, seed: 1 });
   let images = 0;
   let started = 0;
+  let cpuStart = process.cpuUsage();
   for (let epoch = 0; ; epoch++) {
     for await (const batch of loader.batches({ epoch })) {
       // The first batch pays for worker start-up and JIT warm-up; time from its arrival on.
-      if (started === 0) started = performance.now();
+      if (started === 0) {
+        started = performance.now();
+        cpuStart = process.cpuUsage();
+      }
       else images += batch.indices.length;
       tf.dispose([...batch.views, batch.labels]);
       if (started > 0 && performance.now() - started > seconds * 1000 && images > 0) {
         const elapsed = (performance.now() - started) / 1000;
+        const cpu = process.cpuUsage(cpuStart);
+        const cpuSeconds = (cpu.user + cpu.system) / 1e6;
         // Leaving the loop stops the workers (the iterator's return()).
-        return { dataset: name, config: `${randomSize}/${focalSize}`, workers, imagesPerSecond: images / elapsed, images };
+        return {
+          dataset: name,
+          config: `${randomSize}/${focalSize}`,
+          workers,
+          imagesPerSecond: images / elapsed,
+          imagesPerCpuSecond: images / cpuSeconds,
+          images,
+        };
       }
     }
   }
@@ -61,7 +76,10 @@ async function measure(dataset: ImageDataset, name: string, randomSize: number, 
 
 async function main(): Promise<void> {
   await tf.setBackend('cpu');
-  console.log(`MSN transform benchmark: 1 target + 1 anchor + 10 focal views; ${cpus().length} cores (${cpus()[0]?.model ?? '?'}); ≥ ${seconds} s per row`);
+  console.log(
+    `MSN transform benchmark: 1 target + 1 anchor + 10 focal views; ${cpus().length} cores (${cpus()[0]?.model ?? '?'}); ` +
+      `≥ ${seconds} s per row; load average before: ${loadavg().map((value) => value.toFixed(2)).join(' ')}`,
+  );
   const datasets: [string, ImageDataset][] = [];
   if (existsSync(join(FASHION, 'train-images-idx3-ubyte.gz'))) {
     datasets.push(['Fashion-MNIST 28×28 (IdxDataset)', IdxDataset.fromFolder(FASHION, { split: 'train', channels: 1 })]);
@@ -77,11 +95,12 @@ async function main(): Promise<void> {
         results.push(result);
         console.log(
           `${name.padEnd(34)} ${result.config.padEnd(7)} workers ${workers}${workers === 0 ? ' (main thread)' : '              '} ` +
-            `${result.imagesPerSecond.toFixed(1).padStart(8)} images/s  (${result.images} images)`,
+            `${result.imagesPerSecond.toFixed(1).padStart(8)} images/s  ${result.imagesPerCpuSecond.toFixed(1).padStart(8)} per CPU-second  (${result.images} images)`,
         );
       }
     }
   }
+  console.log(`load average after the run: ${loadavg().map((value) => value.toFixed(2)).join(' ')} (other processes share the cores)`);
   console.log(JSON.stringify({ benchmark: 'msn-transform', seconds, results }));
 }
 

@@ -222,7 +222,8 @@ function viewSettings(options: Required<MSNTransformOptions>, size: number, crop
  * RandomResizedCrop → horizontal flip → vertical flip → ColorJitter (random order, with probability cjProb) →
  * RandomGrayscale → Gaussian blur → normalize, with torchvision's tensor semantics for the crop, flips,
  * colour and normalisation, and PIL's blur (see `blurMode`). Values stay float32 between steps, where the
- * reference's PIL pipeline rounds to 8 bits after each one.
+ * reference's PIL pipeline rounds to 8 bits after each one. The jitter strengths apply to every view (lightly
+ * passes `cj_bright`… to its random views only, so its focal views keep the defaults).
  *
  * View v of the sample with dataset index i in epoch e uses the random stream keyed by (seed, e, i, v):
  * the views are a pure function of (seed, epoch, index) and independent of batch composition, worker count
