@@ -36,7 +36,7 @@ export interface ImageFolderOptions {
   onWarning?: (message: string) => void;
 }
 
-function listImages(root: string, folder: string, files: string[], ignored: { count: number }): void {
+function listImages(folder: string, files: string[], ignored: { count: number }): void {
   let entries: Dirent[];
   try {
     entries = readdirSync(folder, { withFileTypes: true });
@@ -60,7 +60,7 @@ function listImages(root: string, folder: string, files: string[], ignored: { co
         isFile = IMAGE_EXTENSIONS.includes(extname(entry.name).toLowerCase());
       }
     }
-    if (isDirectory) listImages(root, path, files, ignored);
+    if (isDirectory) listImages(path, files, ignored);
     else if (isFile && IMAGE_EXTENSIONS.includes(extname(entry.name).toLowerCase())) files.push(path);
     else ignored.count++;
   }
@@ -138,7 +138,7 @@ export class ImageFolder implements ImageDataset {
       ignored.count += entries.length - folders.length;
       folders.forEach((name, label) => {
         const classFiles: string[] = [];
-        listImages(root, join(root, name), classFiles, ignored);
+        listImages(join(root, name), classFiles, ignored);
         if (classFiles.length === 0) {
           throw new DataFileError({ caller, file: join(root, name), problem: `class folder '${name}' holds no images (${IMAGE_EXTENSIONS.join(', ')})` });
         }
@@ -149,7 +149,7 @@ export class ImageFolder implements ImageDataset {
         }
       });
     } else {
-      listImages(root, root, files, ignored);
+      listImages(root, files, ignored);
       files.sort();
     }
     if (files.length === 0) {

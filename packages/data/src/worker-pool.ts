@@ -40,6 +40,7 @@ export class WorkerPool {
   private nextId = 0;
   private failure: Error | undefined;
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   constructor(count: number, init: WorkerInit) {
     const entry = workerEntry();
@@ -99,14 +100,16 @@ export class WorkerPool {
     this.pending.clear();
   }
 
-  /** Stops every worker; pending tasks reject. Safe to call more than once. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    const aborted = new DataLoaderError('DataLoader: stopped before the batch was ready');
-    for (const pending of this.pending.values()) pending.reject(aborted);
-    this.pending.clear();
-    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  /** Stops every worker; pending tasks reject. Every call resolves once all threads have stopped. */
+  close(): Promise<void> {
+    if (this.closing === undefined) {
+      this.closed = true;
+      const aborted = new DataLoaderError('DataLoader: stopped before the batch was ready');
+      for (const pending of this.pending.values()) pending.reject(aborted);
+      this.pending.clear();
+      this.closing = Promise.all(this.workers.map((worker) => worker.terminate())).then(() => undefined);
+    }
+    return this.closing;
   }
 
   /** Number of live worker threads (0 after close). */
