@@ -177,7 +177,14 @@ export class Participant {
           resolve(verdict);
         });
       });
-      this.abort(verdict ?? details);
+      this.abort(
+        verdict ?? {
+          ...details,
+          message:
+            `${details.message}; rank 0 (the coordinator) gave no verdict within ${VERDICT_WAIT_MS} ms, ` +
+            'so it may itself be frozen or gone',
+        },
+      );
     }
     return this.stickyError(operation);
   }

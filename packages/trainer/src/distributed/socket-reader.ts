@@ -19,6 +19,8 @@ export class SocketReader {
   private pending: PendingRead | undefined;
   private failure: Error | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Set once the peer has gone; reads still drain what is queued. */
+  private ended: DistributedError | undefined;
 
   /**
    * @param socket the receiving end; this reader owns its 'data', 'end', 'close' and 'error' events.
@@ -37,14 +39,15 @@ export class SocketReader {
       this.onProgress();
       this.pump();
     });
-    const lost = (reason: string) => () =>
-      this.fail(
-        new DistributedError({
-          code: 'peer-failure',
-          failedRank: peer.rank,
-          message: `lost the connection to ${peer.description} (${reason}): it exited, crashed or was disconnected`,
-        }),
-      );
+    // Bytes that arrived before the peer closed still count: only a read they cannot satisfy fails.
+    const lost = (reason: string) => () => {
+      this.ended ??= new DistributedError({
+        code: 'peer-failure',
+        failedRank: peer.rank,
+        message: `lost the connection to ${peer.description} (${reason}): it exited, crashed or was disconnected`,
+      });
+      this.pump();
+    };
     socket.on('end', lost('connection closed'));
     socket.on('close', lost('connection closed'));
     socket.on('error', (error: NodeJS.ErrnoException) => lost(error.code ?? error.message)());
@@ -92,6 +95,8 @@ export class SocketReader {
       this.pending = undefined;
       this.clearTimer();
       pending.resolve();
+    } else if (this.ended) {
+      this.fail(this.ended);
     } else {
       this.armTimer();
     }
