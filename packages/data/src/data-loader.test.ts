@@ -131,6 +131,19 @@ describe('DataLoader batching and order', () => {
     expect(replay).toEqual(orders[1]);
   });
 
+  it('resumes mid-epoch with startBatch: the remaining batches of an uninterrupted epoch', async () => {
+    const loader = new DataLoader(shapes, { batchSize: 3, transform, shuffle: true, seed: 2 });
+    const full: RawLoaderBatch[] = [];
+    for await (const batch of loader.rawBatches({ epoch: 4 })) full.push(batch);
+    const resumed: RawLoaderBatch[] = [];
+    for await (const batch of loader.rawBatches({ epoch: 4, startBatch: 2 })) resumed.push(batch);
+    expect(resumed).toEqual(full.slice(2));
+    const none: RawLoaderBatch[] = [];
+    for await (const batch of loader.rawBatches({ epoch: 4, startBatch: 9 })) none.push(batch);
+    expect(none).toEqual([]);
+    await expect(loader.rawBatches({ startBatch: -1 }).next()).rejects.toThrow(/'startBatch' = -1/);
+  });
+
   it('gives sample i in epoch e the same views whatever the batch size, shuffling or number of workers', async () => {
     const reference = await viewsByIndex(new DataLoader(shapes, { batchSize: 4, transform, seed: 9 }), 3);
     const variants = [

@@ -42,6 +42,11 @@ export interface IterateOptions {
   epoch?: number;
   /** Aborts this iteration (in addition to the loader's own signal). */
   signal?: AbortSignal;
+  /**
+   * Skips the epoch's first batches without loading them, to resume mid-epoch: the remaining batches are
+   * exactly those an uninterrupted iteration would produce. @default 0
+   */
+  startBatch?: number;
 }
 
 /**
@@ -262,8 +267,10 @@ export class DataLoader implements AsyncIterable<Batch> {
         throw new DataLoaderError(`DataLoader: the sampler produced index ${index}, outside the dataset's [0, ${this.dataset.length - 1}]`);
       }
     }
+    const startBatch = options.startBatch ?? 0;
+    assertInteger('DataLoader.rawBatches', 'startBatch', startBatch, 0);
     const chunks: number[][] = [];
-    for (let start = 0; start < order.length; start += this.batchSize) {
+    for (let start = startBatch * this.batchSize; start < order.length; start += this.batchSize) {
       const chunk = order.slice(start, start + this.batchSize);
       if (chunk.length < this.batchSize && this.dropLast) break;
       chunks.push(chunk);
