@@ -23,6 +23,8 @@ interface Report {
   inputs: number[];
   leaked: number;
   count: number;
+  broadcastVariables: number[][];
+  averageGradients: Array<{ weight: number[]; bias: number[] }>;
 }
 
 const configurations = [
@@ -74,6 +76,18 @@ describe.each(configurations)('gradients through collectives: world size $worldS
     expectClose(reports.flatMap((report) => report.inputs), inputGradient, { label: 'input gradient', tolerance: FIXTURE_TOLERANCE });
     for (const report of reports) expect(report.count).toBe(total);
     tf.dispose([x, weights, gamma, beta, value, inputGradient, ...Object.values(grads)]);
+  });
+
+  it("broadcastVariables gives every rank the root's weights; averageGradients the mean over ranks", () => {
+    const root = worldSize - 1;
+    const meanRank = (worldSize - 1) / 2;
+    for (const report of reports) {
+      expect(report.broadcastVariables).toEqual([[root, root + 0.5, -root, 1, 2, 3], [root * 10, 7], [root * 2 + 1]]);
+      for (const averaged of report.averageGradients) {
+        expectClose(averaged.weight, [meanRank * 2, 3, 4, meanRank], { label: 'weight', tolerance: FIXTURE_TOLERANCE });
+        expectClose(averaged.bias, [meanRank, 1], { label: 'bias', tolerance: FIXTURE_TOLERANCE });
+      }
+    }
   });
 
   it('leaks no tensors forward or backward', () => {

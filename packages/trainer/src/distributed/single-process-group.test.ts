@@ -9,6 +9,8 @@ import {
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../errors';
 import { allReduceMoments } from './all-reduce-moments';
+import { averageGradients, averageGradientsAsync } from './average-gradients';
+import { broadcastVariables } from './broadcast-variables';
 import { differentiableAllReduce } from './differentiable-all-reduce';
 import { DistributedError } from './distributed-error';
 import { initProcessGroup } from './init-process-group';
@@ -130,6 +132,33 @@ describeEachBackend(embeddedBackends(), 'a world of one process', () => {
       tf.dispose([result.mean, result.variance]);
     });
     tf.dispose([x, moments.mean, moments.variance, reference.mean, reference.variance, got, want, kept.mean, kept.variance]);
+  });
+});
+
+describeEachBackend(embeddedBackends(), 'DDP helpers in a world of one process', () => {
+  it('broadcastVariables keeps the values; averageGradients returns equal new tensors; both leak nothing', async () => {
+    const group = new SingleProcessGroup();
+    const variables = [tf.variable(tf.tensor2d([[1, 2], [3, 4]])), tf.variable(tf.tensor1d([5], 'int32'))];
+    broadcastVariables(group, variables);
+    expect(Array.from(variables[0]!.dataSync())).toEqual([1, 2, 3, 4]);
+    expect(Array.from(variables[1]!.dataSync())).toEqual([5]);
+    const gradients = { b: tf.tensor1d([0.5]), a: tf.tensor2d([[1, -1]]) };
+    const averaged = averageGradients(group, gradients);
+    expect(Object.keys(averaged)).toEqual(['a', 'b']);
+    expect(averaged.a).not.toBe(gradients.a);
+    expect(Array.from(averaged.a!.dataSync())).toEqual([1, -1]);
+    const averagedAsync = await averageGradientsAsync(group, gradients);
+    expect(Array.from(averagedAsync.b!.dataSync())).toEqual([0.5]);
+    await expectNoLeakedTensors(async () => {
+      broadcastVariables(group, variables);
+      tf.dispose(Object.values(averageGradients(group, gradients)));
+      tf.dispose(Object.values(await averageGradientsAsync(group, gradients)));
+    });
+    const flags = tf.variable(tf.tensor1d([true], 'bool'));
+    expect(() => broadcastVariables(group, [flags])).toThrow(/'variables\[0\]' = "a bool variable '.*'"; expected float32 or int32 variables/);
+    const counts = tf.tensor1d([1], 'int32');
+    expect(() => averageGradients(group, { counts })).toThrow(/averageGradients: invalid argument 'gradients\['counts'\]' = "a int32 tensor"/);
+    tf.dispose([...variables, flags, counts, ...Object.values(gradients), ...Object.values(averaged), ...Object.values(averagedAsync)]);
   });
 });
 

@@ -3,6 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { registerGradients, useBackend, type TestBackend } from '@msn/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { allReduceMoments } from '../all-reduce-moments';
+import { averageGradients, averageGradientsAsync } from '../average-gradients';
+import { broadcastVariables } from '../broadcast-variables';
 import { differentiableAllReduce } from '../differentiable-all-reduce';
 import { initProcessGroup } from '../init-process-group';
 import type { BackendPreference } from '../protocol';
@@ -50,5 +52,22 @@ for (let call = 0; call < 3; call++) {
 }
 results.leaked = tf.memory().numTensors - before;
 results.count = allReduceMoments(group, x, [0]).count;
+
+// DDP helpers: start from the last rank's weights; average rank-dependent gradients.
+const variables = [
+  tf.variable(tf.tensor2d([[rank, rank + 0.5, -rank], [1, 2, 3]])),
+  tf.variable(tf.tensor1d([rank * 10, 7], 'int32')),
+  tf.variable(tf.scalar(rank * 2 + 1)),
+];
+broadcastVariables(group, variables, worldSize - 1);
+results.broadcastVariables = variables.map((variable) => Array.from(variable.dataSync()));
+const gradients = { weight: tf.tensor2d([[rank * 2, 3], [4, rank]]), bias: tf.tensor1d([rank, 1]) };
+const averaged = averageGradients(group, gradients);
+const averagedAsync = await averageGradientsAsync(group, { bias: gradients.bias, weight: gradients.weight });
+results.averageGradients = [averaged, averagedAsync].map((map) => ({
+  weight: Array.from(map.weight!.dataSync()),
+  bias: Array.from(map.bias!.dataSync()),
+}));
+tf.dispose([...variables, ...Object.values(gradients), ...Object.values(averaged), ...Object.values(averagedAsync)]);
 group.destroy();
 writeFileSync(options.output, JSON.stringify(results));
