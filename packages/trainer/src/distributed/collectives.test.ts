@@ -155,6 +155,10 @@ describe('collectives across processes', () => {
         }
       });
 
+      it('completes an async operation issued just before destroy', () => {
+        for (const report of reports) expect(report.asyncBeforeDestroy).toEqual(sumOf(worldSize, 5, 9));
+      });
+
       it('leaks no tensors', () => {
         for (const report of reports) expect(report.leaked, `rank ${report.rank}`).toBe(0);
       });

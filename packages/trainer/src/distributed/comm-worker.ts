@@ -30,7 +30,7 @@ function reply(request: WorkerRequest, error?: unknown): void {
     Atomics.store(control, CONTROL_SLOTS.completedSync, request.id);
     Atomics.notify(control, CONTROL_SLOTS.completedSync);
   } else {
-    port.postMessage(message);
+    config.asyncPort.postMessage(message);
   }
 }
 
@@ -82,6 +82,7 @@ async function main(): Promise<void> {
       void queue.then(() => {
         port.close();
         config.syncPort.close();
+        config.asyncPort.close();
       });
     }
   });

@@ -22,6 +22,8 @@ export class SocketControlLink<Incoming, Outgoing> implements ControlLink<Incomi
   constructor(readonly socket: Socket) {
     socket.setEncoding('utf8');
     socket.setNoDelay(true);
+    // Keeps idle links through NAT and firewalls during long computations between collectives.
+    socket.setKeepAlive(true, 30_000);
     socket.on('data', (text: string) => this.receive(text));
     const lost = (reason: string) => {
       if (this.closed) return;

@@ -105,5 +105,8 @@ export interface WorkerConfig {
   shmSlotBytes: number;
   shmDirectory: string;
   control: SharedArrayBuffer;
+  /** Replies to synchronous requests (read with receiveMessageOnPort while the main thread waits). */
   syncPort: MessagePort;
+  /** Replies to asynchronous requests (a listener; drained synchronously on destroy). */
+  asyncPort: MessagePort;
 }

@@ -59,12 +59,15 @@ export class WorkerProcessGroup extends CollectiveGroup {
     private readonly worker: Worker,
     private readonly control: Int32Array,
     private readonly syncPort: MessagePort,
+    private readonly asyncPort: MessagePort,
     backend: TransportBackend,
     readonly localWorldSize: number,
   ) {
     super();
     this.backend = backend;
-    worker.on('message', (reply: WorkerReply) => this.settleAsync(reply));
+    asyncPort.on('message', (reply: WorkerReply) => this.settleAsync(reply));
+    // Only an outstanding async result keeps the process alive (see runAsync).
+    asyncPort.unref();
     worker.on('error', (error) => this.workerDied(`crashed: ${error.message}`));
     worker.on('exit', (code) => {
       if (!this.destroyed) this.workerDied(`exited with code ${code}`);
@@ -91,8 +94,14 @@ export class WorkerProcessGroup extends CollectiveGroup {
   static async start(settings: WorkerGroupSettings): Promise<WorkerProcessGroup> {
     const control = new Int32Array(new SharedArrayBuffer(CONTROL_LENGTH * Int32Array.BYTES_PER_ELEMENT));
     const { port1: syncPort, port2: workerSyncPort } = new MessageChannel();
-    const config: WorkerConfig = { ...settings, control: control.buffer as SharedArrayBuffer, syncPort: workerSyncPort };
-    const worker = startCommunicationWorker(config, [workerSyncPort]);
+    const { port1: asyncPort, port2: workerAsyncPort } = new MessageChannel();
+    const config: WorkerConfig = {
+      ...settings,
+      control: control.buffer as SharedArrayBuffer,
+      syncPort: workerSyncPort,
+      asyncPort: workerAsyncPort,
+    };
+    const worker = startCommunicationWorker(config, [workerSyncPort, workerAsyncPort]);
     const startup = await new Promise<WorkerStartup>((resolve, reject) => {
       const onMessage = (message: WorkerStartup) => {
         worker.off('error', onError);
@@ -109,9 +118,10 @@ export class WorkerProcessGroup extends CollectiveGroup {
     if (startup.type === 'startup-error') {
       void worker.terminate();
       syncPort.close();
+      asyncPort.close();
       throw new DistributedError(startup.error);
     }
-    return new WorkerProcessGroup(settings, worker, control, syncPort, startup.backend, startup.localWorldSize);
+    return new WorkerProcessGroup(settings, worker, control, syncPort, asyncPort, startup.backend, startup.localWorldSize);
   }
 
   protected runSync(collective: PreparedCollective): ArrayBufferLike {
@@ -143,8 +153,8 @@ export class WorkerProcessGroup extends CollectiveGroup {
     const buffer = new SharedArrayBuffer(collective.byteLength);
     collective.fill(buffer);
     const id = this.post(collective, false, buffer);
-    // Keep the process alive while a result is outstanding (the worker is unref'd otherwise).
-    if (this.pending.size === 0) this.worker.ref();
+    // Keep the process alive while a result is outstanding (the worker and the port are unref'd otherwise).
+    if (this.pending.size === 0) this.asyncPort.ref();
     return new Promise((resolve, reject) => this.pending.set(id, { buffer, resolve, reject }));
   }
 
@@ -160,9 +170,14 @@ export class WorkerProcessGroup extends CollectiveGroup {
     } catch {
       // Leaving must not fail: the worker is terminated below either way.
     }
+    // Async operations issued before destroy ran before it: settle them with their real outcome.
+    for (let reply = receiveMessageOnPort(this.asyncPort); reply; reply = receiveMessageOnPort(this.asyncPort)) {
+      this.settleAsync(reply.message as WorkerReply);
+    }
     for (const [, pending] of this.pending) pending.reject(destroyedError('destroy'));
     this.pending.clear();
     this.syncPort.close();
+    this.asyncPort.close();
     void this.worker.terminate();
   }
 
@@ -221,7 +236,7 @@ export class WorkerProcessGroup extends CollectiveGroup {
     const pending = this.pending.get(reply.id);
     if (!pending) return;
     this.pending.delete(reply.id);
-    if (this.pending.size === 0) this.worker.unref();
+    if (this.pending.size === 0) this.asyncPort.unref();
     if (reply.error) {
       this.failure ??= reply.error;
       pending.reject(new DistributedError(reply.error));

@@ -88,5 +88,8 @@ if (options.latencyIterations) {
   for (let iteration = 0; iteration < options.latencyIterations; iteration++) group.allReduce(scalar);
   results.latencyMicroseconds = Number(process.hrtime.bigint() - start) / 1000 / options.latencyIterations;
 }
+// Issued before destroy, so it runs before it: it must resolve with its result, not a 'destroyed' error.
+const beforeDestroy = group.allReduceAsync(rankValues(rank, 5, 9));
 group.destroy();
+results.asyncBeforeDestroy = Array.from(await beforeDestroy);
 writeFileSync(options.output, JSON.stringify(results));
