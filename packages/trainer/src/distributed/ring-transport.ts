@@ -39,10 +39,18 @@ export class RingTransport implements Transport {
       await this.context.hubBarrier(header);
       return;
     }
-    await this.exchangeHeader(header);
-    if (header.kind === 'allReduce') await this.allReduce(header, buffer);
-    else if (header.kind === 'broadcast') await this.broadcast(header, buffer);
-    else await this.allGather(header, buffer);
+    // The header and the first pieces leave in one system call; the rest is driven by what arrives.
+    this.writer.cork();
+    this.writer.write(encodeHeader(header));
+    const receive =
+      header.kind === 'allReduce'
+        ? this.allReduce(header, buffer)
+        : header.kind === 'broadcast'
+          ? this.broadcast(header, buffer)
+          : this.allGather(header, buffer);
+    this.writer.uncork();
+    await this.receiveHeader(header);
+    await receive();
     await this.writer.flush();
   }
 
@@ -51,9 +59,8 @@ export class RingTransport implements Transport {
     this.writer.close();
   }
 
-  /** Sends our header to the right and checks the left neighbour's: every adjacent pair agrees, so all do. */
-  private async exchangeHeader(header: OperationHeader): Promise<void> {
-    this.writer.write(encodeHeader(header));
+  /** Checks the left neighbour's header against ours: every adjacent pair agrees, so all ranks do. */
+  private async receiveHeader(header: OperationHeader): Promise<void> {
     const received = new Uint8Array(WIRE_HEADER_BYTES);
     await this.reader.read(received);
     const theirs = decodeHeader(received);
@@ -70,7 +77,8 @@ export class RingTransport implements Transport {
     }
   }
 
-  private async allReduce(header: OperationHeader, buffer: SharedArrayBuffer): Promise<void> {
+  /** Sends this rank's own chunk now; the returned continuation receives, reduces and forwards the rest. */
+  private allReduce(header: OperationHeader, buffer: SharedArrayBuffer): () => Promise<void> {
     const { rank, worldSize } = this.context;
     const elementBytes = BYTES_PER_ELEMENT[header.dtype];
     const pieceLength = Math.max(1, Math.floor(this.segmentBytes / elementBytes));
@@ -79,42 +87,52 @@ export class RingTransport implements Transport {
       new Uint8Array(buffer, range.start * elementBytes, (range.end - range.start) * elementBytes);
     const steps = 2 * (worldSize - 1);
     for (const piece of pieces(chunks[rank]!, pieceLength)) this.writer.write(bytes(piece));
-    for (let step = 0; step < steps; step++) {
-      const chunk = modulo(rank - 1 - step, worldSize);
-      for (const piece of pieces(chunks[chunk]!, pieceLength)) {
-        const length = piece.end - piece.start;
-        if (step < worldSize - 1) {
-          const received = this.scratchBytes(length * elementBytes);
-          await this.reader.read(received);
-          accumulate(
-            typedView(buffer, header.dtype, piece.start * elementBytes, length) as Float32Array | Int32Array,
-            typedView(received.buffer, header.dtype, 0, length) as Float32Array | Int32Array,
-          );
-        } else {
-          await this.reader.read(bytes(piece));
+    return async () => {
+      for (let step = 0; step < steps; step++) {
+        const chunk = modulo(rank - 1 - step, worldSize);
+        for (const piece of pieces(chunks[chunk]!, pieceLength)) {
+          const length = piece.end - piece.start;
+          if (step < worldSize - 1) {
+            const received = this.scratchBytes(length * elementBytes);
+            await this.reader.read(received);
+            accumulate(
+              typedView(buffer, header.dtype, piece.start * elementBytes, length) as Float32Array | Int32Array,
+              typedView(received.buffer, header.dtype, 0, length) as Float32Array | Int32Array,
+            );
+          } else {
+            await this.reader.read(bytes(piece));
+          }
+          // Step t+1 sends chunk (r − 1 − t): the piece just completed, forwarded at once.
+          if (step + 1 < steps) this.writer.write(bytes(piece));
         }
-        // Step t+1 sends chunk (r − 1 − t): the piece just completed, forwarded at once.
-        if (step + 1 < steps) this.writer.write(bytes(piece));
       }
-    }
-    if (header.op === 'mean') divideInPlace(new Float32Array(buffer, 0, header.count), worldSize);
+      if (header.op === 'mean') divideInPlace(new Float32Array(buffer, 0, header.count), worldSize);
+    };
   }
 
   /** A chain from the root around the ring; the rank before the root does not forward. */
-  private async broadcast(header: OperationHeader, buffer: SharedArrayBuffer): Promise<void> {
+  private broadcast(header: OperationHeader, buffer: SharedArrayBuffer): () => Promise<void> {
     const { rank, worldSize } = this.context;
     const elementBytes = BYTES_PER_ELEMENT[header.dtype];
     const pieceLength = Math.max(1, Math.floor(this.segmentBytes / elementBytes));
     const last = modulo(header.root - 1, worldSize);
-    for (const piece of pieces({ start: 0, end: header.count }, pieceLength)) {
-      const view = new Uint8Array(buffer, piece.start * elementBytes, (piece.end - piece.start) * elementBytes);
-      if (rank !== header.root) await this.reader.read(view);
-      if (rank !== last) this.writer.write(view);
+    const views = pieces({ start: 0, end: header.count }, pieceLength).map(
+      (piece) => new Uint8Array(buffer, piece.start * elementBytes, (piece.end - piece.start) * elementBytes),
+    );
+    if (rank === header.root) {
+      for (const view of views) this.writer.write(view);
+      return async () => undefined;
     }
+    return async () => {
+      for (const view of views) {
+        await this.reader.read(view);
+        if (rank !== last) this.writer.write(view);
+      }
+    };
   }
 
   /** Ring all-gather: in step t rank r forwards slot (r − t) and receives slot (r − 1 − t). */
-  private async allGather(header: OperationHeader, buffer: SharedArrayBuffer): Promise<void> {
+  private allGather(header: OperationHeader, buffer: SharedArrayBuffer): () => Promise<void> {
     const { rank, worldSize } = this.context;
     const elementBytes = BYTES_PER_ELEMENT[header.dtype];
     const pieceLength = Math.max(1, Math.floor(this.segmentBytes / elementBytes));
@@ -122,12 +140,14 @@ export class RingTransport implements Transport {
     const bytes = (range: ElementRange) =>
       new Uint8Array(buffer, range.start * elementBytes, (range.end - range.start) * elementBytes);
     for (const piece of pieces(slot(rank), pieceLength)) this.writer.write(bytes(piece));
-    for (let step = 0; step < worldSize - 1; step++) {
-      for (const piece of pieces(slot(modulo(rank - 1 - step, worldSize)), pieceLength)) {
-        await this.reader.read(bytes(piece));
-        if (step + 1 < worldSize - 1) this.writer.write(bytes(piece));
+    return async () => {
+      for (let step = 0; step < worldSize - 1; step++) {
+        for (const piece of pieces(slot(modulo(rank - 1 - step, worldSize)), pieceLength)) {
+          await this.reader.read(bytes(piece));
+          if (step + 1 < worldSize - 1) this.writer.write(bytes(piece));
+        }
       }
-    }
+    };
   }
 
   private scratchBytes(byteLength: number): Uint8Array {

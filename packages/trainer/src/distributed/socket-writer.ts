@@ -55,6 +55,15 @@ export class SocketWriter {
     this.lastWrite.catch(() => undefined);
   }
 
+  /** Batches the following writes into one system call (a collective's header and first pieces). */
+  cork(): void {
+    this.socket.cork();
+  }
+
+  uncork(): void {
+    this.socket.uncork();
+  }
+
   /** Resolves once every queued write reached the kernel (callbacks fire in order, so the last one suffices). */
   async flush(): Promise<void> {
     if (this.failure) throw this.failure;
