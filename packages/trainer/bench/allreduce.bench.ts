@@ -1,5 +1,6 @@
 // All-reduce bandwidth of both multi-process backends (2 ranks on this machine), 1–64 MiB float32 buffers.
 //   npx tsx bench/allreduce.bench.ts [--ranks 2] [--sizes 1,4,16,64] [--backends shm,tcp]
+//                                    [--segment-bytes 262144] [--slot-bytes 8388608]
 // Algorithm bandwidth = buffer bytes / time; bus bandwidth = algbw × 2(n−1)/n (NCCL's convention: the
 // per-rank traffic of a bandwidth-optimal all-reduce, comparable across world sizes).
 import { spawn } from 'node:child_process';
@@ -26,7 +27,11 @@ interface Measurement {
 
 /** One rank: times synchronous all-reduces of each size, in place and into a new array. */
 async function rank(sizes: number[]): Promise<void> {
-  const group = await initProcessGroup({ rendezvousTimeoutMs: 60_000 });
+  const group = await initProcessGroup({
+    rendezvousTimeoutMs: 60_000,
+    segmentBytes: Number(option('segment-bytes', String(1 << 18))),
+    shmSlotBytes: Number(option('slot-bytes', String(1 << 23))),
+  });
   const results: Measurement[] = [];
   // Latency first: a 4-byte all-reduce (Sinkhorn's totals, BatchNorm statistics are this small).
   const scalar = new Float32Array(1);
@@ -76,7 +81,7 @@ async function main(): Promise<void> {
     const port = await freePort();
     const outputs = await Promise.all(
       Array.from({ length: ranks }, (_, rankIndex) => {
-        const child = spawn(process.execPath, [...process.execArgv, script, '--sizes', sizes.join(',')], {
+        const child = spawn(process.execPath, [...process.execArgv, script, ...process.argv.slice(2)], {
           env: {
             ...process.env,
             RANK: String(rankIndex),

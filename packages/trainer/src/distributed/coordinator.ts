@@ -115,11 +115,15 @@ export class Coordinator {
         `two processes claim rank ${hello.rank}: pid ${existing.hello.pid} on ${existing.hello.hostname} and pid ${hello.pid} on ${hello.hostname}`,
       );
     }
-    const reference = this.members.get(0)?.hello;
+    // Settings every rank must share, compared with whichever rank joined first.
+    const reference = this.members.values().next().value?.hello;
     if (reference) {
       for (const key of ['backend', 'segmentBytes', 'shmSlotBytes'] as const) {
         if (hello[key] !== reference[key]) {
-          return reject(`${who} uses ${key} = ${String(hello[key])} but rank 0 uses ${String(reference[key])}`);
+          return reject(
+            `${who} uses ${key} = ${String(hello[key])} but rank ${reference.rank} uses ${String(reference[key])}: ` +
+              'every rank must use the same process-group options',
+          );
         }
       }
     }

@@ -29,15 +29,17 @@ interface Launch {
   worldSizeOf?: (rank: number) => number;
   port?: number;
   options: Record<string, unknown>;
+  /** Per-rank changes to `options`. */
+  optionsOf?: (rank: number) => Record<string, unknown>;
 }
 
-async function start({ worldSize, ranks, worldSizeOf, port, options }: Launch): Promise<SpawnedRank[]> {
+async function start({ worldSize, ranks, worldSizeOf, port, options, optionsOf }: Launch): Promise<SpawnedRank[]> {
   const masterPort = port ?? (await freePort());
   const started = Date.now();
   return (ranks ?? Array.from({ length: worldSize }, (_, rank) => rank)).map((rank) =>
     spawnScript(
       CHILD,
-      [JSON.stringify(options)],
+      [JSON.stringify({ ...options, ...optionsOf?.(rank) })],
       rankEnvironment(rank, worldSizeOf?.(rank) ?? worldSize, masterPort),
       rank,
       started,
@@ -153,6 +155,20 @@ describe('rendezvous faults', () => {
       expect(error?.code).toBe('rendezvous-mismatch');
       expect(error?.message).toMatch(/WORLD_SIZE=3 but rank 0 with WORLD_SIZE=2/);
       expect(outcome.elapsedMs).toBeLessThan(15_000);
+    }
+  });
+
+  it('rejects ranks that chose different backends', async () => {
+    const outcomes = await launch({
+      worldSize: 2,
+      options: { ...options, rendezvousTimeoutMs: 20_000 },
+      optionsOf: (rank) => ({ backend: rank === 0 ? 'shm' : 'tcp' }),
+    });
+    for (const outcome of outcomes) {
+      expect(outcome.code, outcome.stderr).toBe(1);
+      const { error } = report(outcome);
+      expect(error?.code).toBe('rendezvous-mismatch');
+      expect(error?.message).toMatch(/rank \d \(pid \d+ on .*\) uses backend = "?(shm|tcp)"? but rank \d uses "?(shm|tcp)"?/);
     }
   });
 });
