@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   PACKAGE_DIRECTORY,
+  PRIVATE_SHM_WRAPPER,
   freePort,
   lastJsonLine,
   rankEnvironment,
@@ -17,6 +19,8 @@ const CHILD = join(PACKAGE_DIRECTORY, 'src/distributed/__fixtures__/fault-child.
 
 interface Report {
   ok?: boolean;
+  backend?: string;
+  sum?: number[];
   error?: { name: string; code?: string; failedRank?: number; message: string };
   elapsedMs?: number;
 }
@@ -31,9 +35,11 @@ interface Launch {
   options: Record<string, unknown>;
   /** Per-rank changes to `options`. */
   optionsOf?: (rank: number) => Record<string, unknown>;
+  /** Command prefix per rank (e.g. a private /dev/shm). */
+  wrapperOf?: (rank: number) => string[];
 }
 
-async function start({ worldSize, ranks, worldSizeOf, port, options, optionsOf }: Launch): Promise<SpawnedRank[]> {
+async function start({ worldSize, ranks, worldSizeOf, port, options, optionsOf, wrapperOf }: Launch): Promise<SpawnedRank[]> {
   const masterPort = port ?? (await freePort());
   const started = Date.now();
   return (ranks ?? Array.from({ length: worldSize }, (_, rank) => rank)).map((rank) =>
@@ -43,6 +49,7 @@ async function start({ worldSize, ranks, worldSizeOf, port, options, optionsOf }
       rankEnvironment(rank, worldSizeOf?.(rank) ?? worldSize, masterPort),
       rank,
       started,
+      wrapperOf?.(rank),
     ),
   );
 }
@@ -170,5 +177,120 @@ describe('rendezvous faults', () => {
       expect(error?.code).toBe('rendezvous-mismatch');
       expect(error?.message).toMatch(/rank \d \(pid \d+ on .*\) uses backend = "?(shm|tcp)"? but rank \d uses "?(shm|tcp)"?/);
     }
+  });
+});
+
+// Two "machines" that share a hostname but not /dev/shm: rank 1 runs in a mount namespace of its own.
+const privateShm = spawnSync(PRIVATE_SHM_WRAPPER[0]!, [...PRIVATE_SHM_WRAPPER.slice(1), 'true']).status === 0;
+
+describe.skipIf(!privateShm)('shared memory that is not shared', () => {
+  const base = { scenario: 'join', timeoutMs: 20_000, rendezvousTimeoutMs: 20_000 };
+  const wrapperOf = (rank: number) => (rank === 1 ? PRIVATE_SHM_WRAPPER : []);
+
+  it("'auto' notices through the probe file and falls back to tcp", async () => {
+    const outcomes = await launch({ worldSize: 2, options: { ...base, backend: 'auto' }, wrapperOf });
+    for (const outcome of outcomes) {
+      expect(outcome.code, outcome.stderr).toBe(0);
+      expect(report(outcome)).toMatchObject({ ok: true, backend: 'tcp' });
+    }
+  });
+
+  it("'shm' fails on every rank, naming the rank that cannot share memory", async () => {
+    const outcomes = await launch({ worldSize: 2, options: { ...base, backend: 'shm' }, wrapperOf });
+    for (const outcome of outcomes) {
+      expect(outcome.code, outcome.stderr).toBe(1);
+      const { error } = report(outcome);
+      expect(error?.code).toBe('shared-memory');
+      expect(error?.failedRank).toBe(1);
+      expect(error?.message).toMatch(/rank 1 cannot share memory with rank 0: cannot open \/dev\/shm\/msn-.*; use backend 'tcp' or 'auto'/);
+    }
+  });
+});
+
+// Two machines on one host: network namespaces joined by a veth pair, each with its own hostname (UTS
+// namespace), so ranks see distinct addresses and hosts, and a link can be cut like a failing network.
+const NAMESPACES = [`msn-${process.pid}-a`, `msn-${process.pid}-b`];
+const SUBNET = `10.213.${process.pid % 250}`;
+const canCreateNamespaces =
+  spawnSync('ip', ['netns', 'add', `msn-probe-${process.pid}`]).status === 0 &&
+  spawnSync('ip', ['netns', 'del', `msn-probe-${process.pid}`]).status === 0;
+
+function ip(...args: string[]): void {
+  const result = spawnSync('ip', args, { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`ip ${args.join(' ')}: ${result.stderr}`);
+}
+
+describe.skipIf(!canCreateNamespaces)('two machines (network namespaces)', () => {
+  const [first, second] = NAMESPACES as [string, string];
+  const veth = [`msnv${process.pid % 100_000}a`, `msnv${process.pid % 100_000}b`] as const;
+  beforeAll(() => {
+    ip('netns', 'add', first);
+    ip('netns', 'add', second);
+    ip('link', 'add', veth[0], 'type', 'veth', 'peer', 'name', veth[1]);
+    ip('link', 'set', veth[0], 'netns', first);
+    ip('link', 'set', veth[1], 'netns', second);
+    ip('-n', first, 'addr', 'add', `${SUBNET}.1/24`, 'dev', veth[0]);
+    ip('-n', second, 'addr', 'add', `${SUBNET}.2/24`, 'dev', veth[1]);
+    for (const [namespace, device] of [[first, veth[0]], [second, veth[1]]] as const) {
+      ip('-n', namespace, 'link', 'set', 'lo', 'up');
+      ip('-n', namespace, 'link', 'set', device, 'up');
+    }
+  });
+  afterAll(() => {
+    for (const namespace of NAMESPACES) spawnSync('ip', ['netns', 'del', namespace]);
+  });
+
+  const machine = (rank: number) => [
+    'ip', 'netns', 'exec', NAMESPACES[rank]!,
+    'unshare', '--uts', 'sh', '-c', `hostname machine-${rank} && exec "$0" "$@"`,
+  ];
+
+  async function startAcross(options: Record<string, unknown>): Promise<SpawnedRank[]> {
+    const started = Date.now();
+    return [0, 1].map((rank) =>
+      spawnScript(
+        CHILD,
+        [JSON.stringify(options)],
+        { ...rankEnvironment(rank, 2, 29_500), MASTER_ADDR: `${SUBNET}.1`, LOCAL_WORLD_SIZE: '1', LOCAL_RANK: '0' },
+        rank,
+        started,
+        machine(rank),
+      ),
+    );
+  }
+
+  it("'auto' chooses tcp between machines and all-reduces over the ring", async () => {
+    const ranks = await startAcross({ scenario: 'sum', backend: 'auto', timeoutMs: 20_000, rendezvousTimeoutMs: 20_000 });
+    for (const outcome of await Promise.all(ranks.map((rank) => rank.done))) {
+      expect(outcome.code, outcome.stderr).toBe(0);
+      expect(report(outcome)).toMatchObject({ ok: true, backend: 'tcp', sum: [3] });
+    }
+  });
+
+  it('a cut network (no FIN, no RST) fails rank 0 within the timeout, naming the unreachable rank', async () => {
+    const timeoutMs = 2_000;
+    const ranks = await startAcross({ scenario: 'partition', backend: 'tcp', timeoutMs, rendezvousTimeoutMs: 20_000 });
+    await new Promise<void>((resolve) => {
+      let seen = 0;
+      for (const rank of ranks) {
+        rank.child.stdout!.on('data', (text: string) => {
+          if (text.includes('joined') && ++seen === 2) resolve();
+        });
+      }
+    });
+    const cutAt = Date.now();
+    ip('-n', second, 'link', 'set', veth[1], 'down');
+    const outcome = await ranks[0]!.done;
+    ranks[1]!.child.kill('SIGKILL');
+    await ranks[1]!.done;
+    ip('-n', second, 'link', 'set', veth[1], 'up');
+    expect(outcome.code, outcome.stderr).toBe(1);
+    const { error } = report(outcome);
+    // e.g. "rank 1 (pid 20387) did not answer a status request: its process is frozen or overloaded
+    // (rank 0 reported: no data from rank 1 (left ring neighbour, pid 20387 on machine-1) for 2000 ms)"
+    expect(error?.code).toBe('timeout');
+    expect(error?.failedRank).toBe(1);
+    expect(error?.message).toMatch(/rank 1 \(pid \d+\) did not answer a status request/);
+    expect(Date.now() - cutAt).toBeLessThan(timeoutMs + 10_000);
   });
 });

@@ -4,7 +4,7 @@ import { DistributedError } from '../distributed-error';
 import type { BackendPreference } from '../protocol';
 
 interface FaultOptions {
-  scenario: 'die' | 'hang' | 'mismatch' | 'join';
+  scenario: 'die' | 'hang' | 'mismatch' | 'join' | 'sum' | 'partition';
   backend: BackendPreference;
   timeoutMs: number;
   rendezvousTimeoutMs: number;
@@ -42,9 +42,17 @@ try {
     }
   } else if (options.scenario === 'mismatch') {
     group.allReduce(new Float32Array(rank === 0 ? 4 : 5));
+  } else if (options.scenario === 'partition') {
+    // Keeps exchanging until the test cuts the network between the ranks.
+    console.log('joined');
+    for (;;) {
+      group.allReduce(values);
+      sleep(20);
+    }
   }
+  const sum = options.scenario === 'sum' ? Array.from(group.allReduce(Float32Array.of(rank + 1))) : undefined;
   group.destroy();
-  console.log(JSON.stringify({ ok: true, joinMs: joined - started }));
+  console.log(JSON.stringify({ ok: true, backend: group.backend, sum, joinMs: joined - started }));
 } catch (error) {
   const details =
     error instanceof DistributedError

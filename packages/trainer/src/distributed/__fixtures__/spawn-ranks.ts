@@ -36,15 +36,20 @@ export interface SpawnedRank {
   done: Promise<RankOutcome>;
 }
 
-/** Starts `node --import tsx <script> ...args` with the given environment. */
+/** Runs a command in a private mount namespace with its own empty /dev/shm (needs root or user namespaces). */
+export const PRIVATE_SHM_WRAPPER = ['unshare', '--mount', 'sh', '-c', 'mount -t tmpfs tmpfs /dev/shm && exec "$0" "$@"'];
+
+/** Starts `node --import tsx <script> ...args` with the given environment, optionally under `wrapper`. */
 export function spawnScript(
   script: string,
   args: string[],
   env: Record<string, string>,
   rank: number,
   started = Date.now(),
+  wrapper: string[] = [],
 ): SpawnedRank {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const command = [...wrapper, process.execPath, '--import', 'tsx', script, ...args];
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: PACKAGE_DIRECTORY,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
