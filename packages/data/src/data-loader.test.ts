@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { describeEachBackend, embeddedBackends, expectNoLeakedTensors } from '@msn/test-utils';
 import sharp from 'sharp';
@@ -205,6 +207,55 @@ describe('DataLoader shutdown and errors', () => {
     expect(loader.activeWorkers).toBe(2);
     await iterator.return(undefined);
     expect(loader.activeWorkers).toBe(0);
+  });
+
+  it('keeps persistent workers between iterations until close(), with the same batches', async () => {
+    const reference = await viewsByIndex(new DataLoader(shapes, { batchSize: 3, transform, seed: 6 }), 1);
+    const loader = new DataLoader(shapes, { batchSize: 3, transform, seed: 6, workers: 2, persistentWorkers: true });
+    for (let epoch = 0; epoch < 3; epoch++) {
+      const views = await viewsByIndex(loader, epoch);
+      expect(loader.activeWorkers).toBe(2);
+      if (epoch === 1) expect(views).toEqual(reference);
+    }
+    for await (const _batch of loader.rawBatches()) break;
+    expect(loader.activeWorkers).toBe(2);
+    await loader.close();
+    expect(loader.activeWorkers).toBe(0);
+    // The next iteration starts fresh workers.
+    expect(await viewsByIndex(loader, 1)).toEqual(reference);
+    await loader.close();
+  });
+
+  it('stops persistent workers on failure and abort', async () => {
+    const dataset = new ImageFolder(imageRoot);
+    const failing = new DataLoader(dataset, { batchSize: 2, transform: new PlainTransform({ size: 4 }), workers: 1, persistentWorkers: true });
+    await expect(
+      (async () => {
+        for await (const _batch of failing.rawBatches()) {
+          // consume
+        }
+      })(),
+    ).rejects.toThrow(DataLoaderError);
+    expect(failing.activeWorkers).toBe(0);
+    const controller = new AbortController();
+    const aborted = new DataLoader(shapes, { batchSize: 2, transform, workers: 1, persistentWorkers: true, signal: controller.signal });
+    const iterator = aborted.rawBatches();
+    await iterator.next();
+    controller.abort(new Error('stop now'));
+    await expect(iterator.next()).rejects.toThrow('stop now');
+    expect(aborted.activeWorkers).toBe(0);
+  });
+
+  it('lets the process exit while persistent workers are idle', () => {
+    const script = fileURLToPath(new URL('./__fixtures__/persistent-exit.ts', import.meta.url));
+    const child = spawnSync(process.execPath, ['--import', 'tsx', script], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(child.stderr).toBe('');
+    expect(child.stdout.trim()).toBe('done 8 1');
+    expect(child.status).toBe(0);
   });
 
   it('aborts through a signal: the pending next() rejects with the reason and the workers stop', async () => {

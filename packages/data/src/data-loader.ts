@@ -32,6 +32,12 @@ export interface DataLoaderOptions {
   workers?: number;
   /** Batches being prepared ahead of the consumer (with workers). @default 2 × workers */
   prefetch?: number;
+  /**
+   * Keep the worker threads between iterations (torch's `persistent_workers`): no thread start-up and JIT
+   * warm-up each epoch, which matters when epochs are short. Idle workers do not keep the process alive;
+   * `close()` stops them, and a failure or an abort stops them as usual. @default false
+   */
+  persistentWorkers?: boolean;
   /** Aborts iteration: the pending `next()` rejects with the signal's reason and workers stop. */
   signal?: AbortSignal;
 }
@@ -70,7 +76,18 @@ export interface RawLoaderBatch extends RawBatch {
   epoch: number;
 }
 
-const KNOWN_OPTIONS = ['batchSize', 'transform', 'shuffle', 'sampler', 'dropLast', 'seed', 'workers', 'prefetch', 'signal'] as const;
+const KNOWN_OPTIONS = [
+  'batchSize',
+  'transform',
+  'shuffle',
+  'sampler',
+  'dropLast',
+  'seed',
+  'workers',
+  'prefetch',
+  'persistentWorkers',
+  'signal',
+] as const;
 
 function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new DataLoaderError(`DataLoader: aborted (${String(signal.reason)})`);
@@ -137,7 +154,9 @@ export class DataLoader implements AsyncIterable<Batch> {
   readonly seed: number;
   readonly workers: number;
   readonly prefetch: number;
+  readonly persistentWorkers: boolean;
   private readonly signal: AbortSignal | undefined;
+  private persistentPool: WorkerPool | undefined;
   private nextEpoch = 0;
   private skippedTotal = 0;
   private readonly pools = new Set<WorkerPool>();
@@ -152,12 +171,14 @@ export class DataLoader implements AsyncIterable<Batch> {
       throw new InvalidArgumentError({ caller, argument: 'options', value: options, expected: '{ batchSize, … }' });
     }
     assertKnownKeys(caller, options, KNOWN_OPTIONS);
-    const { batchSize, shuffle = false, dropLast = false, seed = 0, workers = 0, sampler, signal } = options;
+    const { batchSize, shuffle = false, dropLast = false, seed = 0, workers = 0, sampler, signal, persistentWorkers = false } =
+      options;
     assertInteger(caller, 'batchSize', batchSize, 1);
     assertBoolean(caller, 'shuffle', shuffle);
     assertBoolean(caller, 'dropLast', dropLast);
     assertInteger(caller, 'seed', seed, 0);
     assertInteger(caller, 'workers', workers, 0);
+    assertBoolean(caller, 'persistentWorkers', persistentWorkers);
     const prefetch = options.prefetch ?? 2 * Math.max(workers, 1);
     assertInteger(caller, 'prefetch', prefetch, 1);
     if (sampler !== undefined) {
@@ -191,6 +212,7 @@ export class DataLoader implements AsyncIterable<Batch> {
     this.seed = seed;
     this.workers = workers;
     this.prefetch = prefetch;
+    this.persistentWorkers = persistentWorkers;
     this.signal = signal;
   }
 
@@ -205,11 +227,18 @@ export class DataLoader implements AsyncIterable<Batch> {
     return this.skippedTotal;
   }
 
-  /** Worker threads currently running (0 when no iteration is in progress: they stop with each iteration). */
+  /** Worker threads currently running (0 between iterations unless `persistentWorkers`). */
   get activeWorkers(): number {
-    let count = 0;
-    for (const pool of this.pools) count += pool.size;
+    let count = this.persistentPool?.size ?? 0;
+    for (const pool of this.pools) if (pool !== this.persistentPool) count += pool.size;
     return count;
+  }
+
+  /** Stops persistent worker threads (a no-op otherwise); the next iteration starts new ones. */
+  async close(): Promise<void> {
+    const pool = this.persistentPool;
+    this.persistentPool = undefined;
+    await pool?.close();
   }
 
   /** The epoch the next iteration produces. */
@@ -296,7 +325,17 @@ export class DataLoader implements AsyncIterable<Batch> {
     }
 
     const source = this.dataset.toSource?.() ?? null;
-    const pool = new WorkerPool(this.workers, { type: 'init', source, transform: this.transform.toSpec!(), seed: this.seed });
+    const init = { type: 'init', source, transform: this.transform.toSpec!(), seed: this.seed } as const;
+    let pool: WorkerPool;
+    if (this.persistentWorkers) {
+      // A pool that failed or was aborted is replaced; a healthy one is reused across iterations.
+      if (this.persistentPool === undefined || !this.persistentPool.usable) {
+        this.persistentPool = new WorkerPool(this.workers, init, true);
+      }
+      pool = this.persistentPool;
+    } else {
+      pool = new WorkerPool(this.workers, init);
+    }
     this.pools.add(pool);
     // Stop the threads as soon as a signal aborts, even while the consumer holds a batch and calls nothing.
     const stop = () => void pool.close();
@@ -317,6 +356,7 @@ export class DataLoader implements AsyncIterable<Batch> {
       result.catch(() => undefined);
       return result;
     };
+    let failed = false;
     try {
       const queued: Promise<RawBatch>[] = [];
       let next = 0;
@@ -327,10 +367,18 @@ export class DataLoader implements AsyncIterable<Batch> {
         if (next < chunks.length) queued.push(submit(chunks[next++]!));
         if (raw.indices.length > 0) yield raw;
       }
+    } catch (error) {
+      failed = true;
+      throw error;
     } finally {
       for (const signal of signals) signal.removeEventListener('abort', stop);
-      await pool.close();
       this.pools.delete(pool);
+      // A persistent pool survives a completed iteration or an early `break`; failures and aborts stop it.
+      const keep = pool === this.persistentPool && pool.usable && !failed;
+      if (!keep) {
+        if (pool === this.persistentPool) this.persistentPool = undefined;
+        await pool.close();
+      }
     }
   }
 }

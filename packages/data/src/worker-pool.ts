@@ -42,7 +42,15 @@ export class WorkerPool {
   private closed = false;
   private closing: Promise<void> | undefined;
 
-  constructor(count: number, init: WorkerInit) {
+  /**
+   * @param idleUnref Let the process exit while no task is pending (persistent pools outlive iterations and
+   *   must not keep a finished program alive); threads are referenced again while they work.
+   */
+  constructor(
+    count: number,
+    init: WorkerInit,
+    private readonly idleUnref = false,
+  ) {
     const entry = workerEntry();
     for (let slot = 0; slot < count; slot++) {
       const worker = new Worker(entry.script, { eval: entry.eval });
@@ -52,9 +60,15 @@ export class WorkerPool {
         if (!this.closed) this.fail(new DataLoaderError(`DataLoader: worker ${slot} exited unexpectedly with code ${code}`));
       });
       worker.postMessage(init);
+      if (idleUnref) worker.unref();
       this.workers.push(worker);
       this.busy.push(0);
     }
+  }
+
+  /** True when it can take tasks (not closed, no worker failed). */
+  get usable(): boolean {
+    return !this.closed && this.failure === undefined;
   }
 
   /** Builds one batch on the least busy worker. */
@@ -67,7 +81,7 @@ export class WorkerPool {
     const task: WorkerTask = { type: 'batch', id, epoch, indices, ...(samples === undefined ? {} : { samples }) };
     return new Promise<RawBatch>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker });
-      this.busy[worker]!++;
+      if (this.busy[worker]!++ === 0 && this.idleUnref) this.workers[worker]!.ref();
       this.workers[worker]!.postMessage(task);
     });
   }
@@ -76,7 +90,7 @@ export class WorkerPool {
     const pending = this.pending.get(response.id);
     if (pending === undefined) return;
     this.pending.delete(response.id);
-    this.busy[pending.worker]!--;
+    if (--this.busy[pending.worker]! === 0 && this.idleUnref) this.workers[pending.worker]!.unref();
     if (response.type === 'batch') {
       pending.resolve(response.batch);
       return;
