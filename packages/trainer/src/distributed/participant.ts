@@ -1,6 +1,6 @@
 // One rank's side of the group, inside its communication worker: rendezvous, transport setup, collectives.
 import { closeSync, openSync, readSync } from 'node:fs';
-import { connect, type Server, type Socket } from 'node:net';
+import { connect, type OnReadOpts, type Server, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import type { ControlLink } from './control-link';
 import type { CoordinatorMessage, PeerAddress, RankMessage } from './control-messages';
@@ -339,7 +339,11 @@ export class Participant {
     });
   }
 
-  /** Connects to the right neighbour and accepts the left one, each greeting with the session id and rank. */
+  /**
+   * Connects to the left neighbour (the socket it sends to us on: a client socket, so it can read straight
+   * into shared memory with `onread`) and accepts the right one (the socket we send on). Each connection
+   * starts with a greeting: magic, the connecting rank and the session id from the plan.
+   */
   private async connectRing(peers: PeerAddress[], session: string, deadline: number): Promise<Transport> {
     const { rank, worldSize, timeoutMs } = this.config;
     const rightRank = (rank + 1) % worldSize;
@@ -350,35 +354,33 @@ export class Participant {
       `rank ${peer.rank} (${side} ring neighbour, pid ${peer.pid} on ${peer.hostname})`;
     const sessionBytes = Buffer.from(session, 'hex');
 
-    const accepted = new Promise<SocketReader>((resolve, reject) => {
+    const accepted = new Promise<Socket>((resolve, reject) => {
       const timer = setTimeout(
         () =>
           reject(
             new DistributedError({
               code: 'rendezvous-timeout',
-              failedRank: leftRank,
-              message: `rank ${rank} waited until the rendezvous deadline for rank ${leftRank} to connect to its ring port`,
+              failedRank: rightRank,
+              message: `rank ${rank} waited until the rendezvous deadline for rank ${rightRank} to connect to its ring port`,
             }),
           ),
         Math.max(0, deadline - Date.now()),
       );
       const greet = (socket: Socket) => {
         socket.setNoDelay(true);
-        const reader = new SocketReader(socket, { rank: leftRank, description: describe(left, 'left') }, timeoutMs, this.onProgress);
-        const greeting = new Uint8Array(RING_GREETING_BYTES);
-        reader.read(greeting).then(
-          () => {
-            const view = new DataView(greeting.buffer);
+        readGreeting(socket, timeoutMs).then(
+          (greeting) => {
+            const view = new DataView(greeting.buffer, greeting.byteOffset, greeting.byteLength);
             const valid =
               view.getUint32(0, true) === RING_MAGIC &&
-              view.getUint32(4, true) === leftRank &&
-              Buffer.from(greeting.subarray(8)).equals(sessionBytes);
+              view.getUint32(4, true) === rightRank &&
+              greeting.subarray(8).equals(sessionBytes);
             if (!valid) {
               socket.destroy();
               return;
             }
             clearTimeout(timer);
-            resolve(reader);
+            resolve(socket);
           },
           () => socket.destroy(),
         );
@@ -387,20 +389,43 @@ export class Participant {
       for (const socket of this.incoming.splice(0)) greet(socket);
     });
 
-    const socket = await connectWithRetry(right.address, right.dataPort, deadline, `rank ${rank}`, describe(right, 'right'));
+    const reader = new SocketReader({ rank: leftRank, description: describe(left, 'left') }, timeoutMs, this.onProgress);
+    const socket = await connectWithRetry(left.address, left.dataPort, deadline, `rank ${rank}`, describe(left, 'left'), reader.onread);
     this.ringSockets.push(socket);
     socket.setNoDelay(true);
-    const writer = new SocketWriter(socket, { rank: rightRank, description: describe(right, 'right') }, timeoutMs);
-    const greeting = new Uint8Array(RING_GREETING_BYTES);
-    const view = new DataView(greeting.buffer);
-    view.setUint32(0, RING_MAGIC, true);
-    view.setUint32(4, rank, true);
-    greeting.set(sessionBytes, 8);
-    writer.write(greeting);
-    await writer.flush();
-    const reader = await accepted;
+    reader.attach(socket);
+    const greeting = Buffer.alloc(RING_GREETING_BYTES);
+    greeting.writeUInt32LE(RING_MAGIC, 0);
+    greeting.writeUInt32LE(rank, 4);
+    sessionBytes.copy(greeting, 8);
+    socket.write(greeting);
+    const writer = new SocketWriter(await accepted, { rank: rightRank, description: describe(right, 'right') }, timeoutMs);
     return new RingTransport(this.context(), reader, writer, this.config.segmentBytes);
   }
+}
+
+/** The first RING_GREETING_BYTES of an accepted ring connection (nothing else arrives on it). */
+function readGreeting(socket: Socket, timeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const timer = setTimeout(() => finish(new Error('no greeting')), timeoutMs);
+    const finish = (error?: Error) => {
+      clearTimeout(timer);
+      socket.removeListener('data', onData);
+      socket.removeListener('close', onClose);
+      if (error) reject(error);
+      else resolve(Buffer.concat(chunks).subarray(0, RING_GREETING_BYTES));
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      length += chunk.byteLength;
+      if (length >= RING_GREETING_BYTES) finish();
+    };
+    const onClose = () => finish(new Error('closed before its greeting'));
+    socket.on('data', onData);
+    socket.on('close', onClose);
+  });
 }
 
 /** Reads the coordinator's token from the first shared file: proves this rank sees the same memory. */
@@ -429,12 +454,13 @@ export async function connectWithRetry(
   deadline: number,
   who: string,
   target: string,
+  onread?: OnReadOpts,
 ): Promise<Socket> {
   let lastError = 'no attempt';
   for (let attempt = 0; ; attempt++) {
     try {
       return await new Promise<Socket>((resolve, reject) => {
-        const socket = connect({ host: address, port });
+        const socket = connect(onread ? { host: address, port, onread } : { host: address, port });
         const timer = setTimeout(() => {
           socket.destroy();
           reject(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }));
