@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { initProcessGroup } from '../src/distributed/init-process-group';
 
 const MiB = 1 << 20;
@@ -33,7 +34,8 @@ async function rank(sizes: number[]): Promise<void> {
     shmSlotBytes: Number(option('slot-bytes', String(1 << 23))),
   });
   const results: Measurement[] = [];
-  // Latency first: a 4-byte all-reduce (Sinkhorn's totals, BatchNorm statistics are this small).
+  // Latency first: a 4-byte all-reduce (Sinkhorn's totals, BatchNorm statistics are this small), blocking,
+  // then many in flight at once (async), which shows the per-operation cost without the blocking round trip.
   const scalar = new Float32Array(1);
   for (let warm = 0; warm < 50; warm++) group.allReduce(scalar);
   group.barrier();
@@ -41,7 +43,11 @@ async function rank(sizes: number[]): Promise<void> {
   const latencyIterations = 500;
   for (let iteration = 0; iteration < latencyIterations; iteration++) group.allReduce(scalar);
   const latency = (performance.now() - start) / latencyIterations;
-  results.push({ backend: group.backend, sizeMiB: 4 / MiB, iterations: latencyIterations, milliseconds: latency, newArrayMilliseconds: latency });
+  group.barrier();
+  start = performance.now();
+  await Promise.all(Array.from({ length: latencyIterations }, () => group.allReduceAsync(scalar)));
+  const pipelined = (performance.now() - start) / latencyIterations;
+  if (group.rank === 0) console.log(JSON.stringify({ backend: group.backend, latencyMicroseconds: latency * 1000, pipelinedMicroseconds: pipelined * 1000 }));
   for (const sizeMiB of sizes) {
     const values = new Float32Array((sizeMiB * MiB) / 4).fill(group.rank + 1);
     group.allReduceInPlace(values);
@@ -60,6 +66,32 @@ async function rank(sizes: number[]): Promise<void> {
   if (group.rank === 0) console.log(JSON.stringify(results));
 }
 
+/**
+ * The synchronous mechanism alone, without any network: the main thread posts a request to a worker thread
+ * and sleeps in Atomics.wait until the worker stores the request id and notifies (what every synchronous
+ * collective pays on top of its transport).
+ */
+async function mechanismRoundTripMicroseconds(iterations: number): Promise<number> {
+  const control = new Int32Array(new SharedArrayBuffer(8));
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     const control = new Int32Array(workerData);
+     parentPort.on('message', (id) => { Atomics.store(control, 0, id); Atomics.notify(control, 0); });`,
+    { eval: true, workerData: control.buffer },
+  );
+  const roundTrip = (id: number) => {
+    worker.postMessage(id);
+    while (Atomics.load(control, 0) !== id) Atomics.wait(control, 0, id - 1, 1_000);
+  };
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  for (let id = 1; id <= 200; id++) roundTrip(id);
+  const start = performance.now();
+  for (let id = 201; id <= 200 + iterations; id++) roundTrip(id);
+  const microseconds = ((performance.now() - start) * 1000) / iterations;
+  await worker.terminate();
+  return microseconds;
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
@@ -76,7 +108,8 @@ async function main(): Promise<void> {
   const backends = option('backends', 'shm,tcp').split(',');
   const script = fileURLToPath(import.meta.url);
   console.log(`all-reduce, ${ranks} ranks on this machine (${process.platform}, node ${process.version})`);
-  console.log('backend  size        in place   algbw GB/s  busbw GB/s   new array   algbw GB/s');
+  console.log(`main thread ⇄ worker round trip (postMessage + Atomics.wait/notify): ${(await mechanismRoundTripMicroseconds(2_000)).toFixed(1)} µs`);
+  const table: string[] = ['backend  size        in place   algbw GB/s  busbw GB/s   new array   algbw GB/s'];
   for (const backend of backends) {
     const port = await freePort();
     const outputs = await Promise.all(
@@ -101,7 +134,13 @@ async function main(): Promise<void> {
         );
       }),
     );
-    const measurements = JSON.parse(outputs[0]!.trim().split('\n').pop()!) as Measurement[];
+    const lines = outputs[0]!.trim().split('\n');
+    const latency = JSON.parse(lines.at(-2)!) as { latencyMicroseconds: number; pipelinedMicroseconds: number };
+    console.log(
+      `${backend}: 4-byte all-reduce ${latency.latencyMicroseconds.toFixed(0)} µs blocking, ` +
+        `${latency.pipelinedMicroseconds.toFixed(0)} µs each with ${500} in flight`,
+    );
+    const measurements = JSON.parse(lines.at(-1)!) as Measurement[];
     const time = (milliseconds: number) =>
       (milliseconds < 1 ? `${(milliseconds * 1000).toFixed(0)} µs` : `${milliseconds.toFixed(2)} ms`).padStart(10);
     const bandwidth = (bytes: number, milliseconds: number) => bytes / (milliseconds / 1000) / 1e9;
@@ -110,11 +149,12 @@ async function main(): Promise<void> {
       const algorithmBandwidth = bandwidth(bytes, milliseconds);
       const busBandwidth = (algorithmBandwidth * 2 * (ranks - 1)) / ranks;
       const size = bytes < 1024 ? `${bytes} B` : `${sizeMiB} MiB`;
-      console.log(
+      table.push(
         `${used.padEnd(8)} ${size.padEnd(10)} ${time(milliseconds)}   ${algorithmBandwidth.toFixed(3).padStart(9)}   ${busBandwidth.toFixed(3).padStart(9)}  ${time(newArrayMilliseconds)}   ${bandwidth(bytes, newArrayMilliseconds).toFixed(3).padStart(9)}`,
       );
     }
   }
+  console.log(table.join('\n'));
 }
 
 await main();
