@@ -80,7 +80,7 @@ describe('MSNModel structure', () => {
       }
       const pairs = model.emaPairs();
       const variables = model.namedVariables();
-      const nameOf = new Map([...variables].map(([name, variable]) => [variable, name]));
+      const nameOf = new Map<tf.Tensor, string>([...variables].map(([name, variable]) => [variable, name]));
       const targets = pairs.map(([target]) => nameOf.get(target)!);
       expect(targets).toContain('target.backbone.mask_token');
       expect(targets).toContain('target.backbone.vit.encoder.pos_embedding');
