@@ -36,7 +36,7 @@ export type RankMessage =
   | HelloMessage
   | { type: 'probe-result'; ok: boolean; detail: string }
   | { type: 'connected' }
-  | { type: 'arrive'; round: number; phase: number; header: OperationHeader }
+  | { type: 'arrive'; round: number; header: OperationHeader }
   | { type: 'fault'; seq: number; error: DistributedErrorDetails }
   | { type: 'status'; completed: number; issued: number; activity: string }
   | { type: 'bye' };
@@ -52,7 +52,7 @@ export type CoordinatorMessage =
       localWorldSize: number;
     }
   | { type: 'start' }
-  | { type: 'release'; round: number; phase: number }
+  | { type: 'release'; round: number }
   | { type: 'status-request' }
   | { type: 'abort'; error: DistributedErrorDetails }
   | { type: 'closed' };

@@ -285,7 +285,7 @@ export class Coordinator {
         message: `ranks called different collectives: ${calls.join(', ')}; every rank must issue the same collectives in the same order with the same sizes`,
       });
     }
-    for (const other of this.members.values()) other.link.send({ type: 'release', round, phase: 0 });
+    for (const other of this.members.values()) other.link.send({ type: 'release', round });
   }
 
   private alive(): Member[] {

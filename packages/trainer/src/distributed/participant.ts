@@ -294,7 +294,7 @@ export class Participant {
     this.round += 1;
     const round = this.round;
     this.activity = `waiting at the barrier of ${describeOperation(header)}`;
-    this.link.send({ type: 'arrive', round, phase: 0, header });
+    this.link.send({ type: 'arrive', round, header });
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.release = undefined;
