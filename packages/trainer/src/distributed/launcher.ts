@@ -35,7 +35,7 @@ export interface LauncherOptions {
 }
 
 /** The usage text printed by `msn-run --help`. */
-export const LAUNCHER_USAGE = `usage: msn-run --nproc-per-node N [options] <script> [script arguments…]
+export const LAUNCHER_USAGE: string = `usage: msn-run --nproc-per-node N [options] <script> [script arguments…]
 
 Starts N processes of <script> on this machine with RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE,
 MASTER_ADDR and MASTER_PORT set (as torchrun does); initProcessGroup() reads them.
