@@ -182,7 +182,7 @@ describeEachBackend(embeddedBackends(), 'msnTrainingStep', () => {
     try {
       const result = await msnTrainingStep(
         model,
-        { targets: batch.targets, anchors: [batch.anchors as tf.Tensor4D, batch.targets] },
+        { targets: batch.targets, anchors: [batch.anchors as tf.Tensor4D, batch.targets], focal: [] },
         { optimizer, loss: new PMSNLoss({ powerLawExponent: 0.25 }), maskSeed: 4 },
       );
       expect(Number.isFinite(result.loss)).toBe(true);

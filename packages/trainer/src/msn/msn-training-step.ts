@@ -20,7 +20,7 @@ export interface MSNBatch {
   targets: tf.Tensor4D;
   /** Anchor views (`[B, C, S, S]`, or several): masked, one pass of the anchor encoder. */
   anchors: MSNViews;
-  /** Focal views (smaller crops, `[B·F, C, s, s]` or F tensors `[B, C, s, s]`): masked, a second anchor pass. */
+  /** Focal views (smaller crops, `[B·F, C, s, s]` or F tensors `[B, C, s, s]`): masked, a second anchor pass. `[]` or absent: none. */
   focal?: MSNViews;
   /** Kept-token indices `[anchor rows, k]` (int32, 0 = class token, 1 + p = patch p); drawn when absent. */
   idxKeepAnchors?: tf.Tensor2D;
@@ -122,7 +122,9 @@ export async function msnTrainingStep(model: MSNModel, batch: MSNBatch, options:
   const owned: tf.Tensor[] = [];
   try {
     const anchors = joinViews('batch.anchors', batch.anchors, batchSize, owned);
-    const focal = batch.focal === undefined ? undefined : joinViews('batch.focal', batch.focal, batchSize, owned);
+    // No focal views: undefined or an empty list (e.g. `[target, anchor, ...focal] = views` with two views).
+    const noFocal = batch.focal === undefined || (Array.isArray(batch.focal) && batch.focal.length === 0);
+    const focal = noFocal ? undefined : joinViews('batch.focal', batch.focal!, batchSize, owned);
     if (focal === undefined && batch.idxKeepFocal !== undefined) {
       throw new InvalidArgumentError({ caller: CALLER, argument: 'batch.idxKeepFocal', value: describe(batch.idxKeepFocal), expected: 'no focal mask without focal views' });
     }
