@@ -1,7 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { MSNLoss, PMSNLoss } from '@msn/loss';
 import { describeEachBackend, embeddedBackends, expectNoLeakedTensors } from '@msn/test-utils';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, ShapeError } from '../errors';
 import type { NamedGradients } from '../optim/adamw';
 import { MSNModel } from './msn-model';
@@ -226,5 +229,17 @@ describeEachBackend(embeddedBackends(), 'msnTrainingStep', () => {
       disposeBatch(batch);
       model.dispose();
     }
+  });
+});
+
+describe('msnTrainingStep without registered gradient functions', () => {
+  it('says how to register them', () => {
+    const here = dirname(fileURLToPath(import.meta.url));
+    const child = spawnSync(process.execPath, ['--import', 'tsx', join(here, '__fixtures__/step-without-gradients.ts')], {
+      cwd: resolve(here, '../..'),
+      encoding: 'utf8',
+    });
+    expect(child.status, child.stderr).toBe(0);
+    expect(child.stdout).toMatch(/msnTrainingStep: Cannot compute gradient: gradient function not found for \w+\. .*import '@tensorflow\/tfjs-layers'/);
   });
 });

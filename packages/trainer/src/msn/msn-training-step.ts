@@ -142,14 +142,14 @@ export async function msnTrainingStep(model: MSNModel, batch: MSNBatch, options:
     const parameters = model.trainableParameters();
     const namesByVariable = new Map([...parameters].map(([name, variable]) => [variable.name, name]));
     let parts: tf.Tensor[] = [];
-    const { value: loss, grads } = tf.variableGrads(() => {
+    const { value: loss, grads } = withGradientAdvice(() => tf.variableGrads(() => {
       const anchorOut = model.forwardAnchor(anchors, idxKeepAnchors);
       const anchorsOut = focal === undefined ? anchorOut : tf.concat([anchorOut, model.forwardAnchor(focal, idxKeepFocal)], 0);
       const details: MSNLossDetails = settings.loss.forwardWithDetails(anchorsOut, targetsOut, model.prototypes, settings.targetSharpenTemperature);
       // Kept past the gradient scope for the report (and inspect); everything else of the scope is freed with it.
       parts = [tf.keep(details.crossEntropy), tf.keep(details.regLoss), ...(settings.inspect ? [tf.keep(anchorsOut)] : [])];
       return details.loss;
-    }, [...parameters.values()]);
+    }, [...parameters.values()]));
     owned.push(loss, ...parts);
     const gradients = new Map(Object.entries(grads).map(([variableName, gradient]) => [namesByVariable.get(variableName)!, gradient]));
     owned.push(...gradients.values());
@@ -255,6 +255,21 @@ function resolveMask(
   const drawn = model.drawMask(rows, views.shape[2], random);
   if (drawn !== undefined) owned.push(drawn);
   return drawn;
+}
+
+// tfjs-core's Node bundle registers no gradient functions; say how to get them instead of tfjs' bare message.
+function withGradientAdvice<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof Error && /gradient function not found/.test(error.message)) {
+      throw new Error(
+        `${CALLER}: ${error.message} tfjs-core's Node bundle registers no gradient functions: import '@tensorflow/tfjs-layers' (or '@tensorflow/tfjs') once before training`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
 }
 
 function describe(value: unknown): unknown {
