@@ -169,6 +169,7 @@ describe('MSNModel weights on disk', () => {
       const { metadata, tensors } = await loadSafetensors(path);
       expect(metadata.note).toBe('test');
       expect(JSON.parse(metadata[MSN_CONFIG_METADATA_KEY]!)).toEqual(model.config);
+      expect(model.checkpointMetadata()).toEqual({ [MSN_CONFIG_METADATA_KEY]: metadata[MSN_CONFIG_METADATA_KEY] });
       expect([...tensors.keys()]).toEqual([...model.namedVariables().keys()]);
 
       const loaded = await MSNModel.load(path);

@@ -301,6 +301,11 @@ export class MSNModel {
     });
   }
 
+  /** String metadata that identifies the model in a weights file: the config as JSON under {@link MSN_CONFIG_METADATA_KEY}. */
+  checkpointMetadata(): Record<string, string> {
+    return { [MSN_CONFIG_METADATA_KEY]: JSON.stringify(this.config) };
+  }
+
   /**
    * Writes every variable to a safetensors file (atomically), with the config as JSON under
    * {@link MSN_CONFIG_METADATA_KEY} plus any extra string metadata.
@@ -309,7 +314,7 @@ export class MSNModel {
    */
   async save(path: string, metadata: Record<string, string> = {}): Promise<void> {
     this.assertAlive('MSNModel.save');
-    await saveSafetensors(path, this.variables, { ...metadata, [MSN_CONFIG_METADATA_KEY]: JSON.stringify(this.config) });
+    await saveSafetensors(path, this.variables, { ...metadata, ...this.checkpointMetadata() });
   }
 
   /**

@@ -32,15 +32,17 @@ function disposeBatch(batch: MSNBatch): void {
 
 const values = (tensor: tf.Tensor) => Array.from(tensor.dataSync());
 
-/** An optimiser that only records what it is given (names, global norm). */
+/** An optimiser that only records what it is given (names, global norm without the prototypes, their gradient). */
 function recordingOptimizer() {
-  const calls: { names: string[]; norm: number }[] = [];
+  const calls: { names: string[]; norm: number; prototypes: number[] }[] = [];
   return {
     calls,
     step(gradients: NamedGradients) {
       const list = [...(gradients as ReadonlyMap<string, tf.Tensor>)];
-      const norm = Math.sqrt(list.reduce((sum, [, gradient]) => sum + tf.tidy(() => tf.sum(tf.square(gradient)).dataSync()[0]!), 0));
-      calls.push({ names: list.map(([name]) => name), norm });
+      const encoder = list.filter(([name]) => name !== 'prototypes');
+      const norm = Math.sqrt(encoder.reduce((sum, [, gradient]) => sum + tf.tidy(() => tf.sum(tf.square(gradient)).dataSync()[0]!), 0));
+      const prototypes = Array.from(list.find(([name]) => name === 'prototypes')![1].dataSync());
+      calls.push({ names: list.map(([name]) => name), norm, prototypes });
     },
   };
 }
@@ -108,18 +110,24 @@ describeEachBackend(embeddedBackends(), 'msnTrainingStep', () => {
     }
   });
 
-  it('clips the gradients to maxGradNorm and reports the norm before clipping', async () => {
-    const model = new MSNModel({ config, seed: 3 });
-    const optimizer = recordingOptimizer();
-    const batch = makeBatch(30);
-    try {
-      const result = await msnTrainingStep(model, batch, { optimizer, maxGradNorm: 1e-3, maskSeed: 1 });
-      expect(result.gradNorm).toBeGreaterThan(1e-3);
-      expect(optimizer.calls[0]!.norm).toBeCloseTo(1e-3, 6);
-    } finally {
+  it("clips the encoder's gradients to maxGradNorm (not the prototypes') and reports their norm before clipping", async () => {
+    const results = [];
+    const optimizers = [recordingOptimizer(), recordingOptimizer()];
+    for (const [index, maxGradNorm] of [undefined, 1e-3].entries()) {
+      // Same seeds and masks: the same gradients, once without and once with clipping.
+      const model = new MSNModel({ config, seed: 3 });
+      const batch = makeBatch(30);
+      results.push(await msnTrainingStep(model, batch, { optimizer: optimizers[index]!, maskSeed: 1, ...(maxGradNorm ? { maxGradNorm } : {}) }));
       disposeBatch(batch);
       model.dispose();
     }
+    const [unclipped, clipped] = optimizers.map((optimizer) => optimizer.calls[0]!);
+    expect(results[0]!.gradNorm).toBeGreaterThan(1e-3);
+    expect(results[1]!.gradNorm).toBeCloseTo(results[0]!.gradNorm, 5);
+    expect(unclipped!.norm).toBeCloseTo(results[0]!.gradNorm, 4);
+    expect(clipped!.norm).toBeCloseTo(1e-3, 6);
+    expect(clipped!.prototypes).toEqual(unclipped!.prototypes);
+    expect(clipped!.names).toEqual(unclipped!.names);
   });
 
   it('draws the same masks for the same maskSeed, and uses the given masks as they are', async () => {

@@ -59,7 +59,10 @@ export interface MSNTrainingStepOptions {
   momentum?: number;
   /** Sharpening temperature of the targets (from a schedule in MSN). @default 0.25 */
   targetSharpenTemperature?: number;
-  /** Clip the gradients to this global L2 norm before the optimiser step (MSN's `clip_grad`). @default no clipping */
+  /**
+   * Clip the anchor encoder's gradients (backbone and head; not the prototypes', as in MSN's `clip_grad`) to this
+   * global L2 norm before the optimiser step. @default no clipping
+   */
   maxGradNorm?: number;
   /**
    * Seeds this step's masks (when the batch has none), e.g. derived from the run seed and the global step so a
@@ -77,13 +80,14 @@ export interface MSNStepResult {
   crossEntropy: number;
   /** The regulariser before weighting (me-max, or KL(prior ‖ q) for PMSN). */
   regLoss: number;
-  /** Global L2 norm of the gradients before clipping. */
+  /** Global L2 norm of the anchor encoder's gradients (prototypes excluded) before clipping (MSN's `enc_norm`). */
   gradNorm: number;
 }
 
 const OPTION_KEYS = ['optimizer', 'loss', 'momentum', 'targetSharpenTemperature', 'maxGradNorm', 'maskSeed', 'inspect'] as const;
 const BATCH_KEYS = ['targets', 'anchors', 'focal', 'idxKeepAnchors', 'idxKeepFocal'] as const;
 const CALLER = 'msnTrainingStep';
+const PROTOTYPES = 'prototypes';
 
 let defaultLoss: MSNLoss | undefined;
 
@@ -96,7 +100,8 @@ let defaultLoss: MSNLoss | undefined;
  *    idxKeepFocal))): the head runs twice, so each call normalises with its own batch statistics. BatchNorm is in
  *    training mode everywhere (running statistics updated: target head once, anchor head twice);
  * 4. loss(anchorsOut, targetsOut, prototypes) (MSN, or PMSN through `options.loss`);
- * 5. gradients with respect to the anchor parameters and the prototypes only, optional clipping, one optimiser step.
+ * 5. gradients with respect to the anchor parameters and the prototypes only, optional clipping of the encoder's
+ *    gradients, one optimiser step.
  *
  * Masks missing from the batch are drawn with the model's mask ratio ({@link MSNModel.drawMask}). Memory stays flat
  * from step to step: every tensor the step creates is freed (the batch stays the caller's).
@@ -157,15 +162,19 @@ export async function msnTrainingStep(model: MSNModel, batch: MSNBatch, options:
     if (settings.inspect) {
       settings.inspect({ targetsOut, anchorsOut: parts[2] as tf.Tensor2D, gradients, idxKeepAnchors, idxKeepFocal });
     }
+    // MSN clips (and reports the norm of) the encoder's gradients only; the prototypes' gradient passes unchanged.
+    const encoderGradients = new Map([...gradients].filter(([name]) => name !== PROTOTYPES));
     let gradNorm: tf.Scalar;
     if (settings.maxGradNorm === undefined) {
-      gradNorm = tf.tidy(() => tf.sqrt(tf.addN([...gradients.values()].map((gradient) => tf.sum(tf.square(gradient))))) as tf.Scalar);
+      gradNorm = tf.tidy(() => tf.sqrt(tf.addN([...encoderGradients.values()].map((gradient) => tf.sum(tf.square(gradient))))) as tf.Scalar);
       owned.push(gradNorm);
       settings.optimizer.step(gradients);
     } else {
-      const clipped = clipGradientsByGlobalNorm(gradients, settings.maxGradNorm);
+      const clipped = clipGradientsByGlobalNorm(encoderGradients, settings.maxGradNorm);
       gradNorm = clipped.totalNorm;
       owned.push(gradNorm, ...clipped.gradients.values());
+      const prototypesGradient = gradients.get(PROTOTYPES);
+      if (prototypesGradient !== undefined) clipped.gradients.set(PROTOTYPES, prototypesGradient);
       settings.optimizer.step(clipped.gradients);
     }
     const summary = tf.tidy(() => tf.stack([loss, parts[0]!, parts[1]!, gradNorm]));
