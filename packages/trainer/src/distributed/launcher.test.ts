@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../errors';
 import { PACKAGE_DIRECTORY } from './__fixtures__/spawn-ranks';
@@ -101,7 +103,9 @@ describe('msn-run', () => {
   });
 
   it('kills a rank that ignores SIGTERM after the grace period', async () => {
-    const run = await msnRun(['--nproc-per-node', '2', '--kill-grace-ms', '500', SCRIPT, 'stubborn']);
+    const marker = join(mkdtempSync(join(tmpdir(), 'msn-launcher-')), 'rank-0-ready');
+    const run = await msnRun(['--nproc-per-node', '2', '--kill-grace-ms', '500', SCRIPT, 'stubborn', marker]);
+    rmSync(dirname(marker), { recursive: true, force: true });
     expect(run.code).toBe(5);
     expect(run.stdout).toContain('[rank 0] ignoring SIGTERM');
     expect(run.stdout).not.toContain('still alive');

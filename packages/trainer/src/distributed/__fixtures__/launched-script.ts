@@ -1,4 +1,6 @@
 // A program for the launcher tests: reports its environment, then behaves as the mode argument says.
+import { existsSync, writeFileSync } from 'node:fs';
+
 const mode = process.argv[2];
 const rank = Number(process.env.RANK);
 const { WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT, MSN_RESTART_COUNT, MSN_DIST_BACKEND } = process.env;
@@ -19,10 +21,17 @@ if (mode === 'ok') {
   console.log('ready');
   stayAlive();
 } else if (mode === 'stubborn') {
+  // Rank 0 ignores SIGTERM; rank 1 fails once rank 0's handler is in place (a marker file says so).
+  const marker = process.argv[3]!;
   if (rank === 0) {
     process.on('SIGTERM', () => console.log('ignoring SIGTERM'));
+    writeFileSync(marker, 'ready');
     stayAlive();
   } else {
-    setTimeout(() => process.exit(5), 200);
+    const poll = setInterval(() => {
+      if (!existsSync(marker)) return;
+      clearInterval(poll);
+      process.exit(5);
+    }, 20);
   }
 }
