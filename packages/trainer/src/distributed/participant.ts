@@ -249,6 +249,7 @@ export class Participant {
     const queued = this.inbox.findIndex((message) => types.includes(message.type as Expected));
     if (queued >= 0) return Promise.resolve(this.inbox.splice(queued, 1)[0]!);
     if (this.failure && !types.includes('closed')) return Promise.reject(new DistributedError(this.failure));
+    const started = Date.now();
     return new Promise<CoordinatorMessage>((resolve, reject) => {
       const timer = setTimeout(
         () => {
@@ -256,9 +257,8 @@ export class Participant {
           reject(
             new DistributedError({
               code: types.includes('closed') ? 'timeout' : 'rendezvous-timeout',
-              message: `rank ${this.config.rank} waited ${Math.round(
-                this.config.rendezvousTimeoutMs,
-              )} ms for rank 0 (the coordinator) to send '${types.join("' or '")}'`,
+              failedRank: 0,
+              message: `rank ${this.config.rank} waited ${Date.now() - started} ms for rank 0 (the coordinator) to send '${types.join("' or '")}'`,
             }),
           );
         },
