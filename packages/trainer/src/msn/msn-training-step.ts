@@ -44,8 +44,9 @@ export interface MSNStepTensors {
   anchorsOut: tf.Tensor2D;
   /** Gradients by parameter name (before clipping), one per parameter that received one. */
   gradients: ReadonlyMap<string, tf.Tensor>;
-  /** The masks used (given or drawn); undefined when nothing was masked. */
+  /** The anchor views' mask (given or drawn); undefined when nothing was masked. */
   idxKeepAnchors: tf.Tensor2D | undefined;
+  /** The focal views' mask (given or drawn); undefined without focal views or masking. */
   idxKeepFocal: tf.Tensor2D | undefined;
 }
 
