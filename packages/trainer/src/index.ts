@@ -74,3 +74,21 @@ export type {
   MSNTrainingStepOptions,
   MSNViews,
 } from './msn/msn-training-step';
+
+// Distributed training: process groups, collectives, the msn-run launcher.
+export { initProcessGroup } from './distributed/init-process-group';
+export type { InitProcessGroupOptions } from './distributed/init-process-group';
+export type { ProcessGroup, ProcessGroupBackend, ReducibleArray, TransferableArray } from './distributed/process-group';
+export type { BackendPreference, ReduceOp } from './distributed/protocol';
+export { SingleProcessGroup } from './distributed/single-process-group';
+export { DistributedError } from './distributed/distributed-error';
+export type { DistributedErrorCode, DistributedErrorDetails } from './distributed/distributed-error';
+export { differentiableAllReduce } from './distributed/differentiable-all-reduce';
+export { allReduceMoments } from './distributed/all-reduce-moments';
+export type { GlobalMoments } from './distributed/all-reduce-moments';
+export { broadcastVariables } from './distributed/broadcast-variables';
+export { averageGradients, averageGradientsAsync } from './distributed/average-gradients';
+export { DEFAULT_MASTER_PORT, firstSlurmHost, resolveDistributedEnvironment } from './distributed/environment';
+export type { DistributedEnvironment, EnvironmentSource } from './distributed/environment';
+export { LAUNCHER_USAGE, launch, parseLauncherArguments } from './distributed/launcher';
+export type { LauncherOptions, LauncherOutput } from './distributed/launcher';
