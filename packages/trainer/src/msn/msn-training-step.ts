@@ -42,7 +42,7 @@ export interface MSNStepTensors {
   targetsOut: tf.Tensor2D;
   /** concat(anchor-view outputs, focal-view outputs) `[rows, outputDim]`. */
   anchorsOut: tf.Tensor2D;
-  /** Gradients by parameter name (before clipping), one per parameter that received one. */
+  /** Gradients by parameter name (after `reduceGradients`, before clipping), one per parameter that received one. */
   gradients: ReadonlyMap<string, tf.Tensor>;
   /** The anchor views' mask (given or drawn); undefined when nothing was masked. */
   idxKeepAnchors: tf.Tensor2D | undefined;
@@ -72,6 +72,13 @@ export interface MSNTrainingStepOptions {
   maskSeed?: number;
   /** Called with the step's tensors before they are freed (tests, debugging, extra logging). */
   inspect?: (tensors: MSNStepTensors) => void;
+  /**
+   * Replaces the gradients before clipping and the optimiser step, e.g. by their mean over data-parallel ranks
+   * (`ddp(model, group).reduceGradients`), so clipping and `gradNorm` see the combined batch's gradient. Returns new
+   * tensors (the step frees them); must not dispose its argument.
+   * @default the gradients unchanged
+   */
+  reduceGradients?: (gradients: ReadonlyMap<string, tf.Tensor>) => Map<string, tf.Tensor>;
 }
 
 /** What one step reports (plain numbers, read once after the update). */
@@ -85,7 +92,7 @@ export interface MSNStepResult {
   gradNorm: number;
 }
 
-const OPTION_KEYS = ['optimizer', 'loss', 'momentum', 'targetSharpenTemperature', 'maxGradNorm', 'maskSeed', 'inspect'] as const;
+const OPTION_KEYS = ['optimizer', 'loss', 'momentum', 'targetSharpenTemperature', 'maxGradNorm', 'maskSeed', 'inspect', 'reduceGradients'] as const;
 const BATCH_KEYS = ['targets', 'anchors', 'focal', 'idxKeepAnchors', 'idxKeepFocal'] as const;
 const CALLER = 'msnTrainingStep';
 const PROTOTYPES = 'prototypes';
@@ -101,8 +108,8 @@ let defaultLoss: MSNLoss | undefined;
  *    idxKeepFocal))): the head runs twice, so each call normalises with its own batch statistics. BatchNorm is in
  *    training mode everywhere (running statistics updated: target head once, anchor head twice);
  * 4. loss(anchorsOut, targetsOut, prototypes) (MSN, or PMSN through `options.loss`);
- * 5. gradients with respect to the anchor parameters and the prototypes only, optional clipping of the encoder's
- *    gradients, one optimiser step.
+ * 5. gradients with respect to the anchor parameters and the prototypes only, optionally reduced (`reduceGradients`,
+ *    e.g. averaged over data-parallel ranks), optional clipping of the encoder's gradients, one optimiser step.
  *
  * Masks missing from the batch are drawn with the model's mask ratio ({@link MSNModel.drawMask}). Memory stays flat
  * from step to step: every tensor the step creates is freed (the batch stays the caller's).
@@ -157,8 +164,12 @@ export async function msnTrainingStep(model: MSNModel, batch: MSNBatch, options:
       return details.loss;
     }, [...parameters.values()]));
     owned.push(loss, ...parts);
-    const gradients = new Map(Object.entries(grads).map(([variableName, gradient]) => [namesByVariable.get(variableName)!, gradient]));
+    let gradients = new Map(Object.entries(grads).map(([variableName, gradient]) => [namesByVariable.get(variableName)!, gradient]));
     owned.push(...gradients.values());
+    if (settings.reduceGradients !== undefined) {
+      gradients = settings.reduceGradients(gradients);
+      owned.push(...gradients.values());
+    }
 
     if (settings.inspect) {
       settings.inspect({ targetsOut, anchorsOut: parts[2] as tf.Tensor2D, gradients, idxKeepAnchors, idxKeepFocal });
@@ -195,6 +206,7 @@ interface StepSettings {
   maxGradNorm: number | undefined;
   maskSeed: number | undefined;
   inspect: ((tensors: MSNStepTensors) => void) | undefined;
+  reduceGradients: ((gradients: ReadonlyMap<string, tf.Tensor>) => Map<string, tf.Tensor>) | undefined;
 }
 
 function validateOptions(options: MSNTrainingStepOptions): StepSettings {
@@ -202,7 +214,7 @@ function validateOptions(options: MSNTrainingStepOptions): StepSettings {
     throw new InvalidArgumentError({ caller: CALLER, argument: 'options', value: options, expected: '{ optimizer, loss?, momentum?, ... }' });
   }
   assertKnownKeys(CALLER, options, OPTION_KEYS);
-  const { optimizer, momentum = 0.996, targetSharpenTemperature = 0.25, maxGradNorm, maskSeed, inspect } = options;
+  const { optimizer, momentum = 0.996, targetSharpenTemperature = 0.25, maxGradNorm, maskSeed, inspect, reduceGradients } = options;
   if (typeof optimizer !== 'object' || optimizer === null || typeof optimizer.step !== 'function') {
     throw new InvalidArgumentError({ caller: CALLER, argument: 'optimizer', value: optimizer, expected: 'an optimiser with step(gradients), e.g. model.createOptimizer()' });
   }
@@ -217,7 +229,10 @@ function validateOptions(options: MSNTrainingStepOptions): StepSettings {
   if (inspect !== undefined && typeof inspect !== 'function') {
     throw new InvalidArgumentError({ caller: CALLER, argument: 'inspect', value: inspect, expected: 'a function (tensors) => void' });
   }
-  return { optimizer, loss, momentum, targetSharpenTemperature, maxGradNorm, maskSeed, inspect };
+  if (reduceGradients !== undefined && typeof reduceGradients !== 'function') {
+    throw new InvalidArgumentError({ caller: CALLER, argument: 'reduceGradients', value: reduceGradients, expected: 'a function (gradients) => Map of new gradients' });
+  }
+  return { optimizer, loss, momentum, targetSharpenTemperature, maxGradNorm, maskSeed, inspect, reduceGradients };
 }
 
 // One [V·B, C, s, s] tensor from one or several views (a new tensor in `owned` when views are concatenated).
