@@ -5,6 +5,16 @@ import type { ProcessGroup } from '../distributed/process-group';
 import type { NamedGradients } from '../optim/adamw';
 import type { OptimizerState, TrainerOptimizer } from '../optim/optimizer-state';
 
+/**
+ * The mean over ranks of the gradients that are present (null/undefined entries are skipped), as new tensors
+ * (one coalesced all-reduce, names sorted). Every rank must pass the same names and shapes.
+ */
+export function averageNamedGradients(group: ProcessGroup, gradients: NamedGradients): tf.NamedTensorMap {
+  const entries = gradients instanceof Map ? [...(gradients as ReadonlyMap<string, tf.Tensor | null | undefined>)] : Object.entries(gradients);
+  const present = Object.fromEntries(entries.filter((entry): entry is [string, tf.Tensor] => entry[1] instanceof tf.Tensor));
+  return averageGradients(group, present);
+}
+
 /** What {@link DistributedOptimizer} wraps: a Trainer optimiser that takes gradients by name (e.g. `AdamW`). */
 export interface GradientStepOptimizer extends TrainerOptimizer {
   step(gradients: NamedGradients): void;
@@ -52,9 +62,7 @@ export class DistributedOptimizer<O extends GradientStepOptimizer = GradientStep
    * @throws {DistributedError} when the all-reduce fails (a rank died; ranks with different gradient sets).
    */
   step(gradients: NamedGradients): void {
-    const entries = gradients instanceof Map ? [...(gradients as ReadonlyMap<string, tf.Tensor | null | undefined>)] : Object.entries(gradients);
-    const present = Object.fromEntries(entries.filter((entry): entry is [string, tf.Tensor] => entry[1] instanceof tf.Tensor));
-    const averaged = averageGradients(this.group, present);
+    const averaged = averageNamedGradients(this.group, gradients);
     try {
       this.inner.step(averaged);
     } finally {

@@ -1,5 +1,6 @@
 // The contract between a model and the Trainer, after PyTorch Lightning's LightningModule.
 import type * as tf from '@tensorflow/tfjs-core';
+import type { ProcessGroup } from '../distributed/process-group';
 import type { JsonValue, StoredTensor, TrainerOptimizer } from '../optim/optimizer-state';
 import type { Schedule } from '../schedules/schedule';
 
@@ -59,6 +60,14 @@ export interface LightningModule<Batch = unknown, ValidationBatch = Batch> {
   loadTrainingState?(state: JsonValue): void;
   /** String metadata stored in the weights file (e.g. the model config as JSON). */
   checkpointMetadata?(): Record<string, string>;
+  /**
+   * Called on every rank by a distributed strategy (`ddpStrategy`) once per fit, after rank 0's weights were
+   * broadcast and before the first step: make training data-parallel over `group` (average gradients over ranks
+   * before the optimiser step, synchronise batch statistics and losses as the algorithm requires, draw different
+   * random numbers per rank). A module without this hook gets PyTorch DDP's default: the gradients its optimiser's
+   * `step(gradients)` receives are averaged over ranks.
+   */
+  setupDistributed?(group: ProcessGroup): void | Promise<void>;
   onFitStart?(): void | Promise<void>;
   onFitEnd?(): void | Promise<void>;
   onTrainEpochStart?(epoch: number): void | Promise<void>;

@@ -6,6 +6,7 @@ import { safetensorsCodec, type TensorCodec } from '../checkpoint/tensor-codec';
 import { InvalidArgumentError } from '../errors';
 import type { JsonValue, TrainerOptimizer } from '../optim/optimizer-state';
 import type { Schedule } from '../schedules/schedule';
+import type { TrainerStrategy } from '../ddp/trainer-strategy';
 import { assertInteger, assertKnownKeys } from '../validate';
 import type { Callback } from './callback';
 import type { LightningModule, Metrics, OptimizerConfiguration, TrainLoader } from './lightning-module';
@@ -33,6 +34,11 @@ export interface TrainerOptions {
   handleSignals?: boolean;
   /** Dispose every tensor of each batch after its step (the Trainer owns batches). @default true */
   disposeBatches?: boolean;
+  /**
+   * Train on several processes, e.g. `ddpStrategy(group)`. Callbacks and loggers then run on the global-zero rank only
+   * (rank 0), which also writes the checkpoints; losses are logged averaged over ranks. @default one process
+   */
+  strategy?: TrainerStrategy;
 }
 
 /** Options of {@link Trainer.fit}. */
@@ -51,7 +57,7 @@ export interface FitResult {
   interruptCheckpoint?: string;
 }
 
-const KNOWN = ['maxEpochs', 'maxSteps', 'valCheckInterval', 'checkValEveryNEpochs', 'callbacks', 'loggers', 'logEveryNSteps', 'defaultRootDir', 'tensorCodec', 'handleSignals', 'disposeBatches'] as const;
+const KNOWN = ['maxEpochs', 'maxSteps', 'valCheckInterval', 'checkValEveryNEpochs', 'callbacks', 'loggers', 'logEveryNSteps', 'defaultRootDir', 'tensorCodec', 'handleSignals', 'disposeBatches', 'strategy'] as const;
 
 function entriesOf<T>(source: ReadonlyMap<string, T> | Readonly<Record<string, T>>): Map<string, T> {
   return source instanceof Map ? new Map(source) : new Map(Object.entries(source as Record<string, T>));
@@ -83,6 +89,8 @@ export class Trainer {
   readonly tensorCodec: TensorCodec;
   readonly handleSignals: boolean;
   readonly disposeBatches: boolean;
+  /** How the fit is distributed over processes; undefined for one process. */
+  readonly strategy: TrainerStrategy | undefined;
 
   /** Steps taken so far. */
   globalStep = 0;
@@ -116,8 +124,11 @@ export class Trainer {
     this.maxSteps = maxSteps ?? Number.POSITIVE_INFINITY;
     this.valCheckInterval = valCheckInterval;
     this.checkValEveryNEpochs = checkValEveryNEpochs;
-    this.callbacks = [...(options.callbacks ?? [])];
-    this.loggers = [...(options.loggers ?? [])];
+    this.strategy = options.strategy;
+    // Distributed: side effects (files, progress output) belong to one rank; stop requests reach all through the strategy.
+    const leader = this.strategy?.isGlobalZero ?? true;
+    this.callbacks = leader ? [...(options.callbacks ?? [])] : [];
+    this.loggers = leader ? [...(options.loggers ?? [])] : [];
     this.logEveryNSteps = logEveryNSteps;
     this.defaultRootDir = options.defaultRootDir ?? 'runs';
     this.tensorCodec = options.tensorCodec ?? safetensorsCodec;
@@ -128,6 +139,11 @@ export class Trainer {
     if (duplicate !== undefined) {
       throw new InvalidArgumentError({ caller, argument: 'callbacks', value: duplicate, expected: 'callbacks with distinct stateKey values (give one of them another stateKey)' });
     }
+  }
+
+  /** True on the process that runs callbacks and loggers and writes checkpoints (always, without a strategy). */
+  get isGlobalZero(): boolean {
+    return this.strategy?.isGlobalZero ?? true;
   }
 
   /** The optimiser configured by the module of the running fit. */
@@ -181,7 +197,10 @@ export class Trainer {
     this.configuration = module.configureOptimizers();
     this.shouldStop = false;
     this.interruptRequested = false;
-    if (ckptPath !== undefined) await this.restore(module, await readCheckpoint(ckptPath, this.tensorCodec));
+    const strategy = this.strategy;
+    // Distributed: rank 0 reads the checkpoint and every rank restores its contents.
+    const checkpoint = strategy ? await strategy.loadCheckpoint(ckptPath, this.tensorCodec) : ckptPath === undefined ? undefined : await readCheckpoint(ckptPath, this.tensorCodec);
+    if (checkpoint !== undefined) await this.restore(module, checkpoint);
     else [this.globalStep, this.epoch, this.batchInEpoch] = [0, 0, 0];
 
     const onSignal = () => {
@@ -190,14 +209,18 @@ export class Trainer {
     };
     if (this.handleSignals) process.once('SIGINT', onSignal);
     try {
+      await strategy?.setup(anyModule, this.configuration.optimizer);
       await module.onFitStart?.();
       await this.each((callback) => callback.onFitStart?.(this, anyModule));
       const result = await this.loop(module, trainLoader, valLoader);
       await module.onFitEnd?.();
       await this.each((callback) => callback.onFitEnd?.(this, anyModule));
       for (const logger of this.loggers) await logger.finalize?.();
+      // No rank returns before rank 0's last checkpoint is on disk.
+      await strategy?.barrier();
       return result;
     } finally {
+      strategy?.teardown();
       process.removeListener('SIGINT', onSignal);
     }
   }
@@ -212,6 +235,8 @@ export class Trainer {
     if (module === undefined || optimizer === undefined) {
       throw new InvalidArgumentError({ caller: 'Trainer.saveCheckpoint', argument: 'this', value: 'no fit running', expected: 'a call during fit (e.g. from a callback)' });
     }
+    // Ranks hold identical state: rank 0's copy is the checkpoint.
+    if (!this.isGlobalZero) return;
     const optimizerState = await optimizer.getState();
     const callbacks: { [key: string]: JsonValue } = {};
     for (const callback of this.callbacks) {
@@ -303,6 +328,7 @@ export class Trainer {
           await this.trainStep(module, batch, batchIndex);
           batchIndex++;
           if (valLoader !== undefined && this.valCheckInterval !== undefined && this.globalStep % this.valCheckInterval === 0) await this.validate(module, valLoader);
+          this.synchronizeRequests();
           const interruptCheckpoint = this.interruptRequested ? await this.saveInterruptCheckpoint() : undefined;
           if (this.interruptRequested) return finish('interrupted', interruptCheckpoint);
           if (this.globalStep >= this.maxSteps) stopped = 'maxSteps';
@@ -320,6 +346,7 @@ export class Trainer {
       this.batchInEpoch = 0;
       await module.onTrainEpochEnd?.(completedEpoch);
       await this.each((callback) => callback.onTrainEpochEnd?.(this, anyModule, completedEpoch));
+      this.synchronizeRequests();
       if (this.interruptRequested) return finish('interrupted', await this.saveInterruptCheckpoint());
     }
     return finish(this.globalStep >= this.maxSteps ? 'maxSteps' : 'maxEpochs');
@@ -349,12 +376,15 @@ export class Trainer {
     // Progress counts this step before any hook or callback runs, so checkpoints taken there resume after it.
     this.globalStep += 1;
     this.batchInEpoch = batchIndex + 1;
-    const logs = { ...(output.logs ?? {}) };
+    let logs = { ...(output.logs ?? {}) };
+    let batchSize = output.batchSize;
+    // Distributed: every rank logs the mean over ranks (the combined batch's loss) and the job's batch size.
+    if (this.strategy) ({ loss, logs, batchSize } = this.strategy.reduceStep({ loss, logs, ...(batchSize === undefined ? {} : { batchSize }) }));
     this.log({ loss, ...logs, epoch: this.epoch });
     await module.onTrainBatchEnd?.(output, batch, batchIndex);
     if (this.globalStep % this.logEveryNSteps === 0) await this.flushMetrics();
     else this.pendingMetrics = {};
-    const summary = output.batchSize === undefined ? { loss, logs } : { loss, logs, batchSize: output.batchSize };
+    const summary = batchSize === undefined ? { loss, logs } : { loss, logs, batchSize };
     await this.each((callback) => callback.onTrainBatchEnd?.(this, anyModule, summary, batchIndex));
   }
 
@@ -380,6 +410,7 @@ export class Trainer {
     let metrics: Metrics = Object.fromEntries(Object.entries(sums).map(([name, sum]) => [name, sum / counts[name]!]));
     const extra = await module.onValidationEpochEnd?.(metrics);
     if (extra) metrics = { ...metrics, ...extra };
+    if (this.strategy) metrics = this.strategy.reduceMetrics(metrics);
     this.log(metrics);
     await this.flushMetrics();
     await this.each((callback) => callback.onValidationEnd?.(this, anyModule, metrics));
@@ -395,7 +426,15 @@ export class Trainer {
       saved = join(this.defaultRootDir, 'checkpoints', 'interrupted');
       await this.saveCheckpoint(saved);
     }
-    process.stderr.write(`checkpoint saved to ${saved}; resume with ckptPath '${saved}'\n`);
+    // Distributed: rank 0 wrote it; every rank reports its folder, once it is complete.
+    if (this.strategy) saved = this.strategy.broadcastObject(saved);
+    if (this.isGlobalZero) process.stderr.write(`checkpoint saved to ${saved}; resume with ckptPath '${saved}'\n`);
     return saved;
+  }
+
+  /** Distributed: a stop or interrupt requested on any rank applies to every rank, after the same step. */
+  private synchronizeRequests(): void {
+    if (this.strategy === undefined) return;
+    [this.shouldStop, this.interruptRequested] = this.strategy.anyRank([this.shouldStop, this.interruptRequested]) as [boolean, boolean];
   }
 }

@@ -1,0 +1,109 @@
+// The Trainer with strategy ddpStrategy(group): two ranks train like one process, rank 0 alone logs and checkpoints.
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FIXTURE_TOLERANCE, expectClose, useBackend } from '@msn/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PACKAGE_DIRECTORY, lastJsonLine, runRanks } from '../distributed/__fixtures__/spawn-ranks';
+import { SingleProcessGroup } from '../distributed/single-process-group';
+import { InvalidArgumentError } from '../errors';
+import { checkpointName } from '../lightning/callbacks/model-checkpoint';
+import { JsonLinesLogger } from '../lightning/loggers/json-lines-logger';
+import { Trainer } from '../lightning/trainer';
+import { ToyLoader, ToyRegression } from '../lightning/__fixtures__/toy-regression';
+import { ddpStrategy } from './ddp-strategy';
+import type { TrainerChildOptions } from './__fixtures__/trainer-child';
+
+const CHILD = join(PACKAGE_DIRECTORY, 'src/ddp/__fixtures__/trainer-child.ts');
+const root = mkdtempSync(join(tmpdir(), 'msn-ddp-strategy-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let runs = 0;
+
+interface Report {
+  ok?: boolean;
+  rank: number;
+  result?: { globalStep: number; epoch: number; stopReason: string; interruptCheckpoint?: string };
+  weight?: number[];
+  bias?: number[];
+  batchSizes?: number[];
+  callbacks?: number;
+  loggers?: number;
+  error?: { name: string; code?: string; failedRank?: number; message: string };
+}
+
+async function trainRanks(options: Omit<TrainerChildOptions, 'folder'> & { folder?: string }): Promise<{ folder: string; reports: Report[]; codes: (number | null)[] }> {
+  const folder = options.folder ?? join(root, `run-${runs++}`);
+  const outcomes = await runRanks(CHILD, 2, () => [JSON.stringify({ ...options, folder })]);
+  return { folder, reports: outcomes.map((outcome) => lastJsonLine<Report>(outcome)), codes: outcomes.map((outcome) => outcome.code) };
+}
+
+const losses = (path: string) => JsonLinesLogger.read(path).filter((row) => 'loss' in row).map((row) => row.loss!);
+
+describe('Trainer with ddpStrategy', () => {
+  let single: { losses: number[]; weight: number[]; bias: number[] };
+  let uninterrupted: { folder: string; reports: Report[]; codes: (number | null)[] };
+
+  beforeAll(async () => {
+    await useBackend('cpu');
+    const folder = join(root, 'single');
+    const module = new ToyRegression(0);
+    await new Trainer({ maxSteps: 6, loggers: [new JsonLinesLogger(join(folder, 'metrics.jsonl'))], handleSignals: false }).fit(module, new ToyLoader());
+    single = { losses: losses(join(folder, 'metrics.jsonl')), weight: Array.from(module.weight.dataSync()), bias: Array.from(module.bias.dataSync()) };
+    module.dispose();
+  });
+
+  it('two ranks with half batches train like one process; rank 0 alone logs the averaged loss and checkpoints', async () => {
+    uninterrupted = await trainRanks({ backend: 'shm', maxSteps: 6 });
+    const { folder, reports, codes } = uninterrupted;
+    expect(codes).toEqual([0, 0]);
+    const [first, second] = reports as [Report, Report];
+    expect([first.callbacks, first.loggers, second.callbacks, second.loggers]).toEqual([2, 1, 0, 0]);
+    // (Rank 1 constructed its logger, which creates the folder, but wrote nothing.)
+    expect(existsSync(join(folder, 'rank1', 'metrics.jsonl'))).toBe(false);
+    expect(existsSync(join(folder, 'rank1', 'checkpoints'))).toBe(false);
+    expect(realpathSync(join(folder, 'rank0', 'checkpoints', 'last'))).toBe(realpathSync(join(folder, 'rank0', 'checkpoints', checkpointName(6))));
+    // Rank 1 started from other weights; the broadcast and the averaged gradients keep the ranks identical.
+    expect(second.weight).toEqual(first.weight);
+    expect(second.bias).toEqual(first.bias);
+    expectClose(first.weight!, single.weight, { label: 'weight', tolerance: FIXTURE_TOLERANCE });
+    expectClose(first.bias!, single.bias, { label: 'bias', tolerance: FIXTURE_TOLERANCE });
+    // The logged loss is the mean of the ranks' losses: the whole batch's loss. Throughput counts both ranks' rows.
+    expectClose(losses(join(folder, 'rank0', 'metrics.jsonl')), single.losses, { label: 'logged losses', tolerance: FIXTURE_TOLERANCE });
+    expect(first.batchSizes).toEqual([8, 8, 8, 8, 8, 8]);
+  });
+
+  it('every rank resumes from rank 0 checkpoint (other ranks need no access to it) and ends where the uninterrupted run ended', async () => {
+    const checkpoint = join(uninterrupted.folder, 'rank0', 'checkpoints', checkpointName(3));
+    const { reports, codes } = await trainRanks({ backend: 'tcp', maxSteps: 6, ckptPathOf: { 0: checkpoint, 1: join(root, 'nowhere') } });
+    expect(codes).toEqual([0, 0]);
+    for (const report of reports) {
+      expect(report.result?.globalStep).toBe(6);
+      expect(report.weight).toEqual(uninterrupted.reports[0]!.weight);
+      expect(report.bias).toEqual(uninterrupted.reports[0]!.bias);
+    }
+  });
+
+  it('an interrupt requested on rank 1 stops both ranks after the same step, with rank 0 checkpoint', async () => {
+    const { folder, reports, codes } = await trainRanks({ backend: 'shm', maxSteps: 6, everyNTrainSteps: 100, interruptAt: { rank: 1, step: 2 } });
+    expect(codes).toEqual([0, 0]);
+    const expected = join(folder, 'rank0', 'checkpoints', 'last');
+    for (const report of reports) expect(report.result).toEqual({ globalStep: 2, epoch: 0, stopReason: 'interrupted', interruptCheckpoint: expected });
+    expect(realpathSync(expected)).toBe(realpathSync(join(folder, 'rank0', 'checkpoints', checkpointName(2))));
+  });
+
+  it('a checkpoint rank 0 cannot read fails every rank with the same CheckpointError', async () => {
+    const missing = join(root, 'missing-checkpoint');
+    const { reports, codes } = await trainRanks({ backend: 'shm', maxSteps: 2, ckptPath: missing });
+    expect(codes).toEqual([1, 1]);
+    expect(reports[0]!.error).toMatchObject({ name: 'CheckpointError', message: `checkpoint '${missing}' does not exist` });
+    expect(reports[1]!.error).toMatchObject({ name: 'CheckpointError', message: `rank 0: checkpoint '${missing}' does not exist` });
+  });
+
+  it('rejects bad options', () => {
+    const group = new SingleProcessGroup();
+    expect(() => ddpStrategy({} as never)).toThrow(InvalidArgumentError);
+    expect(() => ddpStrategy(group, { broadcastWeight: true } as never)).toThrow(/broadcastWeight/);
+    expect(() => ddpStrategy(group, { broadcastWeights: 1 } as never)).toThrow(/'broadcastWeights' = 1; expected a boolean/);
+    expect(() => new Trainer({ strategy: ddpStrategy(group), callbacks: [] })).not.toThrow();
+  });
+});
