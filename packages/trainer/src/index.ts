@@ -92,3 +92,13 @@ export { DEFAULT_MASTER_PORT, firstSlurmHost, resolveDistributedEnvironment } fr
 export type { DistributedEnvironment, EnvironmentSource } from './distributed/environment';
 export { LAUNCHER_USAGE, launch, parseLauncherArguments } from './distributed/launcher';
 export type { LauncherOptions, LauncherOutput } from './distributed/launcher';
+// Data-parallel training: DDP for MSN models and the Trainer's ddp strategy.
+export { ddp } from './ddp/ddp';
+export type { DDPOptions, DistributedLossOptions, DistributedMSN } from './ddp/ddp';
+export { DistributedOptimizer, averageNamedGradients } from './ddp/distributed-optimizer';
+export type { GradientStepOptimizer } from './ddp/distributed-optimizer';
+export { rankSeed } from './ddp/rank-seed';
+export { DDPStrategy, ddpStrategy } from './ddp/ddp-strategy';
+export type { DDPStrategyOptions } from './ddp/ddp-strategy';
+export type { StepReport, TrainerStrategy } from './ddp/trainer-strategy';
+export { loadCheckpointFromRoot } from './ddp/checkpoint-broadcast';
