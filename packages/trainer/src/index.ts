@@ -102,3 +102,28 @@ export { DDPStrategy, ddpStrategy } from './ddp/ddp-strategy';
 export type { DDPStrategyOptions } from './ddp/ddp-strategy';
 export type { StepReport, TrainerStrategy } from './ddp/trainer-strategy';
 export { loadCheckpointFromRoot } from './ddp/checkpoint-broadcast';
+// MSN as a LightningModule, PMSN priors, label-efficiency evaluation, data sets by name, TensorFlow.js setup
+export { registerGradientFunctions, setupTensorflow } from './backend/setup-tensorflow';
+export { MSNModule } from './msn-module/msn-module';
+export type { MSNModuleBatch, MSNModuleOptions, MSNValidationOptions } from './msn-module/msn-module';
+export { splitMSNViews } from './msn-module/view-layout';
+export type { MSNViewLayout } from './msn-module/view-layout';
+export { maskSeedForStep } from './msn-module/mask-seed';
+export { createMSNCriterion, probePrior } from './msn-module/msn-criterion';
+export type { MSNCriterionOptions, PriorOption } from './msn-module/msn-criterion';
+export { loadPriorModule } from './msn-module/load-prior-module';
+export type { LoadedPrior } from './msn-module/load-prior-module';
+export { embedBatches, pixelFeatures } from './label-efficiency/embed-batches';
+export type { EmbedBatchesOptions, EmbeddedSet, LabelledBatch } from './label-efficiency/embed-batches';
+export { evaluateLabelEfficiency, formatLabelEfficiencyTable } from './label-efficiency/label-efficiency';
+export type { LabelEfficiencyOptions, LabelEfficiencyResult, LabelEfficiencyRow } from './label-efficiency/label-efficiency';
+export {
+  CIFAR10_NORMALIZE,
+  DATASET_NAMES,
+  FASHION_MNIST_FOLDER,
+  FASHION_MNIST_NORMALIZE,
+  FOLDER_NORMALIZE,
+  SYNTHETIC_NORMALIZE,
+  openDataset,
+} from './datasets/open-dataset';
+export type { DatasetName, OpenDatasetOptions, OpenedDataset } from './datasets/open-dataset';

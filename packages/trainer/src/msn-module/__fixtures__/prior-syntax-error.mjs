@@ -1,0 +1,2 @@
+// A broken prior module: it does not parse.
+export default (q) => {
