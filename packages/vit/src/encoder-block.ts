@@ -1,5 +1,6 @@
 // One pre-norm transformer block of torchvision's ViT (EncoderBlock) as a single op with a hand-written backward.
 import * as tf from '@tensorflow/tfjs-core';
+import { attentionBackward, attentionForward } from './attention';
 import { dropPathScales } from './drop-path';
 import type { Random } from './random';
 
@@ -74,6 +75,7 @@ export function encoderBlock(rows: tf.Tensor2D, weights: EncoderBlockWeights, se
   const sequenceLength = count / batchSize;
   const headDim = hiddenDim / numHeads;
   const queryScale = 1 / Math.sqrt(headDim);
+  const sizes = { batchSize, sequenceLength, numHeads, headDim };
 
   const applyScales = (branch: tf.Tensor2D, scales: Float32Array | undefined): tf.Tensor2D =>
     scales === undefined
@@ -82,16 +84,6 @@ export function encoderBlock(rows: tf.Tensor2D, weights: EncoderBlockWeights, se
           count,
           hiddenDim,
         ]) as tf.Tensor2D);
-  // [B·L, D] ↔ [B·H, L, dh]: head h takes features [h·dh, (h+1)·dh).
-  const splitHeads = (t: tf.Tensor2D): tf.Tensor3D =>
-    tf.reshape(tf.transpose(tf.reshape(t, [batchSize, sequenceLength, numHeads, headDim]), [0, 2, 1, 3]), [
-      batchSize * numHeads,
-      sequenceLength,
-      headDim,
-    ]);
-  const mergeHeads = (t: tf.Tensor3D): tf.Tensor2D =>
-    tf.reshape(tf.transpose(tf.reshape(t, [batchSize, numHeads, sequenceLength, headDim]), [0, 2, 1, 3]), [count, hiddenDim]);
-
   // Host arrays, so the backward pass can rebuild them whatever scope the forward pass ran in.
   const attentionScales = dropPathScales(batchSize, dropPathRate, random);
   const mlpScales = dropPathScales(batchSize, dropPathRate, random);
@@ -116,19 +108,9 @@ export function encoderBlock(rows: tf.Tensor2D, weights: EncoderBlockWeights, se
       ];
     const first = normalize(x, layerNormEps);
     const attentionInput = tf.add(tf.mul(first.normalized, ln1Weight), ln1Bias) as tf.Tensor2D;
-    // Query, key and value from row slices of in_proj (slicing the small weight is cheaper on wasm than slicing the
-    // projected activations); torch scales the query before the product.
-    const project = (part: number): tf.Tensor2D =>
-      affine(
-        attentionInput,
-        tf.slice(inProjWeight, [part * hiddenDim, 0], [hiddenDim, hiddenDim]),
-        tf.slice(inProjBias, [part * hiddenDim], [hiddenDim]),
-      );
-    const query = splitHeads(tf.mul(project(0), queryScale) as tf.Tensor2D);
-    const key = splitHeads(project(1));
-    const value = splitHeads(project(2));
-    const attention = tf.softmax(tf.matMul(query, key, false, true)) as tf.Tensor3D;
-    const context = mergeHeads(tf.matMul(attention, value) as tf.Tensor3D);
+    // [q | k | v] rows from one product with the whole in_proj.
+    const projections = affine(attentionInput, inProjWeight, inProjBias);
+    const { probabilities: attention, context } = attentionForward(projections, sizes, queryScale);
     const afterAttention = tf.add(x, applyScales(affine(context, outProjWeight, outProjBias), attentionScales)) as tf.Tensor2D;
     const second = normalize(afterAttention, layerNormEps);
     const hidden = affine(tf.add(tf.mul(second.normalized, ln2Weight), ln2Bias) as tf.Tensor2D, mlp0Weight, mlp0Bias);
@@ -137,9 +119,7 @@ export function encoderBlock(rows: tf.Tensor2D, weights: EncoderBlockWeights, se
     save([
       first.normalized,
       first.inverseStd,
-      query,
-      key,
-      value,
+      projections,
       attention,
       context,
       second.normalized,
@@ -161,9 +141,7 @@ export function encoderBlock(rows: tf.Tensor2D, weights: EncoderBlockWeights, se
           const [
             normalized1,
             inverseStd1,
-            savedQuery,
-            savedKey,
-            savedValue,
+            savedProjections,
             savedAttention,
             savedContext,
             normalized2,
@@ -180,9 +158,7 @@ export function encoderBlock(rows: tf.Tensor2D, weights: EncoderBlockWeights, se
           ] = saved as [
             tf.Tensor2D,
             tf.Tensor2D,
-            tf.Tensor3D,
-            tf.Tensor3D,
-            tf.Tensor3D,
+            tf.Tensor2D,
             tf.Tensor3D,
             tf.Tensor2D,
             tf.Tensor2D,
@@ -213,22 +189,13 @@ export function encoderBlock(rows: tf.Tensor2D, weights: EncoderBlockWeights, se
           const ln2BiasGradient = tf.sum(mlpInputGradient, 0);
           const afterAttentionGradient = tf.add(dy, layerNormInputGradient(mlpInputGradient, normalized2, inverseStd2, scale2)) as tf.Tensor2D;
 
-          // Attention branch: x₁ = x + s₁·(merge(softmax(q·kᵀ)·v)·W_oᵀ + b_o), q already scaled by 1/√dh.
+          // Attention branch: x₁ = x + s₁·(merge(softmax(q·kᵀ/√dh)·v)·W_oᵀ + b_o).
           const attentionGradient = applyScales(afterAttentionGradient, attentionScales);
           const outProjWeightGradient = weightGradient(attentionGradient, savedContext);
           const outProjBiasGradient = tf.sum(attentionGradient, 0);
-          const contextGradient = splitHeads(tf.matMul(attentionGradient, savedOutProj) as tf.Tensor2D);
-          const probabilitiesGradient = tf.matMul(contextGradient, savedValue, false, true);
-          const valueGradient = tf.matMul(savedAttention, contextGradient, true, false) as tf.Tensor3D;
-          // Softmax backward: P ⊙ (dP − Σ dP ⊙ P).
-          const scoresGradient = tf.mul(
-            savedAttention,
-            tf.sub(probabilitiesGradient, tf.sum(tf.mul(probabilitiesGradient, savedAttention), 2, true)),
-          ) as tf.Tensor3D;
-          const queryGradient = tf.mul(tf.matMul(scoresGradient, savedKey), queryScale) as tf.Tensor3D;
-          const keyGradient = tf.matMul(scoresGradient, savedQuery, true, false) as tf.Tensor3D;
+          const contextGradient = tf.matMul(attentionGradient, savedOutProj) as tf.Tensor2D;
           // [dq | dk | dv] as one [B·L, 3D] matrix: one product each for the input and in_proj gradients.
-          const projectedGradient = tf.concat([mergeHeads(queryGradient), mergeHeads(keyGradient), mergeHeads(valueGradient)], 1) as tf.Tensor2D;
+          const projectedGradient = attentionBackward(contextGradient, savedAttention, savedProjections, sizes, queryScale);
           const attentionInput = tf.add(tf.mul(normalized1, scale1), shift1) as tf.Tensor2D;
           const inProjWeightGradient = weightGradient(projectedGradient, attentionInput);
           const inProjBiasGradient = tf.sum(projectedGradient, 0);

@@ -1,0 +1,136 @@
+// Both attention implementations (WebAssembly kernels, tfjs ops) against a float64 loop reference, on every backend.
+import * as tf from '@tensorflow/tfjs-core';
+import { describeEachBackend, embeddedBackends, expectClose, expectNoLeakedTensors, FIXTURE_TOLERANCE } from '@msn/test-utils';
+import { expect, it } from 'vitest';
+import { attentionBackward, attentionForward, type AttentionImplementation, type AttentionSizes } from './attention';
+import { attentionKernelsAvailable } from './attention-kernels';
+import { createRandom } from './random';
+
+// Sizes whose rows (L) and columns (L, dh) are not multiples of the kernels' 4×8 tiles, a single head and sample.
+const CASES: AttentionSizes[] = [
+  { batchSize: 2, sequenceLength: 7, numHeads: 3, headDim: 5 },
+  { batchSize: 3, sequenceLength: 9, numHeads: 2, headDim: 8 },
+  { batchSize: 1, sequenceLength: 17, numHeads: 1, headDim: 12 },
+];
+const IMPLEMENTATIONS: AttentionImplementation[] = ['kernels', 'tfjs'];
+
+function randomValues(count: number, seed: number, scale: number): Float64Array {
+  const random = createRandom(seed);
+  return Float64Array.from({ length: count }, () => random.nextNormal() * scale);
+}
+
+// Textbook multi-head attention in float64 on [B·L, 3D] rows, and its gradient by the chain rule.
+function reference(projections: Float64Array, contextGradient: Float64Array, sizes: AttentionSizes, scale: number) {
+  const { batchSize: B, sequenceLength: L, numHeads: H, headDim: dh } = sizes;
+  const D = H * dh;
+  const at = (b: number, i: number, part: number, h: number, d: number) => (b * L + i) * 3 * D + part * D + h * dh + d;
+  const probabilities = new Float64Array(B * H * L * L);
+  const context = new Float64Array(B * L * D);
+  const gradient = new Float64Array(B * L * 3 * D);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      const p = (i: number, j: number) => ((b * H + h) * L + i) * L + j;
+      for (let i = 0; i < L; i++) {
+        let max = -Infinity;
+        const scores = new Float64Array(L);
+        for (let j = 0; j < L; j++) {
+          let dot = 0;
+          for (let d = 0; d < dh; d++) dot += projections[at(b, i, 0, h, d)]! * projections[at(b, j, 1, h, d)]!;
+          scores[j] = dot * scale;
+          max = Math.max(max, scores[j]!);
+        }
+        let total = 0;
+        for (let j = 0; j < L; j++) total += Math.exp(scores[j]! - max);
+        for (let j = 0; j < L; j++) probabilities[p(i, j)] = Math.exp(scores[j]! - max) / total;
+        for (let d = 0; d < dh; d++) {
+          let sum = 0;
+          for (let j = 0; j < L; j++) sum += probabilities[p(i, j)]! * projections[at(b, j, 2, h, d)]!;
+          context[(b * L + i) * D + h * dh + d] = sum;
+        }
+      }
+      for (let i = 0; i < L; i++) {
+        const dP = new Float64Array(L);
+        let weighted = 0;
+        for (let j = 0; j < L; j++) {
+          for (let d = 0; d < dh; d++) dP[j] += contextGradient[(b * L + i) * D + h * dh + d]! * projections[at(b, j, 2, h, d)]!;
+          weighted += dP[j]! * probabilities[p(i, j)]!;
+        }
+        for (let j = 0; j < L; j++) {
+          const dS = probabilities[p(i, j)]! * (dP[j]! - weighted) * scale;
+          for (let d = 0; d < dh; d++) {
+            gradient[at(b, i, 0, h, d)] += dS * projections[at(b, j, 1, h, d)]!;
+            gradient[at(b, j, 1, h, d)] += dS * projections[at(b, i, 0, h, d)]!;
+            gradient[at(b, j, 2, h, d)] += probabilities[p(i, j)]! * contextGradient[(b * L + i) * D + h * dh + d]!;
+          }
+        }
+      }
+    }
+  }
+  return { probabilities, context, gradient };
+}
+
+function inputs(sizes: AttentionSizes, seed: number) {
+  const rows = sizes.batchSize * sizes.sequenceLength;
+  const hiddenDim = sizes.numHeads * sizes.headDim;
+  return {
+    projections: randomValues(rows * 3 * hiddenDim, seed, 1),
+    contextGradient: randomValues(rows * hiddenDim, seed + 1, 1),
+    scale: 1 / Math.sqrt(sizes.headDim),
+  };
+}
+
+describeEachBackend(embeddedBackends(), 'attention', (backend) => {
+  it('has the WebAssembly kernels on this backend (Node ships WebAssembly SIMD)', () => {
+    expect(attentionKernelsAvailable()).toBe(true);
+    expect(backend === 'cpu' || backend === 'wasm').toBe(true);
+  });
+
+  for (const implementation of IMPLEMENTATIONS) {
+    for (const [index, sizes] of CASES.entries()) {
+      it(`${implementation}: probabilities, context and gradient match float64 attention (case ${index})`, () => {
+        const { projections, contextGradient, scale } = inputs(sizes, 10 * index);
+        const want = reference(projections, contextGradient, sizes, scale);
+        const rows = sizes.batchSize * sizes.sequenceLength;
+        const hiddenDim = sizes.numHeads * sizes.headDim;
+        tf.tidy(() => {
+          const projectionTensor = tf.tensor2d(Float32Array.from(projections), [rows, 3 * hiddenDim]);
+          const { probabilities, context } = attentionForward(projectionTensor, sizes, scale, implementation);
+          const gradient = attentionBackward(
+            tf.tensor2d(Float32Array.from(contextGradient), [rows, hiddenDim]),
+            probabilities,
+            projectionTensor,
+            sizes,
+            scale,
+            implementation,
+          );
+          const label = `${implementation} case ${index}`;
+          expect(probabilities.shape).toEqual([sizes.batchSize * sizes.numHeads, sizes.sequenceLength, sizes.sequenceLength]);
+          expectClose(probabilities.dataSync(), want.probabilities, { label: `${label} probabilities`, tolerance: FIXTURE_TOLERANCE });
+          expectClose(context, tf.tensor2d(Float32Array.from(want.context), [rows, hiddenDim]), {
+            label: `${label} context`,
+            tolerance: FIXTURE_TOLERANCE,
+          });
+          expectClose(gradient, tf.tensor2d(Float32Array.from(want.gradient), [rows, 3 * hiddenDim]), {
+            label: `${label} gradient`,
+            tolerance: FIXTURE_TOLERANCE,
+          });
+        });
+      });
+    }
+
+    it(`${implementation}: leaks no tensors`, async () => {
+      const sizes = CASES[0]!;
+      const { projections, contextGradient, scale } = inputs(sizes, 3);
+      const rows = sizes.batchSize * sizes.sequenceLength;
+      const hiddenDim = sizes.numHeads * sizes.headDim;
+      const projectionTensor = tf.tensor2d(Float32Array.from(projections), [rows, 3 * hiddenDim]);
+      const gradientTensor = tf.tensor2d(Float32Array.from(contextGradient), [rows, hiddenDim]);
+      await expectNoLeakedTensors(() => {
+        const { probabilities, context } = attentionForward(projectionTensor, sizes, scale, implementation);
+        const gradient = attentionBackward(gradientTensor, probabilities, projectionTensor, sizes, scale, implementation);
+        tf.dispose([probabilities, context, gradient]);
+      });
+      tf.dispose([projectionTensor, gradientTensor]);
+    });
+  }
+});
