@@ -1,0 +1,87 @@
+// Smoke tests of the DDP trainer as users run it: msn-run with two ranks on tiny synthetic data.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const APP = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const trainerPackage = createRequire(import.meta.url).resolve('@msn/trainer/package.json');
+const MSN_RUN = join(dirname(trainerPackage), (JSON.parse(readFileSync(trainerPackage, 'utf8')) as { bin: Record<string, string> }).bin['msn-run']!);
+const root = mkdtempSync(join(tmpdir(), 'msn-example-ddp-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const TINY = [
+  ...['--batch-size', '4', '--image-size', '16', '--focal-size', '8', '--focal-views', '2', '--patch-size', '4'],
+  ...['--hidden-dim', '16', '--depth', '1', '--heads', '2', '--mlp-dim', '32', '--head-hidden-dim', '32', '--output-dim', '16', '--prototypes', '8'],
+  ...['--dataset-length', '64', '--workers', '0', '--checkpoint-every', '2', '--no-progress'],
+];
+let ports = 29700 + Math.floor(Math.random() * 200);
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function execute(command: string[], cwd = APP): Promise<Run> {
+  const child = spawn(process.execPath, command, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  return new Promise((resolveRun) => child.once('close', (code) => resolveRun({ code, stdout, stderr })));
+}
+
+/** `msn-run --nproc-per-node 2 src/main.ts …` (the app's start script). */
+const launch = (flags: string[]) => execute([MSN_RUN, '--nproc-per-node', '2', '--master-port', String(ports++), 'src/main.ts', ...TINY, ...flags]);
+
+const losses = (out: string) =>
+  readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { step: number; loss?: number })
+    .filter((row) => row.loss !== undefined)
+    .map((row) => [row.step, row.loss!]);
+
+describe('example-ddp', () => {
+  it('trains PMSN on two ranks, rank 0 alone logging and checkpointing; a resumed run continues exactly', async () => {
+    const [partial, full] = [join(root, 'partial'), join(root, 'full')];
+    const common = ['--prior', 'power_law', '--backend', 'wasm'];
+    const first = await launch([...common, '--steps', '4', '--out', partial]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/\[rank 0\] example-ddp: 2 rank\(s\) on (shm|tcp), 4 images per rank \(8 per step\), synthetic \(64 images\), prior power_law/);
+    expect(first.stdout).not.toMatch(/\[rank 1\] example-ddp/);
+    expect(existsSync(join(partial, 'checkpoints', 'last', 'state.json'))).toBe(true);
+    const resumed = await launch([...common, '--steps', '6', '--out', partial, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const uninterrupted = await launch([...common, '--steps', '6', '--out', full]);
+    expect(uninterrupted.code, uninterrupted.stderr).toBe(0);
+    const expected = losses(full);
+    expect(expected.map(([step]) => step)).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const [, loss] of expected) expect(Number.isFinite(loss)).toBe(true);
+    expect(losses(partial)).toEqual(expected);
+  });
+
+  it('reports bad flags and priors clearly, with a non-zero exit', async () => {
+    const unknown = await execute(['--import', 'tsx', 'src/main.ts', '--stepz', '3']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/invalid argument '--stepz'.*expected a known flag; valid flags: --steps,/);
+    const missing = await execute(['--import', 'tsx', 'src/main.ts', '--prior', join(root, 'no-such-prior.js')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/--prior: cannot import '.*no-such-prior\.js'/);
+    // Inside the app's node_modules, so the module finds @tensorflow/tfjs-core.
+    const priors = mkdtempSync(join(APP, 'node_modules', '.test-priors-'));
+    try {
+      const wrongLength = join(priors, 'short-prior.mjs');
+      writeFileSync(wrongLength, "import * as tf from '@tensorflow/tfjs-core';\nexport default () => tf.tensor1d([0.5, 0.5]);\n");
+      const short = await execute(['--import', 'tsx', 'src/main.ts', ...TINY, '--steps', '1', '--backend', 'cpu', '--prior', wrongLength, '--out', join(root, 'short')]);
+      expect(short.code).toBe(1);
+      expect(short.stderr).toMatch(/--prior.*short-prior\.mjs.*\[2\].*\[8\]|--prior.*short-prior\.mjs.*shape/);
+    } finally {
+      rmSync(priors, { recursive: true, force: true });
+    }
+  });
+});
