@@ -107,3 +107,18 @@ describe('Trainer with ddpStrategy', () => {
     expect(() => new Trainer({ strategy: ddpStrategy(group), callbacks: [] })).not.toThrow();
   });
 });
+
+describe('MSNModule with ddpStrategy', () => {
+  it('trains unchanged on two ranks: weights and BatchNorm statistics stay identical, rank 0 logs the mean loss', async () => {
+    const outcomes = await runRanks(join(PACKAGE_DIRECTORY, 'src/ddp/__fixtures__/msn-module-child.ts'), 2, () => []);
+    for (const outcome of outcomes) expect(outcome.code, outcome.stderr).toBe(0);
+    const [first, second] = outcomes.map((outcome) => lastJsonLine<{ result: { globalStep: number }; losses: number[]; digest: string }>(outcome));
+    expect(first!.result.globalStep).toBe(4);
+    expect(second!.result.globalStep).toBe(4);
+    expect(second!.digest).toBe(first!.digest);
+    // Callbacks run on rank 0 only; the losses they see are finite means over ranks.
+    expect(first!.losses).toHaveLength(4);
+    expect(second!.losses).toEqual([]);
+    for (const loss of first!.losses) expect(Number.isFinite(loss)).toBe(true);
+  });
+});
