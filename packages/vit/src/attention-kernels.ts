@@ -15,6 +15,8 @@ export interface AttentionSizes {
   sequenceLength: number;
   numHeads: number;
   headDim: number;
+  /** Only the first M rows of each sample query (keys and values are all L rows). @default sequenceLength */
+  queryLength?: number;
 }
 
 interface KernelExports {
@@ -130,22 +132,28 @@ function product(
   );
 }
 
-// Views of q, k or v (part 0, 1, 2) of [B·L, 3D] projection rows, or of a [B·L, D] row matrix (width D).
-function rowsOperand(offset: number, sizes: AttentionSizes, width: number, part: number, transposed = false): Operand {
+// Head views of a row matrix `[B·rowsPerSample, width]`: head h of part p (0 = q, 1 = k, 2 = v of [q | k | v] rows,
+// or 0 for a plain [B·M, D] matrix) is columns [p·D + h·dh, p·D + (h+1)·dh); `transposed` reads it as [dh, rows].
+function rowsOperand(offset: number, sizes: AttentionSizes, rowsPerSample: number, width: number, part: number, transposed = false): Operand {
   const hiddenDim = sizes.numHeads * sizes.headDim;
   return {
     offset: offset + part * hiddenDim,
-    outer: sizes.sequenceLength * width,
+    outer: rowsPerSample * width,
     inner: sizes.headDim,
     row: transposed ? 1 : width,
     column: transposed ? width : 1,
   };
 }
 
-// Views of [B·H, L, L] score or probability matrices.
-function squareOperand(offset: number, sizes: AttentionSizes, transposed = false): Operand {
-  const length = sizes.sequenceLength;
-  return { offset, outer: sizes.numHeads * length * length, inner: length * length, row: transposed ? 1 : length, column: transposed ? length : 1 };
+// Views of [B·H, M, L] score or probability matrices (M query rows, L keys); `transposed` reads each as [L, M].
+function scoresOperand(offset: number, sizes: AttentionSizes, transposed = false): Operand {
+  const rows = queryLength(sizes);
+  const columns = sizes.sequenceLength;
+  return { offset, outer: sizes.numHeads * rows * columns, inner: rows * columns, row: transposed ? 1 : columns, column: transposed ? columns : 1 };
+}
+
+function queryLength(sizes: AttentionSizes): number {
+  return sizes.queryLength ?? sizes.sequenceLength;
 }
 
 function loaded(): KernelExports {
@@ -155,55 +163,55 @@ function loaded(): KernelExports {
 }
 
 /**
- * Scores `[B·H, L, L]` = scale · q·kᵀ per (sample, head), from projection rows `[B·L, 3D]` ([q | k | v], head h =
- * features [h·dh, (h+1)·dh) of each part).
+ * Scores `[B·H, M, L]` = scale · q·kᵀ per (sample, head), from projection rows `[B·L, 3D]` ([q | k | v], head h =
+ * features [h·dh, (h+1)·dh) of each part); the queries are the first M = `queryLength` rows of each sample.
  */
 export function attentionScoresKernel(projections: tf.Tensor2D, sizes: AttentionSizes, scale: number): tf.Tensor3D {
   const module = loaded();
   const { batchSize, sequenceLength: length, numHeads, headDim } = sizes;
+  const queries = queryLength(sizes);
   const width = 3 * numHeads * headDim;
-  const scoreCount = batchSize * numHeads * length * length;
-  const { heap, offsets } = layout(module, [projections.size, scoreCount, headDim * (length + 8)]);
+  const { heap, offsets } = layout(module, [projections.size, batchSize * numHeads * queries * length, headDim * (length + 8)]);
   const [rows, scores, panel] = offsets as [number, number, number];
   copyIn(heap, rows, projections);
   product(
     module,
     sizes,
-    { m: length, k: headDim, n: length, alpha: scale },
-    rowsOperand(rows, sizes, width, 0),
-    rowsOperand(rows, sizes, width, 1, true),
-    squareOperand(scores, sizes),
+    { m: queries, k: headDim, n: length, alpha: scale },
+    rowsOperand(rows, sizes, length, width, 0),
+    rowsOperand(rows, sizes, length, width, 1, true),
+    scoresOperand(scores, sizes),
     panel,
   );
-  return copyOut<tf.Rank.R3>(heap, scores, [batchSize * numHeads, length, length]);
+  return copyOut<tf.Rank.R3>(heap, scores, [batchSize * numHeads, queries, length]);
 }
 
-/** Context rows `[B·L, D]` (heads concatenated) = probabilities `[B·H, L, L]` · v per (sample, head). */
+/** Context rows `[B·M, D]` (heads concatenated) = probabilities `[B·H, M, L]` · v per (sample, head). */
 export function attentionContextKernel(probabilities: tf.Tensor3D, projections: tf.Tensor2D, sizes: AttentionSizes): tf.Tensor2D {
   const module = loaded();
   const { batchSize, sequenceLength: length, numHeads, headDim } = sizes;
+  const queries = queryLength(sizes);
   const hiddenDim = numHeads * headDim;
-  const rowCount = batchSize * length;
-  const { heap, offsets } = layout(module, [projections.size, probabilities.size, rowCount * hiddenDim, length * (headDim + 8)]);
+  const { heap, offsets } = layout(module, [projections.size, probabilities.size, batchSize * queries * hiddenDim, length * (headDim + 8)]);
   const [rows, weights, context, panel] = offsets as [number, number, number, number];
   copyIn(heap, rows, projections);
   copyIn(heap, weights, probabilities);
   product(
     module,
     sizes,
-    { m: length, k: length, n: headDim, alpha: 1 },
-    squareOperand(weights, sizes),
-    rowsOperand(rows, sizes, 3 * hiddenDim, 2),
-    rowsOperand(context, sizes, hiddenDim, 0),
+    { m: queries, k: length, n: headDim, alpha: 1 },
+    scoresOperand(weights, sizes),
+    rowsOperand(rows, sizes, length, 3 * hiddenDim, 2),
+    rowsOperand(context, sizes, queries, hiddenDim, 0),
     panel,
   );
-  return copyOut<tf.Rank.R2>(heap, context, [rowCount, hiddenDim]);
+  return copyOut<tf.Rank.R2>(heap, context, [batchSize * queries, hiddenDim]);
 }
 
 /**
- * Gradient `[B·L, 3D]` = [dq | dk | dv] of the projection rows, given the gradient of the context rows `[B·L, D]`,
+ * Gradient `[B·L, 3D]` = [dq | dk | dv] of the projection rows, given the gradient of the context rows `[B·M, D]`,
  * the saved probabilities and projections, and the score scale: dP = dC·vᵀ, dS = P ⊙ (dP − Σ dP ⊙ P) (softmax),
- * dq = scale·dS·k, dk = scale·dSᵀ·q, dv = Pᵀ·dC.
+ * dq = scale·dS·k, dk = scale·dSᵀ·q, dv = Pᵀ·dC (dq is zero past the first M rows of a sample).
  */
 export function attentionBackwardKernel(
   contextGradient: tf.Tensor2D,
@@ -214,30 +222,38 @@ export function attentionBackwardKernel(
 ): tf.Tensor2D {
   const module = loaded();
   const { batchSize, sequenceLength: length, numHeads, headDim } = sizes;
+  const queries = queryLength(sizes);
   const hiddenDim = numHeads * headDim;
   const width = 3 * hiddenDim;
-  const squareCount = probabilities.size;
-  const panelSize = Math.max(headDim * (length + 8), length * (headDim + 8));
-  const { heap, offsets } = layout(module, [projections.size, squareCount, contextGradient.size, squareCount, projections.size, panelSize]);
+  const panelSize = Math.max(headDim * (length + 8), Math.max(length, queries) * (headDim + 8));
+  const { heap, offsets } = layout(module, [
+    projections.size,
+    probabilities.size,
+    contextGradient.size,
+    probabilities.size,
+    projections.size,
+    panelSize,
+  ]);
   const [rows, weights, gradientRows, scoresGradient, projectionsGradient, panel] = offsets as [number, number, number, number, number, number];
   copyIn(heap, rows, projections);
   copyIn(heap, weights, probabilities);
   copyIn(heap, gradientRows, contextGradient);
-  const gradientOperand = rowsOperand(gradientRows, sizes, hiddenDim, 0);
+  if (queries < length) heap.fill(0, projectionsGradient, projectionsGradient + projections.size);
+  const gradientOperand = rowsOperand(gradientRows, sizes, queries, hiddenDim, 0);
   // dP = dC·vᵀ, then dS in place.
   product(
     module,
     sizes,
-    { m: length, k: headDim, n: length, alpha: 1 },
+    { m: queries, k: headDim, n: length, alpha: 1 },
     gradientOperand,
-    rowsOperand(rows, sizes, width, 2, true),
-    squareOperand(scoresGradient, sizes),
+    rowsOperand(rows, sizes, length, width, 2, true),
+    scoresOperand(scoresGradient, sizes),
     panel,
   );
-  module.softmax_backward(batchSize * numHeads * length, length, scoresGradient * 4, weights * 4, scoresGradient * 4);
-  const square = { m: length, k: length, n: headDim };
-  product(module, sizes, { ...square, alpha: scale }, squareOperand(scoresGradient, sizes), rowsOperand(rows, sizes, width, 1), rowsOperand(projectionsGradient, sizes, width, 0), panel);
-  product(module, sizes, { ...square, alpha: scale }, squareOperand(scoresGradient, sizes, true), rowsOperand(rows, sizes, width, 0), rowsOperand(projectionsGradient, sizes, width, 1), panel);
-  product(module, sizes, { ...square, alpha: 1 }, squareOperand(weights, sizes, true), gradientOperand, rowsOperand(projectionsGradient, sizes, width, 2), panel);
+  module.softmax_backward(batchSize * numHeads * queries, length, scoresGradient * 4, weights * 4, scoresGradient * 4);
+  const output = (part: number) => rowsOperand(projectionsGradient, sizes, length, width, part);
+  product(module, sizes, { m: queries, k: length, n: headDim, alpha: scale }, scoresOperand(scoresGradient, sizes), rowsOperand(rows, sizes, length, width, 1), output(0), panel);
+  product(module, sizes, { m: length, k: queries, n: headDim, alpha: scale }, scoresOperand(scoresGradient, sizes, true), rowsOperand(rows, sizes, length, width, 0), output(1), panel);
+  product(module, sizes, { m: length, k: queries, n: headDim, alpha: 1 }, scoresOperand(weights, sizes, true), gradientOperand, output(2), panel);
   return copyOut<tf.Rank.R2>(heap, projectionsGradient, [batchSize * length, width]);
 }

@@ -6,11 +6,14 @@ import { attentionBackward, attentionForward, type AttentionImplementation, type
 import { attentionKernelsAvailable } from './attention-kernels';
 import { createRandom } from './random';
 
-// Sizes whose rows (L) and columns (L, dh) are not multiples of the kernels' 4×8 tiles, a single head and sample.
+// Sizes whose rows (L) and columns (L, dh) are not multiples of the kernels' 4×8 tiles, a single head and sample,
+// and queries restricted to the class token (M = 1) or the first rows.
 const CASES: AttentionSizes[] = [
   { batchSize: 2, sequenceLength: 7, numHeads: 3, headDim: 5 },
   { batchSize: 3, sequenceLength: 9, numHeads: 2, headDim: 8 },
   { batchSize: 1, sequenceLength: 17, numHeads: 1, headDim: 12 },
+  { batchSize: 3, sequenceLength: 6, numHeads: 2, headDim: 4, queryLength: 1 },
+  { batchSize: 2, sequenceLength: 10, numHeads: 3, headDim: 6, queryLength: 5 },
 ];
 const IMPLEMENTATIONS: AttentionImplementation[] = ['kernels', 'tfjs'];
 
@@ -19,18 +22,20 @@ function randomValues(count: number, seed: number, scale: number): Float64Array 
   return Float64Array.from({ length: count }, () => random.nextNormal() * scale);
 }
 
-// Textbook multi-head attention in float64 on [B·L, 3D] rows, and its gradient by the chain rule.
+// Textbook multi-head attention in float64 on [B·L, 3D] rows (queries: the first M rows of each sample), and its
+// gradient by the chain rule.
 function reference(projections: Float64Array, contextGradient: Float64Array, sizes: AttentionSizes, scale: number) {
   const { batchSize: B, sequenceLength: L, numHeads: H, headDim: dh } = sizes;
+  const M = sizes.queryLength ?? L;
   const D = H * dh;
   const at = (b: number, i: number, part: number, h: number, d: number) => (b * L + i) * 3 * D + part * D + h * dh + d;
-  const probabilities = new Float64Array(B * H * L * L);
-  const context = new Float64Array(B * L * D);
+  const probabilities = new Float64Array(B * H * M * L);
+  const context = new Float64Array(B * M * D);
   const gradient = new Float64Array(B * L * 3 * D);
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
-      const p = (i: number, j: number) => ((b * H + h) * L + i) * L + j;
-      for (let i = 0; i < L; i++) {
+      const p = (i: number, j: number) => ((b * H + h) * M + i) * L + j;
+      for (let i = 0; i < M; i++) {
         let max = -Infinity;
         const scores = new Float64Array(L);
         for (let j = 0; j < L; j++) {
@@ -45,14 +50,14 @@ function reference(projections: Float64Array, contextGradient: Float64Array, siz
         for (let d = 0; d < dh; d++) {
           let sum = 0;
           for (let j = 0; j < L; j++) sum += probabilities[p(i, j)]! * projections[at(b, j, 2, h, d)]!;
-          context[(b * L + i) * D + h * dh + d] = sum;
+          context[(b * M + i) * D + h * dh + d] = sum;
         }
       }
-      for (let i = 0; i < L; i++) {
+      for (let i = 0; i < M; i++) {
         const dP = new Float64Array(L);
         let weighted = 0;
         for (let j = 0; j < L; j++) {
-          for (let d = 0; d < dh; d++) dP[j] += contextGradient[(b * L + i) * D + h * dh + d]! * projections[at(b, j, 2, h, d)]!;
+          for (let d = 0; d < dh; d++) dP[j] += contextGradient[(b * M + i) * D + h * dh + d]! * projections[at(b, j, 2, h, d)]!;
           weighted += dP[j]! * probabilities[p(i, j)]!;
         }
         for (let j = 0; j < L; j++) {
@@ -60,7 +65,7 @@ function reference(projections: Float64Array, contextGradient: Float64Array, siz
           for (let d = 0; d < dh; d++) {
             gradient[at(b, i, 0, h, d)] += dS * projections[at(b, j, 1, h, d)]!;
             gradient[at(b, j, 1, h, d)] += dS * projections[at(b, i, 0, h, d)]!;
-            gradient[at(b, j, 2, h, d)] += probabilities[p(i, j)]! * contextGradient[(b * L + i) * D + h * dh + d]!;
+            gradient[at(b, j, 2, h, d)] += probabilities[p(i, j)]! * contextGradient[(b * M + i) * D + h * dh + d]!;
           }
         }
       }
@@ -71,10 +76,11 @@ function reference(projections: Float64Array, contextGradient: Float64Array, siz
 
 function inputs(sizes: AttentionSizes, seed: number) {
   const rows = sizes.batchSize * sizes.sequenceLength;
+  const queryRows = sizes.batchSize * (sizes.queryLength ?? sizes.sequenceLength);
   const hiddenDim = sizes.numHeads * sizes.headDim;
   return {
     projections: randomValues(rows * 3 * hiddenDim, seed, 1),
-    contextGradient: randomValues(rows * hiddenDim, seed + 1, 1),
+    contextGradient: randomValues(queryRows * hiddenDim, seed + 1, 1),
     scale: 1 / Math.sqrt(sizes.headDim),
   };
 }
@@ -91,12 +97,14 @@ describeEachBackend(embeddedBackends(), 'attention', (backend) => {
         const { projections, contextGradient, scale } = inputs(sizes, 10 * index);
         const want = reference(projections, contextGradient, sizes, scale);
         const rows = sizes.batchSize * sizes.sequenceLength;
+        const queries = sizes.queryLength ?? sizes.sequenceLength;
+        const queryRows = sizes.batchSize * queries;
         const hiddenDim = sizes.numHeads * sizes.headDim;
         tf.tidy(() => {
           const projectionTensor = tf.tensor2d(Float32Array.from(projections), [rows, 3 * hiddenDim]);
           const { probabilities, context } = attentionForward(projectionTensor, sizes, scale, implementation);
           const gradient = attentionBackward(
-            tf.tensor2d(Float32Array.from(contextGradient), [rows, hiddenDim]),
+            tf.tensor2d(Float32Array.from(contextGradient), [queryRows, hiddenDim]),
             probabilities,
             projectionTensor,
             sizes,
@@ -104,9 +112,9 @@ describeEachBackend(embeddedBackends(), 'attention', (backend) => {
             implementation,
           );
           const label = `${implementation} case ${index}`;
-          expect(probabilities.shape).toEqual([sizes.batchSize * sizes.numHeads, sizes.sequenceLength, sizes.sequenceLength]);
+          expect(probabilities.shape).toEqual([sizes.batchSize * sizes.numHeads, queries, sizes.sequenceLength]);
           expectClose(probabilities.dataSync(), want.probabilities, { label: `${label} probabilities`, tolerance: FIXTURE_TOLERANCE });
-          expectClose(context, tf.tensor2d(Float32Array.from(want.context), [rows, hiddenDim]), {
+          expectClose(context, tf.tensor2d(Float32Array.from(want.context), [queryRows, hiddenDim]), {
             label: `${label} context`,
             tolerance: FIXTURE_TOLERANCE,
           });

@@ -21,31 +21,30 @@ function useKernels(implementation: AttentionImplementation): boolean {
   return implementation === 'kernels' || (implementation === 'auto' && attentionKernelsAvailable());
 }
 
-// [B·L, 3D] projection rows → part (0 = q, 1 = k, 2 = v) as [B·H, L, dh]: head h takes features [h·dh, (h+1)·dh).
-function splitHeads(projections: tf.Tensor2D, sizes: AttentionSizes, part: number): tf.Tensor3D {
+// Part (0 = q, 1 = k, 2 = v) of [B·L, 3D] projection rows, first `rows` rows of each sample, as [B·H, rows, dh]:
+// head h takes features [h·dh, (h+1)·dh).
+function splitHeads(projections: tf.Tensor2D, sizes: AttentionSizes, part: number, rows = sizes.sequenceLength): tf.Tensor3D {
   const { batchSize, sequenceLength, numHeads, headDim } = sizes;
   const hiddenDim = numHeads * headDim;
-  const rows = tf.slice(projections, [0, part * hiddenDim], [batchSize * sequenceLength, hiddenDim]);
-  return tf.reshape(tf.transpose(tf.reshape(rows, [batchSize, sequenceLength, numHeads, headDim]), [0, 2, 1, 3]), [
-    batchSize * numHeads,
-    sequenceLength,
-    headDim,
-  ]);
+  const selected = tf.slice(tf.reshape(projections, [batchSize, sequenceLength, 3 * hiddenDim]), [0, 0, part * hiddenDim], [batchSize, rows, hiddenDim]);
+  return tf.reshape(tf.transpose(tf.reshape(selected, [batchSize, rows, numHeads, headDim]), [0, 2, 1, 3]), [batchSize * numHeads, rows, headDim]);
 }
 
-// [B·H, L, dh] → [B·L, D] rows, heads concatenated.
-function mergeHeads(heads: tf.Tensor3D, sizes: AttentionSizes): tf.Tensor2D {
-  const { batchSize, sequenceLength, numHeads, headDim } = sizes;
-  return tf.reshape(tf.transpose(tf.reshape(heads, [batchSize, numHeads, sequenceLength, headDim]), [0, 2, 1, 3]), [
-    batchSize * sequenceLength,
-    numHeads * headDim,
-  ]);
+// [B·H, rows, dh] → [B·rows, D] rows, heads concatenated; zero rows appended up to L per sample when `padTo` is given.
+function mergeHeads(heads: tf.Tensor3D, sizes: AttentionSizes, padTo?: number): tf.Tensor2D {
+  const { batchSize, numHeads, headDim } = sizes;
+  const rows = heads.shape[1];
+  const total = padTo !== undefined && padTo > rows ? padTo : rows;
+  let merged = tf.transpose(tf.reshape(heads, [batchSize, numHeads, rows, headDim]), [0, 2, 1, 3]);
+  if (total > rows) merged = tf.pad(merged, [[0, 0], [0, total - rows], [0, 0], [0, 0]]);
+  return tf.reshape(merged, [batchSize * total, numHeads * headDim]);
 }
 
 /**
- * softmax(scale·q·kᵀ) per (sample, head) and the context rows `[B·L, D]` = heads of probabilities·v concatenated,
- * from projection rows `[B·L, 3D]` = [q | k | v]. Returns the probabilities `[B·H, L, L]` too (the backward needs
- * them). Not differentiable by tfjs: {@link attentionBackward} is its gradient.
+ * softmax(scale·q·kᵀ) per (sample, head) and the context rows `[B·M, D]` = heads of probabilities·v concatenated,
+ * from projection rows `[B·L, 3D]` = [q | k | v], the queries being the first M = `sizes.queryLength` (default L) rows
+ * of each sample. Returns the probabilities `[B·H, M, L]` too (the backward needs them). Not differentiable by tfjs:
+ * {@link attentionBackward} is its gradient.
  */
 export function attentionForward(
   projections: tf.Tensor2D,
@@ -59,7 +58,7 @@ export function attentionForward(
       return { probabilities, context: attentionContextKernel(probabilities, projections, sizes) };
     }
     // torch scales the query before the product.
-    const query = tf.mul(splitHeads(projections, sizes, 0), scale) as tf.Tensor3D;
+    const query = tf.mul(splitHeads(projections, sizes, 0, sizes.queryLength), scale) as tf.Tensor3D;
     const probabilities = tf.softmax(tf.matMul(query, splitHeads(projections, sizes, 1), false, true)) as tf.Tensor3D;
     return { probabilities, context: mergeHeads(tf.matMul(probabilities, splitHeads(projections, sizes, 2)), sizes) };
   });
@@ -67,7 +66,7 @@ export function attentionForward(
 
 /**
  * The gradient `[B·L, 3D]` = [dq | dk | dv] of the projection rows of {@link attentionForward}, given the gradient of
- * its context rows `[B·L, D]` and the saved probabilities and projections.
+ * its context rows `[B·M, D]` and the saved probabilities and projections (dq is zero past the first M rows).
  */
 export function attentionBackward(
   contextGradient: tf.Tensor2D,
@@ -79,12 +78,13 @@ export function attentionBackward(
 ): tf.Tensor2D {
   return tf.tidy(() => {
     if (useKernels(implementation)) return attentionBackwardKernel(contextGradient, probabilities, projections, sizes, scale);
-    const query = splitHeads(projections, sizes, 0);
+    const queries = sizes.queryLength ?? sizes.sequenceLength;
+    const query = splitHeads(projections, sizes, 0, queries);
     const key = splitHeads(projections, sizes, 1);
     const value = splitHeads(projections, sizes, 2);
     const headsGradient = tf.reshape(
-      tf.transpose(tf.reshape(contextGradient, [sizes.batchSize, sizes.sequenceLength, sizes.numHeads, sizes.headDim]), [0, 2, 1, 3]),
-      [sizes.batchSize * sizes.numHeads, sizes.sequenceLength, sizes.headDim],
+      tf.transpose(tf.reshape(contextGradient, [sizes.batchSize, queries, sizes.numHeads, sizes.headDim]), [0, 2, 1, 3]),
+      [sizes.batchSize * sizes.numHeads, queries, sizes.headDim],
     ) as tf.Tensor3D;
     const probabilitiesGradient = tf.matMul(headsGradient, value, false, true);
     const valueGradient = tf.matMul(probabilities, headsGradient, true, false) as tf.Tensor3D;
@@ -95,6 +95,9 @@ export function attentionBackward(
     ) as tf.Tensor3D;
     const queryGradient = tf.mul(tf.matMul(scoresGradient, key), scale) as tf.Tensor3D;
     const keyGradient = tf.mul(tf.matMul(scoresGradient, query, true, false), scale) as tf.Tensor3D;
-    return tf.concat([mergeHeads(queryGradient, sizes), mergeHeads(keyGradient, sizes), mergeHeads(valueGradient, sizes)], 1) as tf.Tensor2D;
+    return tf.concat(
+      [mergeHeads(queryGradient, sizes, sizes.sequenceLength), mergeHeads(keyGradient, sizes), mergeHeads(valueGradient, sizes)],
+      1,
+    ) as tf.Tensor2D;
   });
 }

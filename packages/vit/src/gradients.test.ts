@@ -1,6 +1,6 @@
 // Finite-difference checks of every parameter gradient (ViT through the masked and interpolated paths, and the head).
 import * as tf from '@tensorflow/tfjs-core';
-import { describeEachBackend, embeddedBackends } from '@msn/test-utils';
+import { describeEachBackend, embeddedBackends, expectClose, FIXTURE_TOLERANCE } from '@msn/test-utils';
 import { expect, it } from 'vitest';
 import { dropPathScales } from './drop-path';
 import { encoderBlock, type EncoderBlockWeights } from './encoder-block';
@@ -130,9 +130,54 @@ describeEachBackend(embeddedBackends(), 'dropPath', () => {
     expect(dropPathScales(batchSize, rate, undefined)).toBeUndefined();
   });
 
-  it('back-propagates through dropped paths: finite differences of one block with fixed drop decisions', () => {
-    const [batchSize, sequenceLength, hiddenDim, mlpDim] = [4, 3, 8, 12];
-    const random = createRandom(31);
+  for (const firstTokenOnly of [false, true]) {
+    it(`back-propagates through dropped paths: finite differences of one block with fixed drop decisions${firstTokenOnly ? ' (first token only)' : ''}`, () => {
+      const [batchSize, sequenceLength, hiddenDim, mlpDim] = [4, 3, 8, 12];
+      const random = createRandom(31);
+      const variable = (shape: number[], std: number, offset = 0) =>
+        tf.variable(tf.add(tf.mul(tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random.nextNormal()), shape), std), offset));
+      const named = new Map<string, tf.Variable>([
+        ['input', variable([batchSize * sequenceLength, hiddenDim], 1)],
+        ['ln1Weight', variable([hiddenDim], 0.2, 1)],
+        ['ln1Bias', variable([hiddenDim], 0.2)],
+        ['inProjWeight', variable([3 * hiddenDim, hiddenDim], 0.4)],
+        ['inProjBias', variable([3 * hiddenDim], 0.2)],
+        ['outProjWeight', variable([hiddenDim, hiddenDim], 0.4)],
+        ['outProjBias', variable([hiddenDim], 0.2)],
+        ['ln2Weight', variable([hiddenDim], 0.2, 1)],
+        ['ln2Bias', variable([hiddenDim], 0.2)],
+        ['mlp0Weight', variable([mlpDim, hiddenDim], 0.4)],
+        ['mlp0Bias', variable([mlpDim], 0.2)],
+        ['mlp3Weight', variable([hiddenDim, mlpDim], 0.4)],
+        ['mlp3Bias', variable([hiddenDim], 0.2)],
+      ]);
+      const weights = Object.fromEntries([...named].filter(([name]) => name !== 'input')) as unknown as EncoderBlockWeights;
+      const target = tf.randomNormal([batchSize * (firstTokenOnly ? 1 : sequenceLength), hiddenDim], 0, 1, 'float32', 32);
+      // A fresh stream per evaluation: every evaluation drops the same samples (rate 0.5 drops some, keeps some).
+      const scales = dropPathScales(batchSize, 0.5, createRandom(33))!;
+      expect(scales.some((scale) => scale === 0) && scales.some((scale) => scale > 0)).toBe(true);
+      const loss = () =>
+        tf.tidy(() => {
+          const output = encoderBlock(named.get('input') as tf.Tensor as tf.Tensor2D, weights, {
+            batchSize,
+            numHeads: 2,
+            layerNormEps: 1e-6,
+            dropPathRate: 0.5,
+            random: createRandom(33),
+            firstTokenOnly,
+          });
+          return tf.sum(tf.mul(tf.tanh(output), target)) as tf.Scalar;
+        });
+      const { norms, mismatches } = checkGradients(loss, named, { samplesPerTensor: 6, seed: 34, step: 1e-3 });
+      expect(mismatches).toEqual([]);
+      for (const [name, norm] of norms) expect(norm, `gradient of ${name}`).toBeGreaterThan(0);
+      tf.dispose([...named.values(), target]);
+    });
+  }
+
+  it('gives the first rows of the full block and their gradients when computing the first token only', () => {
+    const [batchSize, sequenceLength, hiddenDim, mlpDim] = [3, 5, 8, 12];
+    const random = createRandom(41);
     const variable = (shape: number[], std: number, offset = 0) =>
       tf.variable(tf.add(tf.mul(tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random.nextNormal()), shape), std), offset));
     const named = new Map<string, tf.Variable>([
@@ -151,25 +196,29 @@ describeEachBackend(embeddedBackends(), 'dropPath', () => {
       ['mlp3Bias', variable([hiddenDim], 0.2)],
     ]);
     const weights = Object.fromEntries([...named].filter(([name]) => name !== 'input')) as unknown as EncoderBlockWeights;
-    const target = tf.randomNormal([batchSize * sequenceLength, hiddenDim], 0, 1, 'float32', 32);
-    // A fresh stream per evaluation: every evaluation drops the same samples (rate 0.5 drops some, keeps some).
-    const scales = dropPathScales(batchSize, 0.5, createRandom(33))!;
-    expect(scales.some((scale) => scale === 0) && scales.some((scale) => scale > 0)).toBe(true);
-    const loss = () =>
-      tf.tidy(() => {
+    const target = tf.randomNormal([batchSize, hiddenDim], 0, 1, 'float32', 42);
+    const run = (firstTokenOnly: boolean) =>
+      tf.variableGrads(() => {
         const output = encoderBlock(named.get('input') as tf.Tensor as tf.Tensor2D, weights, {
           batchSize,
           numHeads: 2,
           layerNormEps: 1e-6,
           dropPathRate: 0.5,
-          random: createRandom(33),
+          random: createRandom(43),
+          firstTokenOnly,
         });
-        return tf.sum(tf.mul(tf.tanh(output), target)) as tf.Scalar;
-      });
-    const { norms, mismatches } = checkGradients(loss, named, { samplesPerTensor: 6, seed: 34, step: 1e-3 });
-    expect(mismatches).toEqual([]);
-    for (const [name, norm] of norms) expect(norm, `gradient of ${name}`).toBeGreaterThan(0);
-    tf.dispose([...named.values(), target]);
+        const first = firstTokenOnly
+          ? output
+          : tf.reshape(tf.slice(tf.reshape(output, [batchSize, sequenceLength, hiddenDim]), [0, 0, 0], [batchSize, 1, hiddenDim]), [batchSize, hiddenDim]);
+        return tf.sum(tf.mul(tf.tanh(first), target)) as tf.Scalar;
+      }, [...named.values()]);
+    const full = run(false);
+    const firstOnly = run(true);
+    expectClose(firstOnly.value, full.value, { label: 'loss', tolerance: FIXTURE_TOLERANCE });
+    for (const [name, variable] of named) {
+      expectClose(firstOnly.grads[variable.name]!, full.grads[variable.name]!, { label: `gradient of ${name}`, tolerance: FIXTURE_TOLERANCE });
+    }
+    tf.dispose([...named.values(), target, full.value, firstOnly.value, ...Object.values(full.grads), ...Object.values(firstOnly.grads)]);
   });
 
   it('makes training forwards stochastic and leaves evaluation deterministic', () => {

@@ -109,18 +109,9 @@ export class MaskedVisionTransformer {
    */
   forward(images: tf.Tensor4D, options: ViTForwardOptions = {}): tf.Tensor2D {
     this.validate('MaskedVisionTransformer.forward', images, options);
-    return tf.tidy(() => {
-      const rows = this.encodeRows(images, options);
-      const [batchSize] = images.shape;
-      const sequence = rows.shape[0] / batchSize;
-      const { hiddenDim } = this.config;
-      // Only the class token is returned, so only its row goes through the final LayerNorm.
-      const classRows = tf.reshape(tf.slice(tf.reshape(rows, [batchSize, sequence, hiddenDim]), [0, 0, 0], [batchSize, 1, hiddenDim]), [
-        batchSize,
-        hiddenDim,
-      ]) as tf.Tensor2D;
-      return this.finalNorm(classRows);
-    });
+    // Only the class token (the first encoded token) is returned, so the last block computes only its row (keys and
+    // values still from every token) and only that row goes through the final LayerNorm.
+    return tf.tidy(() => this.finalNorm(this.encodeRows(images, options, true)));
   }
 
   /**
@@ -264,8 +255,9 @@ export class MaskedVisionTransformer {
     return resampleWithMatrix(table, matrix, this.config.hiddenDim);
   }
 
-  // Patch embedding, class token, position table, token selection and the encoder blocks; returns [B·L, D].
-  private encodeRows(images: tf.Tensor4D, options: ViTForwardOptions): tf.Tensor2D {
+  // Patch embedding, class token, position table, token selection and the encoder blocks; returns [B·L, D], or the
+  // first token of each sample [B, D] when `firstTokenOnly`.
+  private encodeRows(images: tf.Tensor4D, options: ViTForwardOptions, firstTokenOnly = false): tf.Tensor2D {
     const { patchSize, hiddenDim, inChannels, numLayers, numHeads, layerNormEps, dropPathRate } = this.config;
     const [batchSize, , height] = images.shape;
     const numPatches = (height / patchSize) ** 2;
@@ -289,6 +281,7 @@ export class MaskedVisionTransformer {
         layerNormEps,
         dropPathRate: rate,
         random: training && rate > 0 ? this.dropPathRandom : undefined,
+        firstTokenOnly: firstTokenOnly && layer === numLayers - 1,
       });
     }
     return rows;
