@@ -1,0 +1,168 @@
+// Training throughput (images/s) of MSN with 1 and 2 processes on this machine (not part of `test`).
+//
+//   npx -y pnpm@12.4.2 --filter @msn/trainer bench:ddp                          # bench config, wasm, shm
+//   npx tsx bench/ddp-throughput.bench.ts --config fmnist --steps 20 --dist-backend tcp
+//
+// Each process runs msnTrainingStep on random views (no data loading: the step alone) with the wasm backend. Three
+// runs: one process with the global batch (the baseline), two processes with half of it each (the same training,
+// "strong scaling": DDP equals the one-process run step for step), and two processes with the whole batch each
+// (twice the images per step, "weak scaling"). Steps after the warm-up are timed on rank 0; the load average is
+// printed before and after, since other jobs on the machine share its cores. The all-reduce itself is measured by
+// bench/allreduce.bench.ts.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { MSNLoss } from '@msn/loss';
+import { useBackend, type TestBackend } from '@msn/test-utils';
+import { ddp } from '../src/ddp/ddp';
+import { initProcessGroup } from '../src/distributed/init-process-group';
+import type { BackendPreference } from '../src/distributed/protocol';
+import { MSNModel } from '../src/msn/msn-model';
+import { msnTrainingStep } from '../src/msn/msn-training-step';
+
+/** The issue's bench config (image 32, …, K 1024, batch 32, 4 focal views at 16 px) and the fmnist-tiny model of the apps. */
+const CONFIGS = {
+  bench: {
+    vit: { imageSize: 32, patchSize: 4, numLayers: 6, numHeads: 3, hiddenDim: 192, mlpDim: 768 },
+    head: { hiddenDim: 1024, outputDim: 256 },
+    numPrototypes: 1024,
+    batch: 32,
+    focalViews: 4,
+    focalSize: 16,
+  },
+  fmnist: {
+    vit: { imageSize: 28, patchSize: 4, numLayers: 4, numHeads: 4, hiddenDim: 128, mlpDim: 512 },
+    head: { hiddenDim: 512, outputDim: 128 },
+    numPrototypes: 256,
+    batch: 64,
+    focalViews: 4,
+    focalSize: 12,
+  },
+} as const;
+type ConfigName = keyof typeof CONFIGS;
+
+function argument(name: string): string | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  return index === -1 ? undefined : process.argv[index + 1];
+}
+
+interface ChildOptions {
+  config: ConfigName;
+  batch: number;
+  steps: number;
+  warmup: number;
+  backend: TestBackend;
+  distBackend: BackendPreference;
+  distributed: boolean;
+}
+
+interface ChildReport {
+  rank: number;
+  worldSize: number;
+  msPerStep: number;
+  imagesPerSecond: number;
+  groupBackend: string;
+}
+
+async function child(options: ChildOptions): Promise<void> {
+  await useBackend(options.backend);
+  const { vit, head, numPrototypes, focalViews, focalSize } = CONFIGS[options.config];
+  const model = new MSNModel({ config: { vit, head, numPrototypes }, seed: 0 });
+  const group = options.distributed ? await initProcessGroup({ backend: options.distBackend }) : undefined;
+  const distributed = group === undefined ? undefined : ddp(model, group);
+  const loss = new MSNLoss(distributed?.lossOptions ?? {});
+  const optimizer = model.createOptimizer();
+  const rank = group?.rank ?? 0;
+  const views = (size: number, count: number, seed: number) =>
+    Array.from({ length: count }, (_, view) => tf.randomNormal([options.batch, 3, size, size], 0, 1, 'float32', seed + view) as tf.Tensor4D);
+  const [targets, anchors] = views(vit.imageSize, 2, 100 * rank);
+  const focal = views(focalSize, focalViews, 100 * rank + 10);
+  let started = 0;
+  for (let step = 0; step < options.warmup + options.steps; step++) {
+    if (step === options.warmup) {
+      // Ranks start timing together.
+      group?.barrier();
+      started = performance.now();
+    }
+    await msnTrainingStep(model, { targets: targets!, anchors: anchors!, focal }, {
+      optimizer,
+      loss,
+      maskSeed: distributed?.maskSeed(0, step) ?? step,
+      ...(distributed === undefined ? {} : { reduceGradients: distributed.reduceGradients }),
+    });
+  }
+  const msPerStep = (performance.now() - started) / options.steps;
+  const worldSize = group?.worldSize ?? 1;
+  const report: ChildReport = { rank, worldSize, msPerStep, imagesPerSecond: (options.batch * worldSize * 1000) / msPerStep, groupBackend: group?.backend ?? 'none' };
+  console.log(JSON.stringify(report));
+  tf.dispose([targets!, anchors!, ...focal]);
+  optimizer.dispose();
+  model.dispose();
+  group?.destroy();
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Runs `worldSize` processes of this script in child mode; returns rank 0's report. */
+async function measure(options: ChildOptions, worldSize: number): Promise<ChildReport> {
+  const port = await freePort();
+  const script = fileURLToPath(import.meta.url);
+  const ranks = Array.from({ length: worldSize }, (_, rank) => {
+    const env = options.distributed
+      ? { RANK: String(rank), WORLD_SIZE: String(worldSize), LOCAL_RANK: String(rank), LOCAL_WORLD_SIZE: String(worldSize), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) }
+      : {};
+    const process_ = spawn(process.execPath, ['--import', 'tsx', script, '--child', JSON.stringify(options)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    process_.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    return new Promise<string>((resolveRank, reject) =>
+      process_.once('close', (code) => (code === 0 ? resolveRank(stdout) : reject(new Error(`rank ${rank} exited with code ${code}`)))),
+    );
+  });
+  const outputs = await Promise.all(ranks);
+  const line = outputs[0]!.trim().split('\n').reverse().find((text) => text.startsWith('{'))!;
+  return JSON.parse(line) as ChildReport;
+}
+
+async function main(): Promise<void> {
+  const childOptions = argument('child');
+  if (childOptions !== undefined) return child(JSON.parse(childOptions) as ChildOptions);
+  const config = (argument('config') ?? 'bench') as ConfigName;
+  if (!(config in CONFIGS)) throw new Error(`--config must be one of ${Object.keys(CONFIGS).join(', ')}, got ${config}`);
+  const batch = Number(argument('batch') ?? CONFIGS[config].batch);
+  const common = {
+    config,
+    steps: Number(argument('steps') ?? 10),
+    warmup: Number(argument('warmup') ?? 2),
+    backend: (argument('backend') ?? 'wasm') as TestBackend,
+    distBackend: (argument('dist-backend') ?? 'shm') as BackendPreference,
+  };
+  console.log(`ddp throughput: config ${config}, global batch ${batch}, ${common.steps} timed steps after ${common.warmup} warm-up, ${common.backend}, process group ${common.distBackend}`);
+  console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average before ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
+  const runs: [string, ChildOptions, number][] = [
+    ['1 process, batch B', { ...common, batch, distributed: false }, 1],
+    ['2 processes, B/2 each (same training)', { ...common, batch: batch / 2, distributed: true }, 2],
+    ['2 processes, B each (2B per step)', { ...common, batch, distributed: true }, 2],
+  ];
+  const rows: string[] = [];
+  let baseline = 0;
+  for (const [label, options, worldSize] of runs) {
+    const report = await measure(options, worldSize);
+    baseline ||= report.imagesPerSecond;
+    rows.push(`| ${label} | ${options.batch * worldSize} | ${report.msPerStep.toFixed(0)} | ${report.imagesPerSecond.toFixed(1)} | ${(report.imagesPerSecond / baseline).toFixed(2)}× |`);
+  }
+  console.log(['', '| run | images per step | ms per step | images/s | vs 1 process |', '|---|---|---|---|---|', ...rows].join('\n'));
+  console.log(`load average after ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
+}
+
+await main();
