@@ -27,8 +27,8 @@ type Flags = ParsedFlags<typeof FLAGS>;
 const FASHION_MNIST_NORMALIZE = { mean: [0.286, 0.286, 0.286], std: [0.353, 0.353, 0.353] };
 
 function openDataset(flags: Flags): ImageDataset {
-  if (flags.dataset === 'fashion-mnist') return IdxDataset.fromFolder(flags.dataDir, { split: 'train' });
-  return new SyntheticShapes({ length: flags.datasetLength, imageSize: flags.imageSize, seed: flags.seed });
+  if (flags.dataset === 'fashion-mnist') return IdxDataset.fromFolder(flags.data, { split: 'train' });
+  return new SyntheticShapes({ length: flags.syntheticImages, imageSize: flags.imageSize, seed: flags.seed });
 }
 
 /** Rank 0's record of when each step ended, for the steady-state throughput (the first step warms up). */
@@ -77,15 +77,15 @@ async function main(): Promise<void> {
     const loader = new DataLoader(dataset, { batchSize: flags.batchSize, sampler, dropLast: true, seed: flags.seed, transform, workers: flags.workers, persistentWorkers: flags.workers > 0 });
     const module = new DistributedMSNModule({
       config: {
-        vit: { imageSize: flags.imageSize, patchSize: flags.patchSize, numLayers: flags.depth, numHeads: flags.heads, hiddenDim: flags.hiddenDim, mlpDim: flags.mlpDim },
-        head: { hiddenDim: flags.headHiddenDim, outputDim: flags.outputDim },
+        vit: { imageSize: flags.imageSize, patchSize: flags.patchSize, numLayers: flags.depth, numHeads: flags.heads, hiddenDim: flags.dim, mlpDim: flags.mlpDim },
+        head: { hiddenDim: flags.headHidden, outputDim: flags.headOut },
         numPrototypes: flags.prototypes,
         maskRatio: flags.maskRatio,
       },
       seed: flags.seed,
       prior,
       powerLawExponent: flags.powerLawExponent,
-      learningRate: flags.lr,
+      learningRate: flags.learningRate,
       weightDecay: flags.weightDecay,
       momentum: flags.momentum,
       maxGradNorm: flags.maxGradNorm > 0 ? flags.maxGradNorm : undefined,
@@ -102,10 +102,12 @@ async function main(): Promise<void> {
     if (leader) {
       console.log(`example-ddp: ${group.worldSize} rank(s) on ${group.backend}, ${flags.batchSize} images per rank (${flags.batchSize * group.worldSize} per step), ${flags.dataset} (${dataset.length} images), prior ${flags.prior}`);
     }
-    // Rank 0 decides whether to resume (and reads the checkpoint for every rank).
-    const ckptPath = flags.resume ? join(checkpoints, 'last') : undefined;
+    // Rank 0 decides whether to resume and reads the checkpoint for every rank. `auto` resumes when there is one, so
+    // the same command line serves the first attempt and the restarts of msn-run --max-restarts.
+    const last = join(checkpoints, 'last');
+    const ckptPath = flags.resume === 'auto' ? ((await exists(last)) ? last : undefined) : flags.resume;
     const started = performance.now();
-    const result = await trainer.fit(module, loader, { ckptPath: leader && ckptPath !== undefined && (await exists(ckptPath)) ? ckptPath : undefined });
+    const result = await trainer.fit(module, loader, { ckptPath: leader ? ckptPath : undefined });
     await loader.close();
     if (leader) {
       const rate = probe.imagesPerSecond();
