@@ -1,44 +1,65 @@
-// The main job until the trainer exists: MSN and PMSN losses training a tiny model on synthetic clusters.
-import * as tf from '@tensorflow/tfjs-core';
-import { MSNLoss, PMSNLoss } from '@msn/loss';
-import { selectBackend } from './backend';
-import { trainDemo, type DemoConfig, type StepLog } from './demo';
+// @file The main job, and a template for your own program: MSN / PMSN pre-training in a hand-written loop, then a
+// label-efficiency table (trained encoder vs. the same encoder untrained vs. raw pixels).
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  MSN_TRAINING_FLAGS,
+  evaluateAgainstBaselines,
+  formatDuration,
+  formatLabelEfficiencyTable,
+  formatUsage,
+  openDataset,
+  parseArguments,
+  resolveRecipePrior,
+  resolveTrainingRecipe,
+  run,
+  setupTensorflow,
+} from '@msn/trainer';
+import { pretrain } from './pretrain';
 
-const config: DemoConfig = {
-  numClusters: 6,
-  inputDim: 32,
-  embedDim: 16,
-  numPrototypes: 24,
-  batchSize: 32,
-  numViews: 4,
-  maskRatio: 0.3,
-  steps: 30,
-  learningRate: 0.02,
-  momentum: 0.9,
-  seed: 7,
-};
+// Configuration: the defaults of every flag are in MSN_TRAINING_FLAGS (`--help` lists them); this app adds its
+// output folder. Without flags it pre-trains the `demo` model on synthetic shapes for a few minutes.
+const APP = { program: 'pnpm --filter @msn/example-plain start --', out: 'runs/plain' };
 
-const format = (log: StepLog) =>
-  `step ${String(log.step).padStart(3)}  loss ${log.loss.toFixed(4)}  (cross-entropy ${log.crossEntropy.toFixed(4)}, regulariser ${log.regLoss.toFixed(4)})`;
-
-async function main(): Promise<void> {
-  const backend = await selectBackend();
-  console.log(`example-plain on the ${backend} backend: ${JSON.stringify(config)}`);
-  const runs: Array<[string, MSNLoss]> = [
-    ['MSNLoss (me-max regulariser)', new MSNLoss()],
-    ['PMSNLoss (power-law prior, exponent 0.25)', new PMSNLoss({ powerLawExponent: 0.25 })],
-  ];
-  for (const [name, criterion] of runs) {
-    console.log(`\n${name}`);
-    const before = tf.memory().numTensors;
-    const logs = trainDemo(criterion, config, (log) => console.log(format(log)));
-    const [first, last] = [logs[0]!, logs[logs.length - 1]!];
-    console.log(`${name}: loss ${first.loss.toFixed(4)} -> ${last.loss.toFixed(4)}; tensors alive ${before} -> ${tf.memory().numTensors}`);
-    if (!logs.every((log) => Number.isFinite(log.loss))) throw new Error(`example-plain: ${name} produced a non-finite loss`);
+await run(async () => {
+  const flags = parseArguments(MSN_TRAINING_FLAGS);
+  if (flags.help) {
+    process.stdout.write(`${formatUsage(APP.program, MSN_TRAINING_FLAGS)}\n`);
+    return;
   }
-}
+  const recipe = resolveTrainingRecipe(flags, { out: APP.out });
+  const started = performance.now();
+  await setupTensorflow(recipe.backend === undefined ? {} : { backend: recipe.backend }); // prints the backend
+  const data = openDataset({ name: recipe.dataset, seed: recipe.seed, ...(recipe.data === undefined ? {} : { path: recipe.data }), ...(recipe.dataset === 'synthetic' ? { imageSize: recipe.imageSize, ...(recipe.syntheticImages === undefined ? {} : { syntheticLength: recipe.syntheticImages }) } : {}) });
+  const prior = await resolveRecipePrior(recipe);
+  await mkdir(recipe.out, { recursive: true });
+  await writeFile(join(recipe.out, 'config.json'), `${JSON.stringify(recipe, null, 2)}\n`);
+  const { vit, head, numPrototypes, maskRatio } = recipe.config;
+  process.stderr.write(
+    `data: ${data.description}\n` +
+      `model: ViT ${vit.imageSize}px patch ${vit.patchSize}, dim ${vit.hiddenDim}, depth ${vit.numLayers}, ${vit.numHeads} heads, MLP ${vit.mlpDim}; ` +
+      `head ${head.hiddenDim} → ${head.outputDim}; K ${numPrototypes}; mask ${maskRatio}; prior ${prior.description}\n` +
+      `views: ${recipe.randomViews} × ${recipe.imageSize}px + ${recipe.focalViews} × ${recipe.focalSize}px, batch ${recipe.batchSize}; output ${recipe.out}\n`,
+  );
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
+  const result = await pretrain(recipe, data, prior);
+  process.stderr.write(`trained ${result.progress.globalStep}/${result.totalSteps} steps in ${formatDuration(result.seconds)} (${result.millisecondsPerStep.toFixed(0)} ms/step); checkpoint ${join(recipe.out, 'checkpoints', 'last')}\n`);
+  try {
+    if (result.interrupted || !recipe.evaluate || data.evaluation === undefined) return;
+    const rows = await evaluateAgainstBaselines({
+      model: result.model,
+      seed: recipe.seed,
+      evaluation: data.evaluation,
+      imageSize: recipe.imageSize,
+      normalize: data.normalize,
+      workers: recipe.workers,
+      ...(recipe.evalSubset === undefined ? {} : { subset: recipe.evalSubset }),
+      onEvaluate: (name) => process.stderr.write(`evaluating: ${name}\n`),
+    });
+    await writeFile(join(recipe.out, 'evaluation.json'), `${JSON.stringify(rows, null, 2)}\n`);
+    process.stdout.write(`\nlabel efficiency on ${data.name} (accuracy %, few-shot: mean ± std over 5 seeds)\n${formatLabelEfficiencyTable(rows)}\n`);
+    process.stderr.write(`total wall time ${formatDuration((performance.now() - started) / 1000)}\n`);
+  } finally {
+    result.model.dispose();
+  }
 });

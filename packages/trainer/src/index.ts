@@ -127,3 +127,13 @@ export {
   openDataset,
 } from './datasets/open-dataset';
 export type { DatasetName, OpenDatasetOptions, OpenedDataset } from './datasets/open-dataset';
+export { MSN_PRESET_NAMES, msnPreset } from './msn-module/msn-presets';
+export type { MSNPresetName } from './msn-module/msn-presets';
+export { MSN_TRAINING_FLAGS, resolveTrainingRecipe } from './recipe/training-recipe';
+export type { TrainingRecipe } from './recipe/training-recipe';
+export { recipeSchedules, recipeTotalSteps, resolveRecipePrior } from './recipe/recipe-run';
+export type { RecipePrior } from './recipe/recipe-run';
+export { compareEncoders } from './label-efficiency/compare-encoders';
+export type { CompareEncodersOptions, NamedEncoder } from './label-efficiency/compare-encoders';
+export { evaluateAgainstBaselines } from './label-efficiency/evaluate-against-baselines';
+export type { EvaluateAgainstBaselinesOptions } from './label-efficiency/evaluate-against-baselines';

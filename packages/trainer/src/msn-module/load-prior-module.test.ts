@@ -43,7 +43,7 @@ describe('loadPriorModule', () => {
     await expect(loadPriorModule(join(fixtures, 'prior-no-export.mjs'))).rejects.toThrow(/'path ".*prior-no-export.mjs"' = "exports: exponent"; expected a module exporting a prior function .* as `export default` or `export const prior`/);
     await expect(loadPriorModule(join(fixtures, 'prior-not-function.mjs'))).rejects.toThrow(/= "prior: number"; expected a module exporting a prior function/);
     await expect(loadPriorModule('')).rejects.toThrow(InvalidArgumentError);
-    const failure = await loadPriorModule(join(fixtures, 'prior-syntax-error.mjs')).catch((error: unknown) => error as Error);
+    const failure = (await loadPriorModule(join(fixtures, 'prior-syntax-error.mjs')).catch((error: unknown) => error)) as Error;
     expect(failure.cause).toBeInstanceOf(Error);
   });
 });

@@ -1,0 +1,140 @@
+// @file The main job with the Lightning-like Trainer: MSNModule + DataLoader + callbacks (checkpoints, learning-rate
+// monitor, progress bar, optional early stopping) + CSV / JSON-lines loggers + k-NN validation, then the
+// label-efficiency table (trained encoder vs. the same encoder untrained vs. raw pixels).
+import { writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DataLoader, MSNTransform, PlainTransform, RandomSampler, type ImageDataset, type Sampler } from '@msn/data';
+import {
+  CsvLogger,
+  EarlyStopping,
+  JsonLinesLogger,
+  LearningRateMonitor,
+  MSNModule,
+  MSN_TRAINING_FLAGS,
+  ModelCheckpoint,
+  ProgressBar,
+  Trainer,
+  evaluateAgainstBaselines,
+  formatDuration,
+  formatLabelEfficiencyTable,
+  formatUsage,
+  openDataset,
+  parseArguments,
+  recipeSchedules,
+  recipeTotalSteps,
+  resolveRecipePrior,
+  resolveTrainingRecipe,
+  run,
+  setupTensorflow,
+  type Callback,
+} from '@msn/trainer';
+
+// Configuration: the shared training flags (defaults: the main job, a few minutes on synthetic shapes; `--help`
+// lists them) plus this app's validation and early-stopping flags and its output folder.
+const FLAGS = {
+  ...MSN_TRAINING_FLAGS,
+  valEveryNEpochs: { type: 'integer', minimum: 0, default: 4, description: 'k-NN validation on a held-out labelled split every n epochs (0: never)' },
+  valImages: { type: 'integer', minimum: 1, default: 600, description: 'images of the validation split and of its k-NN reference set' },
+  earlyStoppingPatience: { type: 'integer', minimum: 1, description: 'stop when the validation k-NN accuracy has not improved for n validations' },
+} as const;
+const APP = { program: 'pnpm --filter @msn/example-lightning start --', out: 'runs/lightning' };
+
+await run(async () => {
+  const flags = parseArguments(FLAGS);
+  if (flags.help) {
+    process.stdout.write(`${formatUsage(APP.program, FLAGS)}\n`);
+    return;
+  }
+  const recipe = resolveTrainingRecipe(flags, { out: APP.out });
+  const started = performance.now();
+  await setupTensorflow(recipe.backend === undefined ? {} : { backend: recipe.backend }); // prints the backend
+  const data = openDataset({ name: recipe.dataset, seed: recipe.seed, ...(recipe.data === undefined ? {} : { path: recipe.data }), ...(recipe.dataset === 'synthetic' ? { imageSize: recipe.imageSize, ...(recipe.syntheticImages === undefined ? {} : { syntheticLength: recipe.syntheticImages }) } : {}) });
+  const prior = await resolveRecipePrior(recipe);
+  await mkdir(recipe.out, { recursive: true });
+  await writeFile(join(recipe.out, 'config.json'), `${JSON.stringify(recipe, null, 2)}\n`);
+
+  // Data: MSN's views (view 0 target, views 1 … randomViews − 1 anchors, then the focal views).
+  const transform = new MSNTransform({
+    randomSize: recipe.imageSize,
+    focalSize: recipe.focalSize,
+    randomViews: recipe.randomViews,
+    focalViews: recipe.focalViews,
+    randomCropScale: recipe.randomCropScale,
+    focalCropScale: recipe.focalCropScale,
+    normalize: data.normalize,
+  });
+  const loader = new DataLoader(data.train, { batchSize: recipe.batchSize, shuffle: true, dropLast: true, seed: recipe.seed, workers: recipe.workers, persistentWorkers: true, transform });
+  if (loader.length === 0) throw new Error(`${data.name} has ${data.train.length} images, fewer than --batch-size ${recipe.batchSize}`);
+  const totalSteps = recipeTotalSteps(recipe, loader.length);
+
+  // Validation: k-NN accuracy of the target encoder on held-out labelled images, against a labelled reference set.
+  const validate = flags.valEveryNEpochs > 0 && data.evaluation !== undefined;
+  const labelled = (dataset: ImageDataset) => ({
+    length: Math.ceil(Math.min(flags.valImages, dataset.length) / 200),
+    batches: ({ epoch }: { epoch: number }) =>
+      new DataLoader(dataset, { batchSize: 200, transform: new PlainTransform({ size: recipe.imageSize, normalize: data.normalize }), sampler: fixedSubset(dataset.length, flags.valImages) }).batches({ epoch }),
+  });
+
+  const module = new MSNModule({
+    config: recipe.config,
+    seed: recipe.seed,
+    randomViews: recipe.randomViews,
+    schedules: recipeSchedules(recipe, { stepsPerEpoch: loader.length, totalSteps }),
+    maxGradNorm: recipe.maxGradNorm > 0 ? recipe.maxGradNorm : null,
+    prior: prior.prior,
+    ...(prior.powerLawExponent === undefined ? {} : { powerLawExponent: prior.powerLawExponent }),
+    ...(prior.priorName === undefined ? {} : { priorName: prior.priorName }),
+    ...(validate ? { validation: { reference: labelled(data.evaluation!.train) } } : {}),
+  });
+  const callbacks: Callback[] = [
+    new ModelCheckpoint({ dirpath: join(recipe.out, 'checkpoints'), everyNTrainSteps: recipe.checkpointEvery, keepLast: 2 }),
+    new LearningRateMonitor(),
+    new ProgressBar({ printEveryNSteps: 10 }),
+  ];
+  if (validate && flags.earlyStoppingPatience !== undefined) callbacks.push(new EarlyStopping({ monitor: 'knn_accuracy', mode: 'max', patience: flags.earlyStoppingPatience }));
+  const trainer = new Trainer({
+    maxSteps: totalSteps,
+    ...(validate ? { checkValEveryNEpochs: flags.valEveryNEpochs } : {}),
+    callbacks,
+    loggers: [new CsvLogger(join(recipe.out, 'metrics.csv')), new JsonLinesLogger(join(recipe.out, 'metrics.jsonl'))],
+    defaultRootDir: recipe.out,
+  });
+  const { vit, head, numPrototypes, maskRatio } = recipe.config;
+  process.stderr.write(
+    `data: ${data.description}\n` +
+      `model: ViT ${vit.imageSize}px patch ${vit.patchSize}, dim ${vit.hiddenDim}, depth ${vit.numLayers}, ${vit.numHeads} heads, MLP ${vit.mlpDim}; ` +
+      `head ${head.hiddenDim} → ${head.outputDim}; K ${numPrototypes}; mask ${maskRatio}; prior ${prior.description}\n` +
+      `views: ${recipe.randomViews} × ${recipe.imageSize}px + ${recipe.focalViews} × ${recipe.focalSize}px, batch ${recipe.batchSize}, ${totalSteps} steps; output ${recipe.out}\n`,
+  );
+
+  try {
+    const fitted = await trainer.fit(module, loader, {
+      ...(recipe.resume === undefined ? {} : { ckptPath: recipe.resume }),
+      ...(validate ? { valLoader: labelled(data.evaluation!.test) } : {}),
+    });
+    await loader.close();
+    process.stderr.write(`fit ended (${fitted.stopReason}) at step ${fitted.globalStep}/${totalSteps}; checkpoints in ${join(recipe.out, 'checkpoints')} (resume: --resume ${join(recipe.out, 'checkpoints', 'last')})\n`);
+    if (fitted.stopReason === 'interrupted' || !recipe.evaluate || data.evaluation === undefined) return;
+    const rows = await evaluateAgainstBaselines({
+      model: module.model,
+      seed: recipe.seed,
+      evaluation: data.evaluation,
+      imageSize: recipe.imageSize,
+      normalize: data.normalize,
+      workers: recipe.workers,
+      ...(recipe.evalSubset === undefined ? {} : { subset: recipe.evalSubset }),
+      onEvaluate: (name) => process.stderr.write(`evaluating: ${name}\n`),
+    });
+    await writeFile(join(recipe.out, 'evaluation.json'), `${JSON.stringify(rows, null, 2)}\n`);
+    process.stdout.write(`\nlabel efficiency on ${data.name} (accuracy %, few-shot: mean ± std over 5 seeds)\n${formatLabelEfficiencyTable(rows)}\n`);
+    process.stderr.write(`total wall time ${formatDuration((performance.now() - started) / 1000)}\n`);
+  } finally {
+    module.dispose();
+  }
+});
+
+/** A fixed random subset of `count` images (the same every validation), in index order. */
+function fixedSubset(datasetLength: number, count: number): Sampler {
+  const chosen = new RandomSampler(datasetLength, { seed: 1 }).indices().slice(0, count).sort((left, right) => left - right);
+  return { length: chosen.length, setEpoch: () => {}, indices: () => chosen };
+}

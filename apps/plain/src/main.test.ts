@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const appFolder = join(here, '..');
+const root = mkdtempSync(join(tmpdir(), 'msn-example-plain-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+// A model and data small enough for a few seconds on the cpu backend.
+const TINY = ['--backend', 'cpu', '--schedule', 'constant', '--image-size', '16', '--patch-size', '8', '--dim', '16', '--depth', '1', '--heads', '2', '--mlp-dim', '32',
+  '--head-hidden', '16', '--head-out', '8', '--prototypes', '8', '--batch-size', '8', '--focal-views', '2', '--focal-size', '8', '--workers', '0',
+  '--synthetic-images', '32', '--eval-subset', '240'];
+
+/** `args` with `flag`'s value replaced. */
+const withFlag = (args: string[], flag: string, value: string) => args.map((argument, index) => (args[index - 1] === flag ? value : argument));
+
+function runApp(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'main.ts'), ...args], { cwd: appFolder });
+    let [stdout, stderr] = ['', ''];
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+const lossRows = (folder: string) => readFileSync(join(folder, 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { step: number; loss: number });
+
+describe('example-plain', () => {
+  it('trains two steps, checkpoints, logs, evaluates; resuming continues exactly like an uninterrupted run', async () => {
+    const [twoSteps, fourSteps] = [join(root, 'two'), join(root, 'four')];
+    const [first, reference] = await Promise.all([runApp([...TINY, '--steps', '2', '--out', twoSteps]), runApp([...TINY, '--steps', '4', '--no-evaluate', '--out', fourSteps])]);
+    expect(first.status, first.stderr).toBe(0);
+    expect(reference.status, reference.stderr).toBe(0);
+    expect(first.stderr).toMatch(/^backend: cpu \(tfjs-backend-cpu 4\.22\.0\)/);
+    expect(first.stderr).toMatch(/step 2\/2 \| epoch 1 \| loss \d+\.\d{4}/);
+    expect(first.stdout).toMatch(/label efficiency on synthetic/);
+    for (const row of ['MSN target encoder \\(trained\\)', 'same encoder, random init', 'raw pixels']) {
+      expect(first.stdout).toMatch(new RegExp(`${row}\\s+\\d+\\.\\d(\\s+\\d+\\.\\d ± \\d+\\.\\d){4}`));
+    }
+    expect(lossRows(twoSteps).map((row) => row.step)).toEqual([1, 2]);
+    expect(readFileSync(join(twoSteps, 'metrics.csv'), 'utf8').split('\n')[0]).toMatch(/^step,epoch,loss,crossEntropy,regLoss,gradNorm,learningRate/);
+    const state = JSON.parse(readFileSync(join(twoSteps, 'checkpoints', 'last', 'state.json'), 'utf8'));
+    expect(state.progress).toEqual({ epoch: 0, batchInEpoch: 2, globalStep: 2 });
+    expect(existsSync(join(twoSteps, 'checkpoints', 'last', 'model.safetensors'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(twoSteps, 'evaluation.json'), 'utf8'))).toHaveLength(3);
+
+    const resumed = await runApp([...TINY, '--steps', '4', '--no-evaluate', '--out', twoSteps, '--resume', join(twoSteps, 'checkpoints', 'last')]);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resumed from .* at step 2 \(epoch 0, batch 2\)/);
+    // Steps 3 and 4 after resuming equal steps 3 and 4 of the uninterrupted run (same data, masks, state).
+    expect(lossRows(twoSteps)).toEqual(lossRows(fourSteps).map((row) => ({ ...row, milliseconds: expect.any(Number) })));
+  }, 120_000);
+
+  it('reports bad arguments clearly, before training', async () => {
+    const cases: [string[], number, RegExp][] = [
+      [['--backend', 'webgpu'], 2, /error: command line: invalid argument '--backend' = "webgpu"; expected one of tensorflow, wasm, cpu/],
+      [['--steps', '0'], 2, /'--steps' = "0"; expected an integer >= 1/],
+      [['--batch-size', 'many'], 2, /'--batch-size' = "many"; expected an integer >= 1/],
+      [['--steps', '5', '--epochs', '1'], 2, /'--epochs' = 1; expected either --steps or --epochs, not both/],
+      [['--power-law-exponent', '0.5'], 2, /'--power-law-exponent' = 0.5; expected no exponent with --prior uniform/],
+      [['--image-size', '30'], 2, /'--image-size' = 30; expected an image size that is a multiple of the patch size \(image 30, patch 8\)/],
+      [['--lerning-rate', '1'], 2, /'--lerning-rate' = ""; expected a known flag; valid flags: .*--learning-rate/],
+      [[...TINY, '--prior', join(root, 'missing-prior.mjs')], 1, /error: loadPriorModule: invalid argument 'path' = ".*missing-prior.mjs"; expected an existing module file/],
+      [[...withFlag(TINY, '--prototypes', '12'), '--prior', join(here, '__fixtures__', 'eight-clusters-prior.mjs')], 1, /probePrior: invalid argument 'prior eight-clusters-prior.mjs#default' = function eightClusters; expected a prior over the 12 prototypes .*returned shape \[8\]; expected \[12\]/],
+      [[...TINY, '--dataset', 'folder', '--data', join(root, 'no-such-folder')], 1, /error: openDataset: invalid argument 'path' = ".*no-such-folder"; expected an existing folder with the folder data \(it does not exist/],
+      [[...TINY, '--dataset', 'cifar10'], 1, /'path' = undefined; expected the data folder of cifar10 \(pass --data/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => runApp([...args, '--out', join(root, 'errors')])));
+    results.forEach((result, index) => {
+      const [, status, message] = cases[index]!;
+      expect(result.stderr, cases[index]![0].join(' ')).toMatch(message);
+      expect(result.status).toBe(status);
+      expect(result.stderr).not.toMatch(/^\s+at /m); // no stack trace without MSN_DEBUG
+    });
+  }, 120_000);
+});

@@ -1,0 +1,72 @@
+// @file What a recipe needs at run time: the step count, the schedules and the prior.
+import { loadPriorModule } from '../msn-module/load-prior-module';
+import type { PriorOption } from '../msn-module/msn-criterion';
+import { constantSchedule } from '../schedules/constant-schedule';
+import { msnSchedules, type MSNSchedules } from '../schedules/msn-schedules';
+import { assertInteger } from '../validate';
+import type { TrainingRecipe } from './training-recipe';
+
+/** The optimisation steps of a recipe: `steps`, or `epochs` × the loader's batches per epoch (rounded up). */
+export function recipeTotalSteps(recipe: Pick<TrainingRecipe, 'steps' | 'epochs'>, stepsPerEpoch: number): number {
+  assertInteger('recipeTotalSteps', 'stepsPerEpoch', stepsPerEpoch, 1);
+  return recipe.steps ?? Math.max(1, Math.ceil((recipe.epochs ?? 1) * stepsPerEpoch));
+}
+
+/**
+ * The four schedules of a recipe. `constant`: the learning rate, weight decay and momentum as given, sharpening
+ * 0.25. `msn`: `msnSchedules` over the run with the recipe's values as the reference recipe's start/peak values:
+ * learning rate from lr/5 up to lr over the warm-up (default 10 % of the run), then cosine towards 1e-6; weight
+ * decay cosine from wd to 10·wd; momentum linear to 1; sharpening 0.25; horizons 1.25 × the run (as `msn_train.py`).
+ *
+ * @example const schedules = recipeSchedules(recipe, { stepsPerEpoch: loader.length, totalSteps: 600 });
+ */
+export function recipeSchedules(
+  recipe: Pick<TrainingRecipe, 'schedule' | 'learningRate' | 'weightDecay' | 'momentum' | 'warmupSteps'>,
+  run: { stepsPerEpoch: number; totalSteps: number },
+): MSNSchedules {
+  const { stepsPerEpoch, totalSteps } = run;
+  assertInteger('recipeSchedules', 'totalSteps', totalSteps, 1);
+  if (recipe.schedule === 'constant') {
+    return {
+      learningRate: constantSchedule(recipe.learningRate),
+      weightDecay: constantSchedule(recipe.weightDecay),
+      momentum: constantSchedule(recipe.momentum),
+      sharpenTemperature: constantSchedule(0.25),
+    };
+  }
+  const warmupSteps = recipe.warmupSteps ?? Math.round(totalSteps / 10);
+  return msnSchedules({
+    stepsPerEpoch,
+    epochs: totalSteps / stepsPerEpoch,
+    warmupEpochs: warmupSteps / stepsPerEpoch,
+    startLearningRate: recipe.learningRate / 5,
+    learningRate: recipe.learningRate,
+    weightDecay: recipe.weightDecay,
+    finalWeightDecay: 10 * recipe.weightDecay,
+    startMomentum: recipe.momentum,
+  });
+}
+
+/** The regulariser's prior of a run: its option for `createMSNCriterion` / `MSNModule`, and how to name it. */
+export interface RecipePrior {
+  prior: PriorOption;
+  /** For messages and logs: `uniform`, `power_law (exponent 0.25)` or `<file>#<export>`. */
+  description: string;
+  priorName?: string;
+  powerLawExponent?: number;
+}
+
+/**
+ * Resolves `--prior`: `uniform`, `power_law` (with `--power-law-exponent`), or a module path loaded with
+ * `loadPriorModule` (its length is checked later, against K, by `createMSNCriterion`).
+ * @throws {InvalidArgumentError} from `loadPriorModule` for a missing or unreadable module or a bad export.
+ */
+export async function resolveRecipePrior(recipe: Pick<TrainingRecipe, 'prior' | 'powerLawExponent'>): Promise<RecipePrior> {
+  if (recipe.prior === 'uniform') return { prior: 'uniform', description: 'uniform (MSN)' };
+  if (recipe.prior === 'power_law') {
+    const exponent = recipe.powerLawExponent ?? 0.25;
+    return { prior: 'power_law', description: `power_law (PMSN, exponent ${exponent})`, powerLawExponent: exponent };
+  }
+  const loaded = await loadPriorModule(recipe.prior);
+  return { prior: loaded.prior, description: `${loaded.name} (PMSN, custom prior)`, priorName: loaded.name };
+}

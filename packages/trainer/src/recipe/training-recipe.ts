@@ -1,0 +1,180 @@
+// @file The command line of the example trainers: flags, their defaults, and the run description they resolve to.
+import { BACKEND_PREFERENCE, type BackendName } from '../backend/select-backend';
+import { CliArgumentError, type FlagSpecs, type ParsedFlags } from '../cli/parse-arguments';
+import { DATASET_NAMES, type DatasetName } from '../datasets/open-dataset';
+import { MSN_PRESET_NAMES, msnPreset, type MSNPresetName } from '../msn-module/msn-presets';
+import { resolveMSNConfig, type MSNConfig } from '../msn/msn-config';
+
+/**
+ * The flags every example trainer accepts (`parseArguments(MSN_TRAINING_FLAGS)`). Defaults are the main job's:
+ * a few minutes of pre-training on synthetic shapes.
+ */
+export const MSN_TRAINING_FLAGS = {
+  backend: { type: 'string', choices: BACKEND_PREFERENCE, description: 'TensorFlow.js backend (default: the first usable of tensorflow, wasm, cpu)' },
+  dataset: { type: 'string', choices: DATASET_NAMES, default: 'synthetic', description: 'data set' },
+  data: { type: 'string', description: 'data folder (fashion-mnist: default /usr/share/datasets/fashion-mnist; cifar10, folder: required)' },
+  syntheticImages: { type: 'integer', minimum: 1, default: 4096, description: 'images of the synthetic pre-training set' },
+  imageSize: { type: 'integer', minimum: 8, description: 'side of the random (target and anchor) views (default: the data set\'s, 32 for synthetic)' },
+  focalSize: { type: 'integer', minimum: 1, description: 'side of the focal views (default: half the image size, a multiple of the patch size)' },
+  randomViews: { type: 'integer', minimum: 2, default: 2, description: 'random views per image: 1 target + anchors' },
+  focalViews: { type: 'integer', minimum: 0, default: 4, description: 'focal views per image' },
+  randomCropScale: { type: 'number', minimum: 0.01, default: 0.3, description: 'smallest area fraction of a random-view crop' },
+  focalCropScale: { type: 'string', default: '0.05,0.3', description: 'area fraction range of focal-view crops, "min,max"' },
+  model: { type: 'string', choices: MSN_PRESET_NAMES, default: 'demo', description: 'architecture preset' },
+  patchSize: { type: 'integer', minimum: 1, description: 'ViT patch size (overrides the preset)' },
+  dim: { type: 'integer', minimum: 1, description: 'ViT width' },
+  depth: { type: 'integer', minimum: 1, description: 'ViT blocks' },
+  heads: { type: 'integer', minimum: 1, description: 'attention heads' },
+  mlpDim: { type: 'integer', minimum: 1, description: 'ViT MLP width' },
+  headHidden: { type: 'integer', minimum: 1, description: 'projection head hidden width' },
+  headOut: { type: 'integer', minimum: 1, description: 'projection width (= prototype width)' },
+  prototypes: { type: 'integer', minimum: 1, description: 'number K of prototypes' },
+  maskRatio: { type: 'number', minimum: 0, description: 'share of patches masked in anchor and focal views (default 0.15)' },
+  batchSize: { type: 'integer', minimum: 1, default: 64, description: 'images per step' },
+  steps: { type: 'integer', minimum: 1, description: 'optimisation steps (default 600 unless --epochs is given)' },
+  epochs: { type: 'number', minimum: 0, description: 'epochs instead of --steps' },
+  schedule: { type: 'string', choices: ['msn', 'constant'], default: 'msn', description: 'msn: warm-up + cosine lr, cosine weight decay, momentum → 1; constant: fixed values' },
+  learningRate: { type: 'number', minimum: 0, default: 0.001, description: 'AdamW learning rate (peak of the msn schedule)' },
+  warmupSteps: { type: 'integer', minimum: 0, description: 'learning-rate warm-up steps (default 10 % of the run)' },
+  weightDecay: { type: 'number', minimum: 0, default: 0.04, description: 'AdamW weight decay (start of the msn schedule, which ends at 10×)' },
+  momentum: { type: 'number', minimum: 0, default: 0.996, description: 'EMA momentum of the target encoder (start of the msn schedule, which ends at 1)' },
+  maxGradNorm: { type: 'number', minimum: 0, default: 3, description: 'clip the encoder gradients to this norm (0: no clipping)' },
+  prior: { type: 'string', default: 'uniform', description: 'uniform (MSN), power_law (PMSN) or the path of a JS/TS module exporting a prior' },
+  powerLawExponent: { type: 'number', minimum: 0, description: 'exponent of the power_law prior (default 0.25)' },
+  out: { type: 'string', description: 'output folder: checkpoints/, metrics.jsonl, metrics.csv, config.json (default runs/<app>)' },
+  resume: { type: 'string', description: 'checkpoint folder to resume from (e.g. runs/plain/checkpoints/last)' },
+  checkpointEvery: { type: 'integer', minimum: 1, default: 100, description: 'checkpoint every n steps (and at the end)' },
+  workers: { type: 'integer', minimum: 0, default: 1, description: 'data-loading worker threads' },
+  seed: { type: 'integer', minimum: 0, default: 0, description: 'seeds weights, masks, shuffling and augmentation' },
+  evaluate: { type: 'boolean', default: true, description: 'evaluate label efficiency at the end (--no-evaluate to skip)' },
+  evalSubset: { type: 'integer', minimum: 1, description: 'evaluate on at most n images of each evaluation split' },
+} as const satisfies FlagSpecs;
+
+/** A resolved, validated description of a training run (JSON: the apps store it as `config.json`). */
+export interface TrainingRecipe {
+  backend?: BackendName;
+  dataset: DatasetName;
+  data?: string;
+  /** Images of the synthetic pre-training set. @default 4096 */
+  syntheticImages?: number;
+  imageSize: number;
+  focalSize: number;
+  randomViews: number;
+  focalViews: number;
+  randomCropScale: [number, number];
+  focalCropScale: [number, number];
+  /** The architecture (preset plus overrides). */
+  config: MSNConfig;
+  batchSize: number;
+  /** Steps, or epochs (then the apps derive the steps from the loader length). */
+  steps?: number;
+  epochs?: number;
+  schedule: 'msn' | 'constant';
+  learningRate: number;
+  warmupSteps?: number;
+  weightDecay: number;
+  momentum: number;
+  /** 0 = no clipping. */
+  maxGradNorm: number;
+  /** `'uniform'`, `'power_law'` or a module path. */
+  prior: string;
+  powerLawExponent?: number;
+  out: string;
+  resume?: string;
+  checkpointEvery: number;
+  workers: number;
+  seed: number;
+  evaluate: boolean;
+  evalSubset?: number;
+}
+
+/** Native image side of the data sets that have one. */
+const NATIVE_SIZE: Partial<Record<DatasetName, number>> = { 'fashion-mnist': 28, cifar10: 32, synthetic: 32 };
+
+function parseRange(flag: string, text: string): [number, number] {
+  const parts = text.split(',').map((part) => Number(part.trim()));
+  const [low, high] = parts;
+  if (parts.length !== 2 || !parts.every(Number.isFinite) || !(low! > 0 && low! <= high! && high! <= 1)) {
+    throw new CliArgumentError(flag, text, 'two numbers "min,max" with 0 < min <= max <= 1');
+  }
+  return [low!, high!];
+}
+
+/**
+ * Turns parsed {@link MSN_TRAINING_FLAGS} into a {@link TrainingRecipe}: preset plus size overrides, image and focal
+ * sizes that fit the patch size, steps or epochs. Checks that need files (data folder, prior module, checkpoint)
+ * happen where they are opened.
+ *
+ * @example
+ * const recipe = resolveTrainingRecipe(parseArguments(MSN_TRAINING_FLAGS), { out: 'runs/plain' });
+ * @throws {CliArgumentError} (exit code 2) naming the flag: both --steps and --epochs, sizes that are not
+ *   multiples of the patch size, --power-law-exponent without --prior power_law, an invalid architecture.
+ */
+export function resolveTrainingRecipe(flags: ParsedFlags<typeof MSN_TRAINING_FLAGS>, defaults: { out: string }): TrainingRecipe {
+  if (flags.steps !== undefined && flags.epochs !== undefined) throw new CliArgumentError('--epochs', flags.epochs, 'either --steps or --epochs, not both');
+  if (flags.epochs !== undefined && flags.epochs <= 0) throw new CliArgumentError('--epochs', flags.epochs, 'a number > 0');
+  if (flags.powerLawExponent !== undefined && flags.prior !== 'power_law') {
+    throw new CliArgumentError('--power-law-exponent', flags.powerLawExponent, `no exponent with --prior ${flags.prior} (it applies to --prior power_law only)`);
+  }
+  if (flags.maskRatio !== undefined && !(flags.maskRatio < 1)) throw new CliArgumentError('--mask-ratio', flags.maskRatio, 'a number in [0, 1)');
+  if (flags.momentum > 1) throw new CliArgumentError('--momentum', flags.momentum, 'a number in [0, 1]');
+  if (flags.randomCropScale > 1) throw new CliArgumentError('--random-crop-scale', flags.randomCropScale, 'a number in (0, 1]');
+  const imageSize = flags.imageSize ?? NATIVE_SIZE[flags.dataset as DatasetName] ?? 224;
+  const preset = msnPreset(flags.model as MSNPresetName, imageSize);
+  const vitInput = preset.vit as { patchSize: number; numLayers: number; numHeads: number; hiddenDim: number; mlpDim: number };
+  const vit = {
+    ...vitInput,
+    imageSize,
+    ...(flags.patchSize === undefined ? {} : { patchSize: flags.patchSize }),
+    ...(flags.dim === undefined ? {} : { hiddenDim: flags.dim }),
+    ...(flags.depth === undefined ? {} : { numLayers: flags.depth }),
+    ...(flags.heads === undefined ? {} : { numHeads: flags.heads }),
+    ...(flags.mlpDim === undefined ? {} : { mlpDim: flags.mlpDim }),
+  };
+  const patch = vit.patchSize;
+  if (imageSize % patch !== 0) throw new CliArgumentError(flags.imageSize === undefined ? '--patch-size' : '--image-size', flags.imageSize ?? patch, `an image size that is a multiple of the patch size (image ${imageSize}, patch ${patch})`);
+  const focalSize = flags.focalSize ?? Math.max(patch, Math.round(imageSize / 2 / patch) * patch);
+  if (focalSize % patch !== 0) throw new CliArgumentError('--focal-size', focalSize, `a multiple of the patch size ${patch}`);
+  let config: MSNConfig;
+  try {
+    config = resolveMSNConfig({
+      vit,
+      head: { ...(preset.head ?? {}), ...(flags.headHidden === undefined ? {} : { hiddenDim: flags.headHidden }), ...(flags.headOut === undefined ? {} : { outputDim: flags.headOut }) },
+      numPrototypes: flags.prototypes ?? preset.numPrototypes,
+      maskRatio: flags.maskRatio ?? preset.maskRatio ?? 0.15,
+    });
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new CliArgumentError('--model / size flags', `${flags.model} with overrides`, `a valid architecture (${detail})`);
+  }
+  return {
+    ...(flags.backend === undefined ? {} : { backend: flags.backend as BackendName }),
+    dataset: flags.dataset as DatasetName,
+    ...(flags.data === undefined ? {} : { data: flags.data }),
+    syntheticImages: flags.syntheticImages,
+    imageSize,
+    focalSize,
+    randomViews: flags.randomViews,
+    focalViews: flags.focalViews,
+    randomCropScale: [flags.randomCropScale, 1],
+    focalCropScale: parseRange('--focal-crop-scale', flags.focalCropScale),
+    config,
+    batchSize: flags.batchSize,
+    ...(flags.epochs === undefined ? { steps: flags.steps ?? 600 } : { epochs: flags.epochs }),
+    schedule: flags.schedule as 'msn' | 'constant',
+    learningRate: flags.learningRate,
+    ...(flags.warmupSteps === undefined ? {} : { warmupSteps: flags.warmupSteps }),
+    weightDecay: flags.weightDecay,
+    momentum: flags.momentum,
+    maxGradNorm: flags.maxGradNorm,
+    prior: flags.prior,
+    ...(flags.powerLawExponent === undefined ? {} : { powerLawExponent: flags.powerLawExponent }),
+    out: flags.out ?? defaults.out,
+    ...(flags.resume === undefined ? {} : { resume: flags.resume }),
+    checkpointEvery: flags.checkpointEvery,
+    workers: flags.workers,
+    seed: flags.seed,
+    evaluate: flags.evaluate,
+    ...(flags.evalSubset === undefined ? {} : { evalSubset: flags.evalSubset }),
+  };
+}
