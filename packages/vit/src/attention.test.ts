@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describeEachBackend, embeddedBackends, expectClose, expectNoLeakedTensors, FIXTURE_TOLERANCE } from '@msn/test-utils';
 import { expect, it } from 'vitest';
 import { attentionBackward, attentionForward, type AttentionImplementation, type AttentionSizes } from './attention';
-import { attentionKernelsAvailable } from './attention-kernels';
+import { simdKernelsAvailable } from './simd-kernels';
 import { createRandom } from './random';
 
 // Sizes whose rows (L) and columns (L, dh) are not multiples of the kernels' 4×8 tiles, a single head and sample,
@@ -87,7 +87,7 @@ function inputs(sizes: AttentionSizes, seed: number) {
 
 describeEachBackend(embeddedBackends(), 'attention', (backend) => {
   it('has the WebAssembly kernels on this backend (Node ships WebAssembly SIMD)', () => {
-    expect(attentionKernelsAvailable()).toBe(true);
+    expect(simdKernelsAvailable()).toBe(true);
     expect(backend === 'cpu' || backend === 'wasm').toBe(true);
   });
 

@@ -1,15 +1,10 @@
 // Multi-head scaled dot-product attention on projection rows, forward and backward (the core of an encoder block).
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  attentionBackwardKernel,
-  attentionContextKernel,
-  attentionKernelsAvailable,
-  attentionScoresKernel,
-  type AttentionSizes,
-} from './attention-kernels';
+import { attentionBackwardKernel, attentionContextKernel, attentionScoresKernel, type AttentionSizes } from './attention-kernels';
+import { simdKernelsAvailable } from './simd-kernels';
 
 // Two implementations with the same results up to float32 rounding: the WebAssembly kernels where tensors live in
-// JavaScript-visible memory (see attention-kernels.ts), tfjs ops elsewhere (e.g. WebGL, where reading a tensor would
+// JavaScript-visible memory (see simd-kernels.ts), tfjs ops elsewhere (e.g. WebGL, where reading a tensor would
 // stall the GPU). `implementation` lets tests run both on the same backend.
 
 /** Which implementation runs the attention products. */
@@ -18,7 +13,7 @@ export type AttentionImplementation = 'auto' | 'kernels' | 'tfjs';
 export type { AttentionSizes } from './attention-kernels';
 
 function useKernels(implementation: AttentionImplementation): boolean {
-  return implementation === 'kernels' || (implementation === 'auto' && attentionKernelsAvailable());
+  return implementation === 'kernels' || (implementation === 'auto' && simdKernelsAvailable());
 }
 
 // Part (0 = q, 1 = k, 2 = v) of [B·L, 3D] projection rows, first `rows` rows of each sample, as [B·H, rows, dh]:

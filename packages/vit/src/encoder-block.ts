@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { attentionBackward, attentionForward } from './attention';
 import { dropPathScales } from './drop-path';
+import { geluBackward, normalCdf } from './gelu';
 import type { Random } from './random';
 
 // Why one custom-gradient op per block: tfjs keeps every taped intermediate and every intermediate gradient until the
@@ -42,9 +43,6 @@ export interface EncoderBlockSettings {
    */
   firstTokenOnly?: boolean;
 }
-
-const INVERSE_SQRT_2 = Math.SQRT1_2;
-const INVERSE_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 // (x − mean)/√(var + eps) per row, and 1/√(var + eps) as [R, 1].
 function normalize(x: tf.Tensor2D, epsilon: number): { normalized: tf.Tensor2D; inverseStd: tf.Tensor2D } {
@@ -130,7 +128,7 @@ export function encoderBlock(rows: tf.Tensor2D, weights: EncoderBlockWeights, se
     const afterAttention = tf.add(residual, applyScales(affine(context, outProjWeight, outProjBias), attentionScales)) as tf.Tensor2D;
     const second = normalize(afterAttention, layerNormEps);
     const hidden = affine(tf.add(tf.mul(second.normalized, ln2Weight), ln2Bias) as tf.Tensor2D, mlp0Weight, mlp0Bias);
-    const activated = tf.mul(hidden, tf.mul(0.5, tf.add(1, tf.erf(tf.mul(hidden, INVERSE_SQRT_2))))) as tf.Tensor2D;
+    const activated = tf.mul(hidden, normalCdf(hidden)) as tf.Tensor2D;
     const output = tf.add(afterAttention, applyScales(affine(activated, mlp3Weight, mlp3Bias), mlpScales)) as tf.Tensor2D;
     save([
       first.normalized,
@@ -191,12 +189,9 @@ export function encoderBlock(rows: tf.Tensor2D, weights: EncoderBlockWeights, se
           ];
           // MLP branch: out = x₁ + s₂·(GELU(y₂·W₀ᵀ + b₀)·W₃ᵀ + b₃), y₂ = LN₂(x₁).
           const mlpGradient = applyScales(dy, mlpScales);
-          const cdf = tf.mul(0.5, tf.add(1, tf.erf(tf.mul(savedHidden, INVERSE_SQRT_2))));
-          const activated = tf.mul(savedHidden, cdf) as tf.Tensor2D;
+          const { activated, inputGradient: hiddenGradient } = geluBackward(savedHidden, tf.matMul(mlpGradient, savedMlp3));
           const mlp3WeightGradient = weightGradient(mlpGradient, activated);
           const mlp3BiasGradient = tf.sum(mlpGradient, 0);
-          const density = tf.mul(tf.exp(tf.mul(tf.square(savedHidden), -0.5)), INVERSE_SQRT_2PI);
-          const hiddenGradient = tf.mul(tf.matMul(mlpGradient, savedMlp3), tf.add(cdf, tf.mul(savedHidden, density))) as tf.Tensor2D;
           const mlpInput = tf.add(tf.mul(normalized2, scale2), shift2) as tf.Tensor2D;
           const mlp0WeightGradient = weightGradient(hiddenGradient, mlpInput);
           const mlp0BiasGradient = tf.sum(hiddenGradient, 0);

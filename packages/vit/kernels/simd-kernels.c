@@ -1,4 +1,4 @@
-// Attention products for @msn/vit, compiled to a small WebAssembly module (see build-attention-kernels.sh).
+// Attention products for @msn/vit, compiled to a small WebAssembly module (see build-simd-kernels.sh).
 //
 // Why: tfjs-backend-wasm 4.22 runs batched or transpose-flagged matrix products in a scalar loop (~2 GFLOP/s), and
 // attention needs one small product per (sample, head). These kernels do every product of a block in one call with

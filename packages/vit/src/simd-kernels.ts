@@ -1,0 +1,94 @@
+// Loads the package's WebAssembly SIMD kernels (kernels/simd-kernels.c) and moves tensors in and out of their memory.
+import * as tf from '@tensorflow/tfjs-core';
+import { SIMD_KERNELS_WASM_BASE64 } from './simd-kernels-wasm';
+
+// Why a module of our own: tfjs-backend-wasm 4.22 lacks fast kernels for what a ViT step needs most after its linear
+// layers (small batched matrix products, erf, exp). The kernels run in their own WebAssembly memory: operands are
+// copied in from tensors and results copied out into new tensors, which is cheap next to the work. Only used on
+// backends whose tensors live in JavaScript-visible memory ('wasm', 'cpu'), where reading a tensor is a copy, not a
+// GPU sync; elsewhere callers use tfjs ops.
+
+/** The kernels' exports (pointers and sizes are byte offsets and element counts in `memory`). */
+export interface SimdKernels {
+  memory: WebAssemblyMemory;
+  __heap_base: { value: number };
+  batched_matmul: (...args: number[]) => void;
+  softmax_backward: (rowCount: number, length: number, gradient: number, probabilities: number, out: number) => void;
+  gelu_forward: (count: number, input: number, out: number) => void;
+  gelu_backward: (count: number, input: number, gradient: number, activated: number, inputGradient: number) => void;
+}
+
+// The few WebAssembly members used here (tfjs-core's lib settings have no WebAssembly types).
+interface WebAssemblyMemory {
+  buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WebAssemblyApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+
+const PAGE_BYTES = 65536;
+const KERNEL_BACKENDS = new Set(['wasm', 'cpu']);
+let kernels: SimdKernels | null | undefined;
+
+// Compiled on first use; null when this runtime cannot (no WebAssembly or no SIMD), and callers fall back to tfjs ops.
+function loadKernels(): SimdKernels | null {
+  if (kernels !== undefined) return kernels;
+  kernels = null;
+  const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+  if (api === undefined || typeof atob !== 'function') return kernels;
+  const binary = atob(SIMD_KERNELS_WASM_BASE64);
+  const bytes = new Uint8Array(binary.length);
+  for (let index = 0; index < binary.length; index++) bytes[index] = binary.charCodeAt(index);
+  try {
+    if (!api.validate(bytes)) return kernels;
+    // Synchronous compilation: the module is under the 4 KiB browsers allow on the main thread.
+    kernels = new api.Instance(new api.Module(bytes), {}).exports as SimdKernels;
+  } catch {
+    kernels = null;
+  }
+  return kernels;
+}
+
+/** Whether the SIMD kernels run on the current backend (else callers use tfjs ops). */
+export function simdKernelsAvailable(): boolean {
+  return KERNEL_BACKENDS.has(tf.getBackend()) && loadKernels() !== null;
+}
+
+/** The kernels; throws when this runtime has none (check {@link simdKernelsAvailable} first). */
+export function simdKernels(): SimdKernels {
+  const module = loadKernels();
+  if (module === null) throw new Error('@msn/vit: the WebAssembly SIMD kernels are not available in this runtime');
+  return module;
+}
+
+/**
+ * Float offsets of consecutive regions of the given sizes in the kernels' memory, each 16-byte aligned and padded to a
+ * multiple of 4 floats, and a view of the memory. Memory grows as needed; wasm memory never shrinks, so it stays at
+ * the largest call seen (a few MiB at ViT-S sizes).
+ */
+export function reserve(module: SimdKernels, sizes: number[]): { heap: Float32Array; offsets: number[] } {
+  const offsets: number[] = [];
+  let next = Math.ceil(module.__heap_base.value / 16) * 4;
+  for (const size of sizes) {
+    offsets.push(next);
+    next += Math.ceil(size / 4) * 4;
+  }
+  const needed = next * 4 - module.memory.buffer.byteLength;
+  if (needed > 0) module.memory.grow(Math.ceil(needed / PAGE_BYTES));
+  return { heap: new Float32Array(module.memory.buffer), offsets };
+}
+
+/** Copies a float32 tensor's values to `heap[offset…]`. */
+export function copyIn(heap: Float32Array, offset: number, tensor: tf.Tensor): void {
+  heap.set(tensor.dataSync() as Float32Array, offset);
+}
+
+/** A new float32 tensor of the given shape from `heap[offset…]`. */
+export function copyOut<R extends tf.Rank>(heap: Float32Array, offset: number, shape: number[]): tf.Tensor<R> {
+  const size = shape.reduce((product, dimension) => product * dimension, 1);
+  const result: tf.Tensor = tf.tensor(heap.slice(offset, offset + size), shape, 'float32');
+  return result as tf.Tensor<R>;
+}
