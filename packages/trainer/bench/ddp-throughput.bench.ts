@@ -62,6 +62,8 @@ interface ChildReport {
   rank: number;
   worldSize: number;
   msPerStep: number;
+  /** Time inside collectives per step (communication plus waiting for the slower rank). */
+  collectiveMsPerStep: number;
   imagesPerSecond: number;
   groupBackend: string;
 }
@@ -71,6 +73,21 @@ async function child(options: ChildOptions): Promise<void> {
   const { vit, head, numPrototypes, focalViews, focalSize } = CONFIGS[options.config];
   const model = new MSNModel({ config: { vit, head, numPrototypes }, seed: 0 });
   const group = options.distributed ? await initProcessGroup({ backend: options.distBackend }) : undefined;
+  // Time spent inside the synchronous collectives a step makes (BatchNorm, Sinkhorn, regulariser, gradients).
+  let collectiveMs = 0;
+  if (group !== undefined) {
+    for (const name of ['allReduce', 'allReduceCoalesced'] as const) {
+      const original = group[name].bind(group) as (...args: unknown[]) => unknown;
+      (group as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+        const start = performance.now();
+        try {
+          return original(...args);
+        } finally {
+          collectiveMs += performance.now() - start;
+        }
+      };
+    }
+  }
   const distributed = group === undefined ? undefined : ddp(model, group);
   const loss = new MSNLoss(distributed?.lossOptions ?? {});
   const optimizer = model.createOptimizer();
@@ -85,6 +102,7 @@ async function child(options: ChildOptions): Promise<void> {
       // Ranks start timing together.
       group?.barrier();
       started = performance.now();
+      collectiveMs = 0;
     }
     await msnTrainingStep(model, { targets: targets!, anchors: anchors!, focal }, {
       optimizer,
@@ -95,7 +113,7 @@ async function child(options: ChildOptions): Promise<void> {
   }
   const msPerStep = (performance.now() - started) / options.steps;
   const worldSize = group?.worldSize ?? 1;
-  const report: ChildReport = { rank, worldSize, msPerStep, imagesPerSecond: (options.batch * worldSize * 1000) / msPerStep, groupBackend: group?.backend ?? 'none' };
+  const report: ChildReport = { rank, worldSize, msPerStep, collectiveMsPerStep: collectiveMs / options.steps, imagesPerSecond: (options.batch * worldSize * 1000) / msPerStep, groupBackend: group?.backend ?? 'none' };
   console.log(JSON.stringify(report));
   tf.dispose([targets!, anchors!, ...focal]);
   optimizer.dispose();
@@ -159,9 +177,10 @@ async function main(): Promise<void> {
   for (const [label, options, worldSize] of runs) {
     const report = await measure(options, worldSize);
     baseline ||= report.imagesPerSecond;
-    rows.push(`| ${label} | ${options.batch * worldSize} | ${report.msPerStep.toFixed(0)} | ${report.imagesPerSecond.toFixed(1)} | ${(report.imagesPerSecond / baseline).toFixed(2)}× |`);
+    const collectives = worldSize === 1 ? '–' : report.collectiveMsPerStep.toFixed(0);
+    rows.push(`| ${label} | ${options.batch * worldSize} | ${report.msPerStep.toFixed(0)} | ${collectives} | ${report.imagesPerSecond.toFixed(1)} | ${(report.imagesPerSecond / baseline).toFixed(2)}× |`);
   }
-  console.log(['', '| run | images per step | ms per step | images/s | vs 1 process |', '|---|---|---|---|---|', ...rows].join('\n'));
+  console.log(['', '| run | images per step | ms per step | of which in collectives (rank 0) | images/s | vs 1 process |', '|---|---|---|---|---|---|', ...rows].join('\n'));
   console.log(`load average after ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
 }
 

@@ -21,7 +21,7 @@ interface ChildReport {
 /**
  * Largest |AdamW step| / lr at step t, whatever the gradients: by Cauchy–Schwarz,
  * |m_t| ≤ (1−β₁) √(Σₖ (β₁²/β₂)^k) · √(v_t/(1−β₂)), so |m̂/√v̂| ≤ (1−β₁)/(1−β₁ᵗ) · √((1−β₂ᵗ)/(1−β₂)) · √(Σ_{k<t} (β₁²/β₂)^k)
- * (= 1 at t = 1, ≈ 1.0013 at t = 2, the fixtures' "|Adam step| ≤ ~1.0014·lr").
+ * (= 1 at t = 1, ≈ 1.0014 at t = 2, the fixtures' "|Adam step| ≤ ~1.0014·lr").
  */
 function adamStepBound(t: number): number {
   let series = 0;
