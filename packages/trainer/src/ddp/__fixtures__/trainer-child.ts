@@ -84,7 +84,13 @@ try {
   const group = await initProcessGroup({ backend: options.backend, timeoutMs: options.timeoutMs ?? 30_000, rendezvousTimeoutMs: 30_000 });
   const folder = join(options.folder, `rank${group.rank}`);
   const batchSizes: number[] = [];
-  const probe: Callback = { onTrainBatchEnd: (_trainer, _module, output) => void batchSizes.push(output.batchSize ?? -1) };
+  const tensors: number[] = [];
+  const probe: Callback = {
+    onTrainBatchEnd: (_trainer, _module, output) => {
+      batchSizes.push(output.batchSize ?? -1);
+      tensors.push(tf.memory().numTensors);
+    },
+  };
   // Every rank gets the same callbacks and loggers (pointing at its own folder): the Trainer keeps rank 0's only.
   const trainer = new Trainer({
     maxSteps: options.maxSteps,
@@ -108,6 +114,7 @@ try {
     weight: Array.from(module.weight.dataSync()),
     bias: Array.from(module.bias.dataSync()),
     batchSizes,
+    tensors,
     callbacks: trainer.callbacks.length,
     loggers: trainer.loggers.length,
     elapsedMs: Date.now() - started,
