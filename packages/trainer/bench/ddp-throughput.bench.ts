@@ -64,6 +64,9 @@ interface ChildReport {
   msPerStep: number;
   /** Time inside collectives per step (communication plus waiting for the slower rank). */
   collectiveMsPerStep: number;
+  /** Collectives per step and the bytes they reduce. */
+  collectivesPerStep: number;
+  megabytesPerStep: number;
   imagesPerSecond: number;
   groupBackend: string;
 }
@@ -75,10 +78,16 @@ async function child(options: ChildOptions): Promise<void> {
   const group = options.distributed ? await initProcessGroup({ backend: options.distBackend }) : undefined;
   // Time spent inside the synchronous collectives a step makes (BatchNorm, Sinkhorn, regulariser, gradients).
   let collectiveMs = 0;
+  let collectives = 0;
+  let bytes = 0;
+  const sizeOf = (value: unknown): number =>
+    Array.isArray(value) ? value.reduce((total: number, item) => total + sizeOf(item), 0) : value instanceof tf.Tensor ? value.size * 4 : ArrayBuffer.isView(value) ? value.byteLength : 0;
   if (group !== undefined) {
     for (const name of ['allReduce', 'allReduceCoalesced'] as const) {
       const original = group[name].bind(group) as (...args: unknown[]) => unknown;
       (group as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+        collectives += 1;
+        bytes += sizeOf(args[0]);
         const start = performance.now();
         try {
           return original(...args);
@@ -102,7 +111,7 @@ async function child(options: ChildOptions): Promise<void> {
       // Ranks start timing together.
       group?.barrier();
       started = performance.now();
-      collectiveMs = 0;
+      [collectiveMs, collectives, bytes] = [0, 0, 0];
     }
     await msnTrainingStep(model, { targets: targets!, anchors: anchors!, focal }, {
       optimizer,
@@ -113,7 +122,7 @@ async function child(options: ChildOptions): Promise<void> {
   }
   const msPerStep = (performance.now() - started) / options.steps;
   const worldSize = group?.worldSize ?? 1;
-  const report: ChildReport = { rank, worldSize, msPerStep, collectiveMsPerStep: collectiveMs / options.steps, imagesPerSecond: (options.batch * worldSize * 1000) / msPerStep, groupBackend: group?.backend ?? 'none' };
+  const report: ChildReport = { rank, worldSize, msPerStep, collectiveMsPerStep: collectiveMs / options.steps, collectivesPerStep: collectives / options.steps, megabytesPerStep: bytes / options.steps / 2 ** 20, imagesPerSecond: (options.batch * worldSize * 1000) / msPerStep, groupBackend: group?.backend ?? 'none' };
   console.log(JSON.stringify(report));
   tf.dispose([targets!, anchors!, ...focal]);
   optimizer.dispose();
@@ -177,7 +186,7 @@ async function main(): Promise<void> {
   for (const [label, options, worldSize] of runs) {
     const report = await measure(options, worldSize);
     baseline ||= report.imagesPerSecond;
-    const collectives = worldSize === 1 ? '–' : report.collectiveMsPerStep.toFixed(0);
+    const collectives = worldSize === 1 ? '–' : `${report.collectiveMsPerStep.toFixed(0)} (${report.collectivesPerStep} collectives, ${report.megabytesPerStep.toFixed(1)} MiB)`;
     rows.push(`| ${label} | ${options.batch * worldSize} | ${report.msPerStep.toFixed(0)} | ${collectives} | ${report.imagesPerSecond.toFixed(1)} | ${(report.imagesPerSecond / baseline).toFixed(2)}× |`);
   }
   console.log(['', '| run | images per step | ms per step | of which in collectives (rank 0) | images/s | vs 1 process |', '|---|---|---|---|---|---|', ...rows].join('\n'));
