@@ -23,7 +23,12 @@ export function linear(
       ? tf.matMul(x, transposedWeight)
       : (tf.fused.matMul({ a: x, b: transposedWeight, bias: b }) as tf.Tensor2D);
   };
-  const weightGradient = (dy: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor2D => tf.matMul(tf.transpose(dy), x);
+  // dyᵀ·x, and Σ_rows dy from the same dyᵀ (wasm's tf.sum(dy, 0) would transpose dy again).
+  const parameterGradients = (dy: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor[] => {
+    const transposed = tf.transpose(dy);
+    const weight = tf.matMul(transposed, x);
+    return bias === undefined ? [weight] : [weight, tf.sum(transposed, 1)];
+  };
 
   if (inputGradient) {
     const withInput = tf.customGrad((...args: unknown[]) => {
@@ -36,9 +41,7 @@ export function linear(
         gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) =>
           tf.tidy(() => {
             const [savedX, savedW] = saved as [tf.Tensor2D, tf.Tensor2D];
-            const grads = [tf.matMul(dy, savedW), weightGradient(dy, savedX)];
-            if (bias !== undefined) grads.push(tf.sum(dy, 0));
-            return grads;
+            return [tf.matMul(dy, savedW), ...parameterGradients(dy, savedX)];
           }),
       };
     });
@@ -55,9 +58,7 @@ export function linear(
       // Temporaries of a custom gradient are otherwise kept until the whole backward pass ends.
       gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) =>
         tf.tidy(() => {
-          const grads = [weightGradient(dy, saved[0] as tf.Tensor2D)];
-          if (bias !== undefined) grads.push(tf.sum(dy, 0));
-          return grads;
+          return parameterGradients(dy, saved[0] as tf.Tensor2D);
         }),
     };
   });
