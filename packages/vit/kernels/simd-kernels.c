@@ -114,3 +114,57 @@ void softmax_backward(int rowCount, int n, const float* gradient, const float* p
     for (int j = 0; j < n; j++) o[j] = p[j] * (dp[j] - dot);
   }
 }
+
+// p·x + c, one Horner step.
+#define HORNER(p, x, c) wasm_f32x4_add(wasm_f32x4_mul(p, x), wasm_f32x4_splat(c))
+
+// exp(x) for x ≤ 0 (clamped at −87, where it is ~1.6e-38): x = n·ln2 + r with |r| ≤ ln2/2, exp(r) by its degree-7
+// Taylor polynomial (truncation < 6e-9 relative), times 2ⁿ built in the exponent bits.
+static inline v128_t exp_nonpositive(v128_t x) {
+  x = wasm_f32x4_max(x, wasm_f32x4_splat(-87.0f));
+  const v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
+  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
+  v128_t p = wasm_f32x4_splat(1.0f / 5040.0f);
+  p = HORNER(p, r, 1.0f / 720.0f);
+  p = HORNER(p, r, 1.0f / 120.0f);
+  p = HORNER(p, r, 1.0f / 24.0f);
+  p = HORNER(p, r, 1.0f / 6.0f);
+  p = HORNER(p, r, 0.5f);
+  p = HORNER(p, r, 1.0f);
+  p = HORNER(p, r, 1.0f);
+  const v128_t scale = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  return wasm_f32x4_mul(p, scale);
+}
+
+// Softmax of each row of length n, in place: exp(x − max)/Σ exp(x − max). Reads up to 3 floats past the last row
+// (the caller leaves room); writes only the rows.
+EXPORT("softmax_rows")
+void softmax_rows(int rowCount, int n, float* data) {
+  for (int r = 0; r < rowCount; r++) {
+    float* row = data + r * n;
+    float max = row[0];
+    for (int j = 1; j < n; j++) max = row[j] > max ? row[j] : max;
+    const v128_t shift = wasm_f32x4_splat(max);
+    v128_t sums = wasm_f32x4_splat(0.0f);
+    int j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const v128_t e = exp_nonpositive(wasm_f32x4_sub(wasm_v128_load(row + j), shift));
+      wasm_v128_store(row + j, e);
+      sums = wasm_f32x4_add(sums, e);
+    }
+    float tail[4];
+    if (j < n) {
+      wasm_v128_store(tail, exp_nonpositive(wasm_f32x4_sub(wasm_v128_load(row + j), shift)));
+      for (int t = 0; j + t < n; t++) {
+        row[j + t] = tail[t];
+        sums = wasm_f32x4_add(sums, wasm_f32x4_make(tail[t], 0.0f, 0.0f, 0.0f));
+      }
+    }
+    const float total = wasm_f32x4_extract_lane(sums, 0) + wasm_f32x4_extract_lane(sums, 1) +
+                        wasm_f32x4_extract_lane(sums, 2) + wasm_f32x4_extract_lane(sums, 3);
+    const v128_t divisor = wasm_f32x4_splat(total);
+    for (j = 0; j + 4 <= n; j += 4) wasm_v128_store(row + j, wasm_f32x4_div(wasm_v128_load(row + j), divisor));
+    for (; j < n; j++) row[j] = row[j] / total;
+  }
+}

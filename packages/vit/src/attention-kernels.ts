@@ -86,16 +86,24 @@ function queryLength(sizes: AttentionSizes): number {
 }
 
 /**
- * Scores `[B·H, M, L]` = scale · q·kᵀ per (sample, head), from projection rows `[B·L, 3D]` ([q | k | v], head h =
- * features [h·dh, (h+1)·dh) of each part); the queries are the first M = `queryLength` rows of each sample.
+ * Probabilities `[B·H, M, L]` = softmax(scale · q·kᵀ) and context rows `[B·M, D]` (heads concatenated) = probabilities·v
+ * per (sample, head), from projection rows `[B·L, 3D]` ([q | k | v], head h = features [h·dh, (h+1)·dh) of each part);
+ * the queries are the first M = `queryLength` rows of each sample.
  */
-export function attentionScoresKernel(projections: tf.Tensor2D, sizes: AttentionSizes, scale: number): tf.Tensor3D {
+export function attentionForwardKernel(
+  projections: tf.Tensor2D,
+  sizes: AttentionSizes,
+  scale: number,
+): { probabilities: tf.Tensor3D; context: tf.Tensor2D } {
   const module = simdKernels();
   const { batchSize, sequenceLength: length, numHeads, headDim } = sizes;
   const queries = queryLength(sizes);
-  const width = 3 * numHeads * headDim;
-  const { heap, offsets } = reserve(module, [projections.size, batchSize * numHeads * queries * length, headDim * (length + 8)]);
-  const [rows, scores, panel] = offsets as [number, number, number];
+  const hiddenDim = numHeads * headDim;
+  const width = 3 * hiddenDim;
+  const probabilityCount = batchSize * numHeads * queries * length;
+  const panelSize = Math.max(headDim * (length + 8), length * (headDim + 8));
+  const { heap, offsets } = reserve(module, [projections.size, probabilityCount, batchSize * queries * hiddenDim, panelSize]);
+  const [rows, weights, context, panel] = offsets as [number, number, number, number];
   copyIn(heap, rows, projections);
   product(
     module,
@@ -103,32 +111,23 @@ export function attentionScoresKernel(projections: tf.Tensor2D, sizes: Attention
     { m: queries, k: headDim, n: length, alpha: scale },
     rowsOperand(rows, sizes, length, width, 0),
     rowsOperand(rows, sizes, length, width, 1, true),
-    scoresOperand(scores, sizes),
+    scoresOperand(weights, sizes),
     panel,
   );
-  return copyOut<tf.Rank.R3>(heap, scores, [batchSize * numHeads, queries, length]);
-}
-
-/** Context rows `[B·M, D]` (heads concatenated) = probabilities `[B·H, M, L]` · v per (sample, head). */
-export function attentionContextKernel(probabilities: tf.Tensor3D, projections: tf.Tensor2D, sizes: AttentionSizes): tf.Tensor2D {
-  const module = simdKernels();
-  const { batchSize, sequenceLength: length, numHeads, headDim } = sizes;
-  const queries = queryLength(sizes);
-  const hiddenDim = numHeads * headDim;
-  const { heap, offsets } = reserve(module, [projections.size, probabilities.size, batchSize * queries * hiddenDim, length * (headDim + 8)]);
-  const [rows, weights, context, panel] = offsets as [number, number, number, number];
-  copyIn(heap, rows, projections);
-  copyIn(heap, weights, probabilities);
+  module.softmax_rows(batchSize * numHeads * queries, length, weights * 4);
   product(
     module,
     sizes,
     { m: queries, k: length, n: headDim, alpha: 1 },
     scoresOperand(weights, sizes),
-    rowsOperand(rows, sizes, length, 3 * hiddenDim, 2),
+    rowsOperand(rows, sizes, length, width, 2),
     rowsOperand(context, sizes, queries, hiddenDim, 0),
     panel,
   );
-  return copyOut<tf.Rank.R2>(heap, context, [batchSize * queries, hiddenDim]);
+  return {
+    probabilities: copyOut<tf.Rank.R3>(heap, weights, [batchSize * numHeads, queries, length]),
+    context: copyOut<tf.Rank.R2>(heap, context, [batchSize * queries, hiddenDim]),
+  };
 }
 
 /**

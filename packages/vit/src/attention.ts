@@ -1,6 +1,6 @@
 // Multi-head scaled dot-product attention on projection rows, forward and backward (the core of an encoder block).
 import * as tf from '@tensorflow/tfjs-core';
-import { attentionBackwardKernel, attentionContextKernel, attentionScoresKernel, type AttentionSizes } from './attention-kernels';
+import { attentionBackwardKernel, attentionForwardKernel, type AttentionSizes } from './attention-kernels';
 import { simdKernelsAvailable } from './simd-kernels';
 
 // Two implementations with the same results up to float32 rounding: the WebAssembly kernels where tensors live in
@@ -48,10 +48,7 @@ export function attentionForward(
   implementation: AttentionImplementation = 'auto',
 ): { probabilities: tf.Tensor3D; context: tf.Tensor2D } {
   return tf.tidy(() => {
-    if (useKernels(implementation)) {
-      const probabilities = tf.softmax(attentionScoresKernel(projections, sizes, scale)) as tf.Tensor3D;
-      return { probabilities, context: attentionContextKernel(probabilities, projections, sizes) };
-    }
+    if (useKernels(implementation)) return attentionForwardKernel(projections, sizes, scale);
     // torch scales the query before the product.
     const query = tf.mul(splitHeads(projections, sizes, 0, sizes.queryLength), scale) as tf.Tensor3D;
     const probabilities = tf.softmax(tf.matMul(query, splitHeads(projections, sizes, 1), false, true)) as tf.Tensor3D;

@@ -13,9 +13,8 @@ export interface SimdKernels {
   memory: WebAssemblyMemory;
   __heap_base: { value: number };
   batched_matmul: (...args: number[]) => void;
+  softmax_rows: (rowCount: number, length: number, data: number) => void;
   softmax_backward: (rowCount: number, length: number, gradient: number, probabilities: number, out: number) => void;
-  gelu_forward: (count: number, input: number, out: number) => void;
-  gelu_backward: (count: number, input: number, gradient: number, activated: number, inputGradient: number) => void;
 }
 
 // The few WebAssembly members used here (tfjs-core's lib settings have no WebAssembly types).
@@ -66,8 +65,9 @@ export function simdKernels(): SimdKernels {
 
 /**
  * Float offsets of consecutive regions of the given sizes in the kernels' memory, each 16-byte aligned and padded to a
- * multiple of 4 floats, and a view of the memory. Memory grows as needed; wasm memory never shrinks, so it stays at
- * the largest call seen (a few MiB at ViT-S sizes).
+ * multiple of 4 floats (plus 4 floats after the last, which vector loads may read past a row end), and a view of the
+ * memory. Memory grows as needed; wasm memory never shrinks, so it stays at the largest call seen (a few MiB at ViT-S
+ * sizes).
  */
 export function reserve(module: SimdKernels, sizes: number[]): { heap: Float32Array; offsets: number[] } {
   const offsets: number[] = [];
@@ -76,7 +76,7 @@ export function reserve(module: SimdKernels, sizes: number[]): { heap: Float32Ar
     offsets.push(next);
     next += Math.ceil(size / 4) * 4;
   }
-  const needed = next * 4 - module.memory.buffer.byteLength;
+  const needed = (next + 4) * 4 - module.memory.buffer.byteLength;
   if (needed > 0) module.memory.grow(Math.ceil(needed / PAGE_BYTES));
   return { heap: new Float32Array(module.memory.buffer), offsets };
 }
@@ -89,6 +89,9 @@ export function copyIn(heap: Float32Array, offset: number, tensor: tf.Tensor): v
 /** A new float32 tensor of the given shape from `heap[offset…]`. */
 export function copyOut<R extends tf.Rank>(heap: Float32Array, offset: number, shape: number[]): tf.Tensor<R> {
   const size = shape.reduce((product, dimension) => product * dimension, 1);
-  const result: tf.Tensor = tf.tensor(heap.slice(offset, offset + size), shape, 'float32');
+  // The wasm backend copies new tensor values into its own heap at once, so a view suffices there; the cpu backend
+  // keeps the array it is given, so it gets a copy (the kernels' memory is reused by the next call).
+  const values = tf.getBackend() === 'wasm' ? heap.subarray(offset, offset + size) : heap.slice(offset, offset + size);
+  const result: tf.Tensor = tf.tensor(values, shape, 'float32');
   return result as tf.Tensor<R>;
 }
