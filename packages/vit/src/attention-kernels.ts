@@ -1,6 +1,6 @@
 // The per-head attention products of a whole block in the package's WebAssembly SIMD kernels (simd-kernels.ts).
 import type * as tf from '@tensorflow/tfjs-core';
-import { copyIn, copyOut, reserve, simdKernels, type SimdKernels } from './simd-kernels';
+import { runInSampleChunks, type SimdKernels } from './simd-kernels';
 
 // Why: the attention products are one small matrix product per (sample, head). tfjs-backend-wasm 4.22 runs batched
 // products in a scalar loop (~2 GFLOP/s, a third of a training step); XNNPACK's fast path needs one 2-D product per
@@ -95,39 +95,42 @@ export function attentionForwardKernel(
   sizes: AttentionSizes,
   scale: number,
 ): { probabilities: tf.Tensor3D; context: tf.Tensor2D } {
-  const module = simdKernels();
   const { batchSize, sequenceLength: length, numHeads, headDim } = sizes;
   const queries = queryLength(sizes);
   const hiddenDim = numHeads * headDim;
   const width = 3 * hiddenDim;
-  const probabilityCount = batchSize * numHeads * queries * length;
-  const panelSize = Math.max(headDim * (length + 8), length * (headDim + 8));
-  const { heap, offsets } = reserve(module, [projections.size, probabilityCount, batchSize * queries * hiddenDim, panelSize]);
-  const [rows, weights, context, panel] = offsets as [number, number, number, number];
-  copyIn(heap, rows, projections);
-  product(
-    module,
-    sizes,
-    { m: queries, k: headDim, n: length, alpha: scale },
-    rowsOperand(rows, sizes, length, width, 0),
-    rowsOperand(rows, sizes, length, width, 1, true),
-    scoresOperand(weights, sizes),
-    panel,
-  );
-  module.softmax_rows(batchSize * numHeads * queries, length, weights * 4);
-  product(
-    module,
-    sizes,
-    { m: queries, k: length, n: headDim, alpha: 1 },
-    scoresOperand(weights, sizes),
-    rowsOperand(rows, sizes, length, width, 2),
-    rowsOperand(context, sizes, queries, hiddenDim, 0),
-    panel,
-  );
-  return {
-    probabilities: copyOut<tf.Rank.R3>(heap, weights, [batchSize * numHeads, queries, length]),
-    context: copyOut<tf.Rank.R2>(heap, context, [batchSize * queries, hiddenDim]),
-  };
+  const [probabilities, context] = runInSampleChunks({
+    batchSize,
+    inputs: [{ tensor: projections, perSample: length * width }],
+    outputs: [
+      { shape: [batchSize * numHeads, queries, length], perSample: numHeads * queries * length },
+      { shape: [batchSize * queries, hiddenDim], perSample: queries * hiddenDim },
+    ],
+    scratch: Math.max(headDim * (length + 8), length * (headDim + 8)),
+    body: ({ module, inputs: [rows], outputs: [weights, contextRows], scratch: panel, samples }) => {
+      const chunk = { ...sizes, batchSize: samples };
+      product(
+        module,
+        chunk,
+        { m: queries, k: headDim, n: length, alpha: scale },
+        rowsOperand(rows!, chunk, length, width, 0),
+        rowsOperand(rows!, chunk, length, width, 1, true),
+        scoresOperand(weights!, chunk),
+        panel,
+      );
+      module.softmax_rows(samples * numHeads * queries, length, weights! * 4);
+      product(
+        module,
+        chunk,
+        { m: queries, k: length, n: headDim, alpha: 1 },
+        scoresOperand(weights!, chunk),
+        rowsOperand(rows!, chunk, length, width, 2),
+        rowsOperand(contextRows!, chunk, queries, hiddenDim, 0),
+        panel,
+      );
+    },
+  });
+  return { probabilities: probabilities as tf.Tensor3D, context: context as tf.Tensor2D };
 }
 
 /**
@@ -142,40 +145,42 @@ export function attentionBackwardKernel(
   sizes: AttentionSizes,
   scale: number,
 ): tf.Tensor2D {
-  const module = simdKernels();
   const { batchSize, sequenceLength: length, numHeads, headDim } = sizes;
   const queries = queryLength(sizes);
   const hiddenDim = numHeads * headDim;
   const width = 3 * hiddenDim;
-  const panelSize = Math.max(headDim * (length + 8), Math.max(length, queries) * (headDim + 8));
-  const { heap, offsets } = reserve(module, [
-    projections.size,
-    probabilities.size,
-    contextGradient.size,
-    probabilities.size,
-    projections.size,
-    panelSize,
-  ]);
-  const [rows, weights, gradientRows, scoresGradient, projectionsGradient, panel] = offsets as [number, number, number, number, number, number];
-  copyIn(heap, rows, projections);
-  copyIn(heap, weights, probabilities);
-  copyIn(heap, gradientRows, contextGradient);
-  if (queries < length) heap.fill(0, projectionsGradient, projectionsGradient + projections.size);
-  const gradientOperand = rowsOperand(gradientRows, sizes, queries, hiddenDim, 0);
-  // dP = dC·vᵀ, then dS in place.
-  product(
-    module,
-    sizes,
-    { m: queries, k: headDim, n: length, alpha: 1 },
-    gradientOperand,
-    rowsOperand(rows, sizes, length, width, 2, true),
-    scoresOperand(scoresGradient, sizes),
-    panel,
-  );
-  module.softmax_backward(batchSize * numHeads * queries, length, scoresGradient * 4, weights * 4, scoresGradient * 4);
-  const output = (part: number) => rowsOperand(projectionsGradient, sizes, length, width, part);
-  product(module, sizes, { m: queries, k: length, n: headDim, alpha: scale }, scoresOperand(scoresGradient, sizes), rowsOperand(rows, sizes, length, width, 1), output(0), panel);
-  product(module, sizes, { m: length, k: queries, n: headDim, alpha: scale }, scoresOperand(scoresGradient, sizes, true), rowsOperand(rows, sizes, length, width, 0), output(1), panel);
-  product(module, sizes, { m: length, k: queries, n: headDim, alpha: 1 }, scoresOperand(weights, sizes, true), gradientOperand, output(2), panel);
-  return copyOut<tf.Rank.R2>(heap, projectionsGradient, [batchSize * length, width]);
+  const squarePerSample = numHeads * queries * length;
+  const [projectionsGradient] = runInSampleChunks({
+    batchSize,
+    inputs: [
+      { tensor: projections, perSample: length * width },
+      { tensor: probabilities, perSample: squarePerSample },
+      { tensor: contextGradient, perSample: queries * hiddenDim },
+    ],
+    outputs: [{ shape: [batchSize * length, width], perSample: length * width, zeroed: queries < length }],
+    temporaries: [squarePerSample],
+    scratch: Math.max(headDim * (length + 8), Math.max(length, queries) * (headDim + 8)),
+    body: ({ module, inputs: [rows, weights, gradientRows], outputs: [gradient], temporaries: [scoresGradient], scratch: panel, samples }) => {
+      const chunk = { ...sizes, batchSize: samples };
+      const gradientOperand = rowsOperand(gradientRows!, chunk, queries, hiddenDim, 0);
+      // dP = dC·vᵀ, then dS in place.
+      product(
+        module,
+        chunk,
+        { m: queries, k: headDim, n: length, alpha: 1 },
+        gradientOperand,
+        rowsOperand(rows!, chunk, length, width, 2, true),
+        scoresOperand(scoresGradient!, chunk),
+        panel,
+      );
+      module.softmax_backward(samples * numHeads * queries, length, scoresGradient! * 4, weights! * 4, scoresGradient! * 4);
+      const output = (part: number) => rowsOperand(gradient!, chunk, length, width, part);
+      const square = scoresOperand(scoresGradient!, chunk);
+      const squareTransposed = scoresOperand(scoresGradient!, chunk, true);
+      product(module, chunk, { m: queries, k: length, n: headDim, alpha: scale }, square, rowsOperand(rows!, chunk, length, width, 1), output(0), panel);
+      product(module, chunk, { m: length, k: queries, n: headDim, alpha: scale }, squareTransposed, rowsOperand(rows!, chunk, length, width, 0), output(1), panel);
+      product(module, chunk, { m: length, k: queries, n: headDim, alpha: 1 }, scoresOperand(weights!, chunk, true), gradientOperand, output(2), panel);
+    },
+  });
+  return projectionsGradient as tf.Tensor2D;
 }

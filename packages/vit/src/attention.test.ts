@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describeEachBackend, embeddedBackends, expectClose, expectNoLeakedTensors, FIXTURE_TOLERANCE } from '@msn/test-utils';
 import { expect, it } from 'vitest';
 import { attentionBackward, attentionForward, type AttentionImplementation, type AttentionSizes } from './attention';
-import { simdKernelsAvailable } from './simd-kernels';
+import { setKernelMemoryBudget, simdKernelsAvailable } from './simd-kernels';
 import { createRandom } from './random';
 
 // Sizes whose rows (L) and columns (L, dh) are not multiples of the kernels' 4×8 tiles, a single head and sample,
@@ -15,7 +15,6 @@ const CASES: AttentionSizes[] = [
   { batchSize: 3, sequenceLength: 6, numHeads: 2, headDim: 4, queryLength: 1 },
   { batchSize: 2, sequenceLength: 10, numHeads: 3, headDim: 6, queryLength: 5 },
 ];
-const IMPLEMENTATIONS: AttentionImplementation[] = ['kernels', 'tfjs'];
 
 function randomValues(count: number, seed: number, scale: number): Float64Array {
   const random = createRandom(seed);
@@ -91,9 +90,17 @@ describeEachBackend(embeddedBackends(), 'attention', (backend) => {
     expect(backend === 'cpu' || backend === 'wasm').toBe(true);
   });
 
-  for (const implementation of IMPLEMENTATIONS) {
+  const RUNS: { implementation: AttentionImplementation; budget?: number }[] = [
+    { implementation: 'kernels' },
+    // ~2 samples per chunk: the chunked path (3 samples → chunks of 2 and 1).
+    { implementation: 'kernels', budget: 2000 },
+    { implementation: 'tfjs' },
+  ];
+  for (const { implementation, budget } of RUNS) {
+    const title = budget === undefined ? implementation : `${implementation} in chunks of samples`;
     for (const [index, sizes] of CASES.entries()) {
-      it(`${implementation}: probabilities, context and gradient match float64 attention (case ${index})`, () => {
+      it(`${title}: probabilities, context and gradient match float64 attention (case ${index})`, () => {
+        const previousBudget = budget === undefined ? undefined : setKernelMemoryBudget(budget);
         const { projections, contextGradient, scale } = inputs(sizes, 10 * index);
         const want = reference(projections, contextGradient, sizes, scale);
         const rows = sizes.batchSize * sizes.sequenceLength;
@@ -123,10 +130,12 @@ describeEachBackend(embeddedBackends(), 'attention', (backend) => {
             tolerance: FIXTURE_TOLERANCE,
           });
         });
+        if (previousBudget !== undefined) setKernelMemoryBudget(previousBudget);
       });
     }
 
-    it(`${implementation}: leaks no tensors`, async () => {
+    it(`${title}: leaks no tensors`, async () => {
+      const previousBudget = budget === undefined ? undefined : setKernelMemoryBudget(budget);
       const sizes = CASES[0]!;
       const { projections, contextGradient, scale } = inputs(sizes, 3);
       const rows = sizes.batchSize * sizes.sequenceLength;
@@ -139,6 +148,7 @@ describeEachBackend(embeddedBackends(), 'attention', (backend) => {
         tf.dispose([probabilities, context, gradient]);
       });
       tf.dispose([projectionTensor, gradientTensor]);
+      if (previousBudget !== undefined) setKernelMemoryBudget(previousBudget);
     });
   }
 });

@@ -95,3 +95,93 @@ export function copyOut<R extends tf.Rank>(heap: Float32Array, offset: number, s
   const result: tf.Tensor = tf.tensor(values, shape, 'float32');
   return result as tf.Tensor<R>;
 }
+
+// Floats of the kernels' memory one call may use (64 MiB): larger batches run in chunks of samples, so the memory,
+// which wasm never returns, stays bounded whatever the model and batch size.
+let memoryBudget = 16 * 2 ** 20;
+
+/** Sets the kernels' memory budget in floats (tests use a tiny one to exercise chunking); returns the previous one. */
+export function setKernelMemoryBudget(floats: number): number {
+  const previous = memoryBudget;
+  memoryBudget = floats;
+  return previous;
+}
+
+/** A tensor whose values are `perSample` consecutive floats per sample (sample-major). */
+export interface SampleMajor {
+  perSample: number;
+}
+
+/** Offsets (in floats) of one chunk's regions in the kernels' memory, and its number of samples. */
+export interface SampleChunk {
+  module: SimdKernels;
+  inputs: number[];
+  outputs: number[];
+  temporaries: number[];
+  scratch: number;
+  samples: number;
+}
+
+/**
+ * Runs `body` over consecutive chunks of the batch, each sized so the kernels' memory stays within the budget (see
+ * {@link setKernelMemoryBudget}; at least one sample per chunk): the chunk's values of every input are copied in, `body` computes the chunk's outputs
+ * (regions zero-filled first when `zeroed`) using per-sample `temporaries` and a fixed `scratch` region, and the
+ * outputs are copied out. Returns the outputs as tensors. One chunk (the usual case) copies each input and output
+ * once; more chunks add one copy per output.
+ */
+export function runInSampleChunks(options: {
+  batchSize: number;
+  inputs: (SampleMajor & { tensor: tf.Tensor })[];
+  outputs: (SampleMajor & { shape: number[]; zeroed?: boolean })[];
+  temporaries?: number[];
+  scratch: number;
+  body: (chunk: SampleChunk) => void;
+}): tf.Tensor[] {
+  const { batchSize, inputs, outputs, temporaries = [], scratch, body } = options;
+  const module = simdKernels();
+  const perSample = [...inputs.map((input) => input.perSample), ...outputs.map((output) => output.perSample), ...temporaries].reduce(
+    (total, floats) => total + floats + 4,
+    0,
+  );
+  const chunk = Math.max(1, Math.min(batchSize, Math.floor((memoryBudget - scratch) / perSample)));
+  const layoutFor = (samples: number) =>
+    reserve(module, [
+      ...inputs.map((input) => input.perSample * samples),
+      ...outputs.map((output) => output.perSample * samples),
+      ...temporaries.map((floats) => floats * samples),
+      scratch,
+    ]);
+  const run = (heap: Float32Array, offsets: number[], samples: number) => {
+    const outputOffsets = offsets.slice(inputs.length, inputs.length + outputs.length);
+    outputs.forEach((output, index) => {
+      if (output.zeroed === true) heap.fill(0, outputOffsets[index]!, outputOffsets[index]! + output.perSample * samples);
+    });
+    body({
+      module,
+      inputs: offsets.slice(0, inputs.length),
+      outputs: outputOffsets,
+      temporaries: offsets.slice(inputs.length + outputs.length, -1),
+      scratch: offsets.at(-1)!,
+      samples,
+    });
+  };
+  if (chunk === batchSize) {
+    const { heap, offsets } = layoutFor(batchSize);
+    inputs.forEach((input, index) => copyIn(heap, offsets[index]!, input.tensor));
+    run(heap, offsets, batchSize);
+    return outputs.map((output, index) => copyOut(heap, offsets[inputs.length + index]!, output.shape));
+  }
+  const values = inputs.map((input) => input.tensor.dataSync() as Float32Array);
+  const results = outputs.map((output) => new Float32Array(output.perSample * batchSize));
+  const { heap, offsets } = layoutFor(chunk);
+  for (let start = 0; start < batchSize; start += chunk) {
+    const samples = Math.min(chunk, batchSize - start);
+    inputs.forEach((input, index) => heap.set(values[index]!.subarray(start * input.perSample, (start + samples) * input.perSample), offsets[index]!));
+    run(heap, offsets, samples);
+    outputs.forEach((output, index) => {
+      const offset = offsets[inputs.length + index]!;
+      results[index]!.set(heap.subarray(offset, offset + samples * output.perSample), start * output.perSample);
+    });
+  }
+  return outputs.map((output, index) => tf.tensor(results[index]!, output.shape, 'float32'));
+}
