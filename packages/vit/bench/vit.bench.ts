@@ -5,6 +5,7 @@
 //
 // Each case runs in its own child process, so the peak RSS belongs to that case alone.
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend, type TestBackend } from '@msn/test-utils';
@@ -43,6 +44,8 @@ interface CaseResult {
   firstStepMs: number;
   medianStepMs: number;
   minStepMs: number;
+  /** Median CPU time (user + system) of this process per step: less sensitive than wall time to a busy machine. */
+  medianCpuMs: number;
   steps: number;
   peakTensorBytes: number;
   peakRssBytes: number;
@@ -71,15 +74,22 @@ async function runCase(backend: 'cpu' | 'wasm', modelName: string): Promise<Case
     value.dataSync();
     tf.dispose([value, ...Object.values(grads)]);
   };
+  const cpuTimes: number[] = [];
   const time = () => {
+    const cpu = process.cpuUsage();
     const start = performance.now();
     step();
-    return performance.now() - start;
+    const elapsed = performance.now() - start;
+    const used = process.cpuUsage(cpu);
+    cpuTimes.push((used.user + used.system) / 1000);
+    return elapsed;
   };
   const firstStepMs = time();
+  cpuTimes.length = 0;
   // One profiled step gives the peak of tf.memory().numBytes inside forward+backward.
   const profile = await tf.profile(step);
   const durations = Array.from({ length: model.steps[backend] }, time).sort((left, right) => left - right);
+  cpuTimes.sort((left, right) => left - right);
   const result: CaseResult = {
     backend,
     model: modelName,
@@ -89,6 +99,7 @@ async function runCase(backend: 'cpu' | 'wasm', modelName: string): Promise<Case
     firstStepMs,
     medianStepMs: durations[Math.floor(durations.length / 2)]!,
     minStepMs: durations[0]!,
+    medianCpuMs: cpuTimes[Math.floor(cpuTimes.length / 2)]!,
     steps: durations.length,
     peakTensorBytes: profile.peakBytes,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
@@ -108,6 +119,8 @@ async function main(): Promise<void> {
     process.stdout.write(`RESULT ${JSON.stringify(await runCase(backend, model))}\n`);
     return;
   }
+  const load = () => loadavg().map((value) => value.toFixed(2)).join(' ');
+  console.log(`load average before: ${load()} (2 cores shared: compare CPU ms/step when the machine is busy)`);
   const script = fileURLToPath(import.meta.url);
   const results: CaseResult[] = [];
   for (const modelName of model === undefined ? Object.keys(MODELS) : [model]) {
@@ -125,11 +138,13 @@ async function main(): Promise<void> {
       console.log(
         `${result.model.padEnd(8)} ${result.backend.padEnd(5)} batch ${result.batchSize} × ${result.tokens} tokens, ` +
           `${(result.parameters / 1e6).toFixed(2)} M params: forward+backward median ${result.medianStepMs.toFixed(0)} ms ` +
-          `(min ${result.minStepMs.toFixed(0)}, first ${result.firstStepMs.toFixed(0)}, ${result.steps} steps); ` +
+          `(min ${result.minStepMs.toFixed(0)}, first ${result.firstStepMs.toFixed(0)}, ${result.steps} steps; ` +
+          `CPU ${result.medianCpuMs.toFixed(0)} ms/step); ` +
           `peak tensors ${megabytes(result.peakTensorBytes)}, peak RSS ${megabytes(result.peakRssBytes)}`,
       );
     }
   }
+  console.log(`load average after: ${load()}`);
 }
 
 main().catch((error: unknown) => {
