@@ -98,6 +98,8 @@ export type { DDPOptions, DistributedLossOptions, DistributedMSN } from './ddp/d
 export { DistributedOptimizer, averageNamedGradients } from './ddp/distributed-optimizer';
 export type { GradientStepOptimizer } from './ddp/distributed-optimizer';
 export { rankSeed } from './ddp/rank-seed';
+export { shardMasks } from './ddp/shard-masks';
+export type { ShardMasks, ShardMasksOptions } from './ddp/shard-masks';
 export { DDPStrategy, ddpStrategy } from './ddp/ddp-strategy';
 export type { DDPStrategyOptions } from './ddp/ddp-strategy';
 export type { StepReport, TrainerStrategy } from './ddp/trainer-strategy';

@@ -10,6 +10,7 @@ import type { MSNModel } from '../msn/msn-model';
 import { assertInteger, assertKnownKeys } from '../validate';
 import { DistributedOptimizer, type GradientStepOptimizer } from './distributed-optimizer';
 import { rankSeed } from './rank-seed';
+import { shardMasks, type ShardMasks, type ShardMasksOptions } from './shard-masks';
 
 /** Options of {@link ddp}. */
 export interface DDPOptions {
@@ -66,6 +67,12 @@ export interface DistributedMSN {
    * every step, the same after a resume. Use it as `msnTrainingStep`'s `maskSeed`.
    */
   maskSeed(seed: number, step: number): number;
+  /**
+   * This rank's masks, drawn for the combined batch from `seed` (the same on every rank) and split by the
+   * interleaved sample assignment of a `DistributedSampler`: with them, and the same seed as `maskSeed` in one
+   * process, world size n with batch b trains exactly like one process with batch n·b. See {@link shardMasks}.
+   */
+  shardMasks(seed: number, views: Omit<ShardMasksOptions, 'rank' | 'worldSize'>): ShardMasks;
   /**
    * Puts the heads' local batch statistics back (e.g. to run training-mode forwards on one rank after training).
    * Inference (`model.embed`) never needs this: it normalises with the running statistics.
@@ -146,6 +153,7 @@ export function ddp(model: MSNModel, group: ProcessGroup, options: DDPOptions = 
     },
     wrapOptimizer: (optimizer) => new DistributedOptimizer(optimizer, group),
     maskSeed: (seed, step) => rankSeed(seed, rank, step),
+    shardMasks: (seed, views) => shardMasks(model, seed, { ...views, rank, worldSize }),
     detach: () => {
       heads.forEach((head, index) => (head.batchStatistics = previous[index] ?? localBatchStatistics));
     },

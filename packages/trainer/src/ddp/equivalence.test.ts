@@ -15,6 +15,7 @@ const BETA2 = 0.999;
 interface ChildReport {
   rank: number;
   backend: string;
+  shardMasksAgree: boolean;
   reports: Record<string, RunReport>;
 }
 
@@ -148,6 +149,8 @@ async function runWorld(
   for (const outcome of outcomes) expect(outcome.code, outcome.stderr).toBe(0);
   const reports = [0, 1].map((rank) => JSON.parse(readFileSync(output(rank), 'utf8')) as ChildReport);
   expect(reports[0]!.backend).toBe(backend);
+  // ddp(...).shardMasks draws the same split masks as this test (so the apps' DDP runs equal one-process runs).
+  expect(reports.map((report) => report.shardMasksAgree)).toEqual([true, true]);
   return reports as [ChildReport, ChildReport];
 }
 

@@ -4,7 +4,8 @@ import { registerGradients, useBackend, type TestBackend } from '@msn/test-utils
 import { initProcessGroup } from '../../distributed/init-process-group';
 import type { BackendPreference } from '../../distributed/protocol';
 import { ddp } from '../ddp';
-import { SETUP, createLoss, createModel, runSteps, type LossKind, type RunReport, type Variant } from './equivalence-setup';
+import * as tf from '@tensorflow/tfjs-core';
+import { SETUP, createLoss, createModel, runSteps, stepBatch, type LossKind, type RunReport, type Variant } from './equivalence-setup';
 
 const options = JSON.parse(process.argv[2]!) as {
   backend: BackendPreference;
@@ -16,6 +17,21 @@ await registerGradients();
 await useBackend(options.tensorBackend);
 const group = await initProcessGroup({ backend: options.backend, timeoutMs: 60_000, rendezvousTimeoutMs: 60_000 });
 const reports: Record<string, RunReport> = {};
+// ddp's shardMasks must give this rank exactly the rows the test splits from the combined batch's masks.
+let shardMasksAgree = true;
+{
+  const model = createModel(SETUP.modelSeed);
+  const distributed = ddp(model, group, { broadcastWeights: false, synchronizeBatchNorm: false });
+  for (let step = 0; step < SETUP.steps; step++) {
+    const batch = stepBatch(model, step, group.rank, group.worldSize);
+    const masks = distributed.shardMasks(SETUP.maskSeed * 7919 + step, { anchors: batch.anchors, focal: batch.focal!, batchSize: SETUP.perRankBatch });
+    for (const [mine, expected] of [[masks.idxKeepAnchors, batch.idxKeepAnchors], [masks.idxKeepFocal, batch.idxKeepFocal]] as const) {
+      shardMasksAgree &&= mine !== undefined && tf.util.arraysEqual(mine.shape, expected!.shape) && tf.util.arraysEqual(mine.dataSync(), expected!.dataSync());
+    }
+    tf.dispose([...Object.values(batch).flat(), ...Object.values(masks)] as tf.Tensor[]);
+  }
+  model.dispose();
+}
 for (const { kind, variant } of options.runs) {
   // Different initial weights on every rank: only the broadcast makes them start from rank 0's.
   const model = createModel(SETUP.modelSeed + 1000 * group.rank);
@@ -29,5 +45,5 @@ for (const { kind, variant } of options.runs) {
   reports[`${kind}/${variant}`] = group.rank === 0 ? report : { ...report, parameters: {}, steps: report.steps.map((step) => ({ ...step, gradients: {} })) };
   model.dispose();
 }
-writeFileSync(options.output, JSON.stringify({ rank: group.rank, backend: group.backend, reports }));
+writeFileSync(options.output, JSON.stringify({ rank: group.rank, backend: group.backend, reports, shardMasksAgree }));
 group.destroy();
