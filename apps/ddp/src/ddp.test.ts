@@ -14,7 +14,7 @@ const root = mkdtempSync(join(tmpdir(), 'msn-example-ddp-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const TINY = [
-  ...['--batch-size', '4', '--image-size', '16', '--focal-size', '8', '--focal-views', '2', '--patch-size', '4'],
+  ...['--image-size', '16', '--focal-size', '8', '--focal-views', '2', '--patch-size', '4'],
   ...['--dim', '16', '--depth', '1', '--heads', '2', '--mlp-dim', '32', '--head-hidden', '32', '--head-out', '16', '--prototypes', '8'],
   ...['--synthetic-images', '64', '--workers', '0', '--checkpoint-every', '2', '--no-progress'],
 ];
@@ -36,20 +36,20 @@ function execute(command: string[], cwd = APP): Promise<Run> {
 }
 
 /** `msn-run --nproc-per-node 2 src/main.ts …` (the app's start script). */
-const launch = (flags: string[]) => execute([MSN_RUN, '--nproc-per-node', '2', '--master-port', String(ports++), 'src/main.ts', ...TINY, ...flags]);
+const launch = (flags: string[], ranks = 2) => execute([MSN_RUN, '--nproc-per-node', String(ranks), '--master-port', String(ports++), 'src/main.ts', ...TINY, ...flags]);
 
-const losses = (out: string) =>
+const rows = (out: string) =>
   readFileSync(join(out, 'metrics.jsonl'), 'utf8')
     .trim()
     .split('\n')
-    .map((line) => JSON.parse(line) as { step: number; loss?: number })
-    .filter((row) => row.loss !== undefined)
-    .map((row) => [row.step, row.loss!]);
+    .map((line) => JSON.parse(line) as { step: number; loss?: number; grad_norm?: number })
+    .filter((row) => row.loss !== undefined);
+const losses = (out: string) => rows(out).map((row) => [row.step, row.loss!]);
 
 describe('example-ddp', () => {
   it('trains PMSN on two ranks, rank 0 alone logging and checkpointing; a resumed run continues exactly', async () => {
     const [partial, full] = [join(root, 'partial'), join(root, 'full')];
-    const common = ['--prior', 'power_law', '--backend', 'wasm'];
+    const common = ['--prior', 'power_law', '--backend', 'wasm', '--batch-size', '4'];
     const first = await launch([...common, '--steps', '4', '--out', partial]);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/\[rank 0\] example-ddp: 2 rank\(s\) on (shm|tcp), 4 images per rank \(8 per step\), synthetic \(64 images\), prior power_law/);
@@ -65,6 +65,24 @@ describe('example-ddp', () => {
     expect(losses(partial)).toEqual(expected);
   });
 
+  it('two ranks with batch 4 train like one process with batch 8 (same samples, views and masks)', async () => {
+    const [one, two] = [join(root, 'one-rank'), join(root, 'two-ranks')];
+    const common = ['--steps', '3', '--backend', 'cpu'];
+    const single = await launch([...common, '--batch-size', '8', '--out', one], 1);
+    expect(single.code, single.stderr).toBe(0);
+    const distributed = await launch([...common, '--batch-size', '4', '--out', two], 2);
+    expect(distributed.code, distributed.stderr).toBe(0);
+    const [want, got] = [rows(one), rows(two)];
+    expect(got.map((row) => row.step)).toEqual([1, 2, 3]);
+    // float32 arithmetic in another order: the fixtures' tolerance, |got − want| ≤ 1e-4·|want| + 1e-5·|want|.
+    got.forEach((row, index) => {
+      for (const key of ['loss', 'grad_norm'] as const) {
+        const expected = want[index]![key]!;
+        expect(Math.abs(row[key]! - expected), `step ${row.step} ${key}: ${row[key]} vs ${expected}`).toBeLessThanOrEqual(1.1e-4 * Math.abs(expected));
+      }
+    });
+  });
+
   it('reports bad flags and priors clearly, with a non-zero exit', async () => {
     const unknown = await execute(['--import', 'tsx', 'src/main.ts', '--stepz', '3']);
     expect(unknown.code).toBe(2);
@@ -77,7 +95,7 @@ describe('example-ddp', () => {
     try {
       const wrongLength = join(priors, 'short-prior.mjs');
       writeFileSync(wrongLength, "import * as tf from '@tensorflow/tfjs-core';\nexport default () => tf.tensor1d([0.5, 0.5]);\n");
-      const short = await execute(['--import', 'tsx', 'src/main.ts', ...TINY, '--steps', '1', '--backend', 'cpu', '--prior', wrongLength, '--out', join(root, 'short')]);
+      const short = await execute(['--import', 'tsx', 'src/main.ts', ...TINY, '--batch-size', '4', '--steps', '1', '--backend', 'cpu', '--prior', wrongLength, '--out', join(root, 'short')]);
       expect(short.code).toBe(1);
       expect(short.stderr).toMatch(/--prior.*short-prior\.mjs.*\[2\].*\[8\]|--prior.*short-prior\.mjs.*shape/);
     } finally {

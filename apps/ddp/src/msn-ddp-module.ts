@@ -69,17 +69,33 @@ export class DistributedMSNModule implements LightningModule<ViewBatch> {
   async trainingStep(batch: ViewBatch, _batchIndex: number, context: StepContext): Promise<TrainingStepOutput> {
     const [targets, anchors, ...focal] = batch.views;
     const { seed, momentum, maxGradNorm } = this.options;
-    const step = context.globalStep;
-    const result = await msnTrainingStep(this.model, { targets: targets!, anchors: anchors!, focal }, {
-      optimizer: this.optimizer,
-      loss: this.criterion,
-      momentum,
-      // Masks differ per rank (different samples) and are a function of the step, so a resumed run redraws them.
-      maskSeed: this.distributed?.maskSeed(seed, step) ?? rankSeed(seed, 0, step),
-      ...(this.distributed === undefined ? {} : { reduceGradients: this.distributed.reduceGradients }),
-      ...(maxGradNorm === undefined ? {} : { maxGradNorm }),
-    });
-    return { loss: result.loss, logs: { cross_entropy: result.crossEntropy, reg_loss: result.regLoss, grad_norm: result.gradNorm }, batchSize: targets!.shape[0] };
+    // One mask seed per step, the same on every rank: each rank takes its rows of the combined batch's masks, so n
+    // ranks with batch b draw the masks of one process with batch n·b (and a resumed run redraws them).
+    const maskSeed = rankSeed(seed, 0, context.globalStep);
+    const masks = this.distributed?.shardMasks(maskSeed, { anchors: anchors!, focal, batchSize: targets!.shape[0] });
+    try {
+      const result = await msnTrainingStep(
+        this.model,
+        {
+          targets: targets!,
+          anchors: anchors!,
+          focal,
+          ...(masks?.idxKeepAnchors === undefined ? {} : { idxKeepAnchors: masks.idxKeepAnchors }),
+          ...(masks?.idxKeepFocal === undefined ? {} : { idxKeepFocal: masks.idxKeepFocal }),
+        },
+        {
+          optimizer: this.optimizer,
+          loss: this.criterion,
+          momentum,
+          maskSeed,
+          ...(this.distributed === undefined ? {} : { reduceGradients: this.distributed.reduceGradients }),
+          ...(maxGradNorm === undefined ? {} : { maxGradNorm }),
+        },
+      );
+      return { loss: result.loss, logs: { cross_entropy: result.crossEntropy, reg_loss: result.regLoss, grad_norm: result.gradNorm }, batchSize: targets!.shape[0] };
+    } finally {
+      tf.dispose([masks?.idxKeepAnchors, masks?.idxKeepFocal].filter((mask): mask is tf.Tensor2D => mask !== undefined));
+    }
   }
 
   stateDict(): Map<string, tf.Variable> {
