@@ -67,6 +67,8 @@ interface ChildReport {
   /** Collectives per step and the bytes they reduce. */
   collectivesPerStep: number;
   megabytesPerStep: number;
+  /** CPU time (user + system, all threads of the process) per step: below msPerStep when the process waited or was starved. */
+  cpuMsPerStep: number;
   imagesPerSecond: number;
   groupBackend: string;
 }
@@ -106,12 +108,14 @@ async function child(options: ChildOptions): Promise<void> {
   const [targets, anchors] = views(vit.imageSize, 2, 100 * rank);
   const focal = views(focalSize, focalViews, 100 * rank + 10);
   let started = 0;
+  let cpuStart = process.cpuUsage();
   for (let step = 0; step < options.warmup + options.steps; step++) {
     if (step === options.warmup) {
       // Ranks start timing together.
       group?.barrier();
       started = performance.now();
       [collectiveMs, collectives, bytes] = [0, 0, 0];
+      cpuStart = process.cpuUsage();
     }
     await msnTrainingStep(model, { targets: targets!, anchors: anchors!, focal }, {
       optimizer,
@@ -121,8 +125,10 @@ async function child(options: ChildOptions): Promise<void> {
     });
   }
   const msPerStep = (performance.now() - started) / options.steps;
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuMsPerStep = (cpu.user + cpu.system) / 1000 / options.steps;
   const worldSize = group?.worldSize ?? 1;
-  const report: ChildReport = { rank, worldSize, msPerStep, collectiveMsPerStep: collectiveMs / options.steps, collectivesPerStep: collectives / options.steps, megabytesPerStep: bytes / options.steps / 2 ** 20, imagesPerSecond: (options.batch * worldSize * 1000) / msPerStep, groupBackend: group?.backend ?? 'none' };
+  const report: ChildReport = { rank, worldSize, msPerStep, collectiveMsPerStep: collectiveMs / options.steps, collectivesPerStep: collectives / options.steps, megabytesPerStep: bytes / options.steps / 2 ** 20, cpuMsPerStep, imagesPerSecond: (options.batch * worldSize * 1000) / msPerStep, groupBackend: group?.backend ?? 'none' };
   console.log(JSON.stringify(report));
   tf.dispose([targets!, anchors!, ...focal]);
   optimizer.dispose();
@@ -187,9 +193,9 @@ async function main(): Promise<void> {
     const report = await measure(options, worldSize);
     baseline ||= report.imagesPerSecond;
     const collectives = worldSize === 1 ? '–' : `${report.collectiveMsPerStep.toFixed(0)} (${report.collectivesPerStep} collectives, ${report.megabytesPerStep.toFixed(1)} MiB)`;
-    rows.push(`| ${label} | ${options.batch * worldSize} | ${report.msPerStep.toFixed(0)} | ${collectives} | ${report.imagesPerSecond.toFixed(1)} | ${(report.imagesPerSecond / baseline).toFixed(2)}× |`);
+    rows.push(`| ${label} | ${options.batch * worldSize} | ${report.msPerStep.toFixed(0)} | ${report.cpuMsPerStep.toFixed(0)} | ${collectives} | ${report.imagesPerSecond.toFixed(1)} | ${(report.imagesPerSecond / baseline).toFixed(2)}× |`);
   }
-  console.log(['', '| run | images per step | ms per step | of which in collectives (rank 0) | images/s | vs 1 process |', '|---|---|---|---|---|---|', ...rows].join('\n'));
+  console.log(['', '| run | images per step | ms per step | CPU ms per step (rank 0) | of which in collectives (rank 0) | images/s | vs 1 process |', '|---|---|---|---|---|---|---|', ...rows].join('\n'));
   console.log(`load average after ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
 }
 
