@@ -44,13 +44,13 @@ function adamStepBound(t: number): number {
  * - the running mean of the first BatchNorm of each head does see the shift c of encoder.ln.bias: its batch mean moves by
  *   W₀·c, |(W₀c)ᵢ| ≤ ‖W₀ᵢ‖₁·|c|∞, and running ← (1−μ)·running + μ·batch mean keeps the difference below the largest
  *   shift seen (anchor head: two calls per step, seeing the anchor after s−1 steps; target head: one call after the
- *   EMA). ‖W₀ᵢ‖₁ is bounded from the final weights plus the most each element can have moved.
+ *   EMA). ‖W₀ᵢ‖₁ is bounded from the weights after `steps` steps plus the most each element can have moved.
  *
  * Everything else (including the gradients of these elements, which are compared with the standard tolerance) gets no
  * allowance.
  */
-function looseAllowances(single: RunReport): Map<string, (index: number) => number> {
-  const { learningRate, momentum, steps, weightDecay } = SETUP;
+function looseAllowances(single: RunReport, steps: number): Map<string, (index: number) => number> {
+  const { learningRate, momentum, weightDecay } = SETUP;
   const { hiddenDim, numLayers } = SETUP.config.vit;
   const anchorAfter = [0];
   for (let t = 1; t <= steps; t++) anchorAfter.push(anchorAfter[t - 1]! + 2 * learningRate * adamStepBound(t));
@@ -66,7 +66,7 @@ function looseAllowances(single: RunReport): Map<string, (index: number) => numb
     }
     // Bound on ‖W₀ᵢ‖₁ during the run: each element moves by ≤ lr·(adamStepBound + wd·|w|) per step (anchor; the
     // target moves less, by the EMA).
-    const weight = single.parameters[`${network}.head.layers.0.weight`]!;
+    const weight = single.steps[steps - 1]!.parameters[`${network}.head.layers.0.weight`]!;
     const inputDim = hiddenDim;
     const largest = weight.reduce((maximum, value) => Math.max(maximum, Math.abs(value)), 0);
     let movement = 0;
@@ -107,7 +107,15 @@ function compareGradients(got: Record<string, number[]>, want: Record<string, nu
   }
 }
 
-/** Fails (throws) unless the two ranks' run equals the single-process run, as the issue defines it. */
+/**
+ * Fails (throws) unless the two ranks' run equals the single-process run: at every step the loss (mean over ranks),
+ * cross-entropy, regulariser and the norm of the averaged gradient, and every parameter and buffer afterwards; the
+ * averaged gradients themselves at step 1, where both runs start from the same parameters, as the step/ fixtures
+ * record gradients at step 1. (From step 2 on the two runs' parameters differ by float32 rounding, ≤ 4 % of the
+ * budget; the gradients of slightly different parameters add that difference to their own rounding, which
+ * already uses up to about half the budget on wasm when only the row order of one process changes. What those
+ * gradients do is checked through the parameters they produce.)
+ */
 function compareRuns(single: RunReport, first: RunReport, second: RunReport, label: string): void {
   single.steps.forEach((want, index) => {
     const step = `${label} step ${index + 1}`;
@@ -121,18 +129,18 @@ function compareRuns(single: RunReport, first: RunReport, second: RunReport, lab
       // The norm of the averaged gradient is the large batch's, and clipping used it.
       expectClose(rank.gradNorm, want.gradNorm, { label: `${step} gradNorm`, tolerance: FIXTURE_TOLERANCE });
     }
-    compareGradients(mine.gradients, want.gradients, step);
+    if (index === 0) compareGradients(mine.gradients, want.gradients, step);
+    const allowances = looseAllowances(single, index + 1);
+    expect(Object.keys(mine.parameters).sort()).toEqual(Object.keys(want.parameters).sort());
+    for (const [name, values] of Object.entries(want.parameters)) {
+      const extraAbsolute = allowances.get(name);
+      expectClose(mine.parameters[name]!, values, {
+        label: `${step} parameter ${name}`,
+        tolerance: FIXTURE_TOLERANCE,
+        ...(extraAbsolute === undefined ? {} : { extraAbsolute }),
+      });
+    }
   });
-  const allowances = looseAllowances(single);
-  expect(Object.keys(first.parameters).sort()).toEqual(Object.keys(single.parameters).sort());
-  for (const [name, want] of Object.entries(single.parameters)) {
-    const extraAbsolute = allowances.get(name);
-    expectClose(first.parameters[name]!, want, {
-      label: `${label} parameter ${name}`,
-      tolerance: FIXTURE_TOLERANCE,
-      ...(extraAbsolute === undefined ? {} : { extraAbsolute }),
-    });
-  }
   // Ranks hold bit-identical weights (the broadcast replaced rank 1's different initialisation; the averaged
   // gradients and synchronised statistics are identical on both).
   expect(second.parameterDigest).toBe(first.parameterDigest);
@@ -170,7 +178,7 @@ describeEachBackend(embeddedBackends(), 'DDP (world size 2, batch b) equals one 
   afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
   for (const backend of ['shm', 'tcp'] as const) {
-    it(`MSN and PMSN over ${backend}: losses, gradients and every parameter after ${SETUP.steps} steps`, async () => {
+    it(`MSN and PMSN over ${backend}: losses of ${SETUP.steps} steps, step-1 gradients, every parameter after each step`, async () => {
       const [rank0, rank1] = await runWorld(folder, backend, tensorBackend, KINDS.map((kind) => ({ kind, variant: 'ddp' as const })));
       for (const kind of KINDS) {
         const key = `${kind}/ddp`;

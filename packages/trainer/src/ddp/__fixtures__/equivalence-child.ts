@@ -42,7 +42,7 @@ for (const { kind, variant } of options.runs) {
       ? await runSteps(model, loss, group.rank, group.worldSize, undefined, (optimizer) => distributed.wrapOptimizer(optimizer))
       : await runSteps(model, loss, group.rank, group.worldSize, distributed.reduceGradients);
   // Rank 0 reports everything; the others only what must agree with it (their losses are their own shard's).
-  reports[`${kind}/${variant}`] = group.rank === 0 ? report : { ...report, parameters: {}, steps: report.steps.map((step) => ({ ...step, gradients: {} })) };
+  reports[`${kind}/${variant}`] = group.rank === 0 ? report : { ...report, steps: report.steps.map((step) => ({ ...step, gradients: {}, parameters: {} })) };
   model.dispose();
 }
 writeFileSync(options.output, JSON.stringify({ rank: group.rank, backend: group.backend, reports, shardMasksAgree }));

@@ -116,14 +116,25 @@ export interface StepReport {
   gradNorm: number;
   /** Gradients after reduction (the all-rank mean under DDP), by parameter name. */
   gradients: Record<string, number[]>;
+  /** Every variable of the model after this step, by name. */
+  parameters: Record<string, number[]>;
 }
 
 export interface RunReport {
   steps: StepReport[];
-  /** Every variable of the model after the last step, by name. */
-  parameters: Record<string, number[]>;
-  /** SHA-256 of every variable's bytes (ranks must agree bit for bit). */
+  /** SHA-256 of every variable's bytes after the last step (ranks must agree bit for bit). */
   parameterDigest: string;
+}
+
+function readVariables(model: MSNModel): { values: Record<string, number[]>; digest: string } {
+  const hash = createHash('sha256');
+  const values: Record<string, number[]> = {};
+  for (const [name, variable] of model.namedVariables()) {
+    const data = variable.dataSync() as Float32Array;
+    hash.update(name).update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    values[name] = Array.from(data);
+  }
+  return { values, digest: hash.digest('hex') };
 }
 
 /**
@@ -175,17 +186,10 @@ export async function runSteps(
         },
       });
       tf.dispose([batch.targets, batch.anchors as tf.Tensor, ...(batch.focal as tf.Tensor[]), batch.idxKeepAnchors!, batch.idxKeepFocal!]);
-      steps.push({ ...result, gradients });
+      steps.push({ ...result, gradients, parameters: readVariables(model).values });
     }
   } finally {
     optimizer.dispose();
   }
-  const hash = createHash('sha256');
-  const parameters: Record<string, number[]> = {};
-  for (const [name, variable] of model.namedVariables()) {
-    const values = variable.dataSync() as Float32Array;
-    hash.update(name).update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-    parameters[name] = Array.from(values);
-  }
-  return { steps, parameters, parameterDigest: hash.digest('hex') };
+  return { steps, parameterDigest: readVariables(model).digest };
 }
