@@ -3,10 +3,10 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { runInSampleChunks, type SimdKernels } from './simd-kernels';
 
 // Why: the attention products are one small matrix product per (sample, head). tfjs-backend-wasm 4.22 runs batched
-// products in a scalar loop (~2 GFLOP/s, a third of a training step); XNNPACK's fast path needs one 2-D product per
-// head, which costs more in op overhead than it saves. The kernels compute all of them in one call at ~30 GFLOP/s
-// (2 shared cores), reading heads in place from the [B·L, 3D] projection rows, so no head split/merge transposes
-// either.
+// products in a scalar loop (~2 GFLOP/s, a third of a training step); XNNPACK's fast path would need one sliced 2-D
+// product per (sample, head), whose slicing and op overhead cost more than they save. The kernels compute all of them
+// in one call at ~30 GFLOP/s (2 shared cores), reading heads in place from the [B·L, 3D] projection rows, so no head
+// split/merge transposes either.
 
 /** Sizes of one attention call: B samples of L tokens, H heads of `headDim` features (D = H·headDim). */
 export interface AttentionSizes {
