@@ -39,12 +39,12 @@ describe('example-lightning', () => {
     const logged = rows(out);
     expect(logged.filter((row) => 'loss' in row).map((row) => row.step)).toEqual([1, 2, 3]);
     expect(logged.some((row) => row.knn_accuracy! >= 0 && row.knn_accuracy! <= 1)).toBe(true);
-    // The msn schedule (3 steps: no warm-up): cosine learning rate below 1e-3, weight decay rising from 0.04,
-    // momentum rising from 0.996.
+    // The msn schedule (3 steps: no warm-up): cosine learning rate below its 2e-3 peak, weight decay rising from 0.04,
+    // momentum rising from 0.99.
     const [step1, step3] = [1, 3].map((step) => logged.find((row) => row.step === step)!);
-    expect(step1!.lr).toBeLessThan(0.001);
+    expect(step1!.lr).toBeLessThan(0.002);
     expect(step3!.lr).toBeLessThan(step1!.lr!);
-    expect(step1!.momentum).toBe(0.996);
+    expect(step1!.momentum).toBe(0.99);
     expect(step3!.weight_decay).toBeGreaterThan(step1!.weight_decay!);
     expect(existsSync(join(out, 'metrics.csv'))).toBe(true);
     const state = JSON.parse(readFileSync(join(out, 'checkpoints', 'last', 'state.json'), 'utf8'));

@@ -33,7 +33,7 @@ import {
 // lists them) plus this app's validation and early-stopping flags and its output folder.
 const FLAGS = {
   ...MSN_TRAINING_FLAGS,
-  valEveryNEpochs: { type: 'integer', minimum: 0, default: 4, description: 'k-NN validation on a held-out labelled split every n epochs (0: never)' },
+  valEveryNEpochs: { type: 'integer', minimum: 0, default: 8, description: 'k-NN validation on a held-out labelled split every n epochs (0: never)' },
   valImages: { type: 'integer', minimum: 1, default: 600, description: 'images of the validation split and of its k-NN reference set' },
   earlyStoppingPatience: { type: 'integer', minimum: 1, description: 'stop when the validation k-NN accuracy has not improved for n validations' },
 } as const;
@@ -61,6 +61,7 @@ await run(async () => {
     focalViews: recipe.focalViews,
     randomCropScale: recipe.randomCropScale,
     focalCropScale: recipe.focalCropScale,
+    ...recipe.augmentation,
     normalize: data.normalize,
   });
   const loader = new DataLoader(data.train, { batchSize: recipe.batchSize, shuffle: true, dropLast: true, seed: recipe.seed, workers: recipe.workers, persistentWorkers: true, transform });

@@ -71,6 +71,7 @@ await run(async () => {
     // MSNTransform's defaults.
     randomCropScale: [0.3, 1],
     focalCropScale: [0.05, 0.3],
+    augmentation: { cjStrength: 1, randomGrayScale: 0.2, gaussianBlur: 0.5 },
     // ViT 28/4/128/4/4 MLP 512, head 128 → 512 → 128, K 256, mask 0.15 (sequence length counts the class token).
     config: resolveMSNConfig({ ...msnPreset('fmnist-tiny', 28), maskRatio: 0.15 }),
     batchSize: 64,

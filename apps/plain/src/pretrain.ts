@@ -71,6 +71,7 @@ export async function pretrain(recipe: TrainingRecipe, data: OpenedDataset, prio
     focalViews: recipe.focalViews,
     randomCropScale: recipe.randomCropScale,
     focalCropScale: recipe.focalCropScale,
+    ...recipe.augmentation,
     normalize: data.normalize,
   });
   const loader = new DataLoader(data.train, { batchSize: recipe.batchSize, shuffle: true, dropLast: true, seed: recipe.seed, workers: recipe.workers, persistentWorkers: true, transform });

@@ -10,7 +10,7 @@ export type MSNPresetName = (typeof MSN_PRESET_NAMES)[number];
 
 const PRESETS: Record<MSNPresetName, (imageSize: number) => MSNConfigInput> = {
   // The main job: small enough for a few minutes of single-threaded wasm.
-  demo: (imageSize) => ({ vit: { imageSize, patchSize: 8, numLayers: 2, numHeads: 4, hiddenDim: 64, mlpDim: 256 }, head: { hiddenDim: 256, outputDim: 64 }, numPrototypes: 64 }),
+  demo: (imageSize) => ({ vit: { imageSize, patchSize: 4, numLayers: 2, numHeads: 4, hiddenDim: 64, mlpDim: 256 }, head: { hiddenDim: 256, outputDim: 64 }, numPrototypes: 32 }),
   // The fmnist-tiny protocol of the quality benchmark.
   'fmnist-tiny': (imageSize) => ({ vit: { imageSize, patchSize: 4, numLayers: 4, numHeads: 4, hiddenDim: 128, mlpDim: 512 }, head: { hiddenDim: 512, outputDim: 128 }, numPrototypes: 256 }),
   // The speed benchmark's configuration (msn-step bench, torch_msn_step.py defaults).
@@ -22,7 +22,7 @@ const PRESETS: Record<MSNPresetName, (imageSize: number) => MSNConfigInput> = {
 
 /**
  * An MSN architecture by name, for images of side `imageSize` (a multiple of its patch size):
- * - `demo`: ViT patch 8, D 64, depth 2, 4 heads, MLP 256; head 256 → 64; K 64 (the main job);
+ * - `demo`: ViT patch 4, D 64, depth 2, 4 heads, MLP 256; head 256 → 64; K 32 (the main job, at 16 px);
  * - `fmnist-tiny`: patch 4, D 128, depth 4, 4 heads, MLP 512; head 512 → 128; K 256 (the quality benchmark);
  * - `bench`: patch 4, D 192, depth 6, 3 heads, MLP 768; head 1024 → 256; K 1024 (the speed benchmark);
  * - `vit-tiny`, `vit-small`: DeiT-Ti/16 and DeiT-S/16 with MSN's head (2048 → 256) and K 1024.
