@@ -1,8 +1,8 @@
 // The Trainer with strategy ddpStrategy(group): two ranks train like one process, rank 0 alone logs and checkpoints.
-import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FIXTURE_TOLERANCE, expectClose, useBackend } from '@msn/test-utils';
+import { FIXTURE_TOLERANCE, expectClose, registerGradients, useBackend } from '@msn/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_DIRECTORY, lastJsonLine, runRanks } from '../distributed/__fixtures__/spawn-ranks';
 import { SingleProcessGroup } from '../distributed/single-process-group';
@@ -12,6 +12,9 @@ import { JsonLinesLogger } from '../lightning/loggers/json-lines-logger';
 import { Trainer } from '../lightning/trainer';
 import { ToyLoader, ToyRegression } from '../lightning/__fixtures__/toy-regression';
 import { ddpStrategy } from './ddp-strategy';
+import { compareParameters } from './__fixtures__/equivalence-comparison';
+import { SETUP, type RunReport } from './__fixtures__/equivalence-setup';
+import { EquivalenceViews, createEquivalenceModule, trainEquivalenceModule } from './__fixtures__/msn-module-run';
 import type { TrainerChildOptions } from './__fixtures__/trainer-child';
 
 const CHILD = join(PACKAGE_DIRECTORY, 'src/ddp/__fixtures__/trainer-child.ts');
@@ -113,16 +116,30 @@ describe('Trainer with ddpStrategy', () => {
 });
 
 describe('MSNModule with ddpStrategy', () => {
-  it('trains unchanged on two ranks: weights and BatchNorm statistics stay identical, rank 0 logs the mean loss', async () => {
-    const outcomes = await runRanks(join(PACKAGE_DIRECTORY, 'src/ddp/__fixtures__/msn-module-child.ts'), 2, () => []);
+  it('two ranks with batch b train like one process with batch 2b (losses, every parameter after each step), and tear down', async () => {
+    await registerGradients();
+    await useBackend('cpu');
+    const module = createEquivalenceModule(SETUP.modelSeed);
+    const single = await trainEquivalenceModule(module, new EquivalenceViews(0, 1));
+    module.dispose();
+    // Clipping is active, so the gradients must be averaged before clipping.
+    expect(single.steps.filter((step) => step.gradNorm > SETUP.maxGradNorm).length).toBeGreaterThanOrEqual(2);
+
+    const output = (rank: number) => join(root, `msn-module-rank${rank}.json`);
+    const outcomes = await runRanks(join(PACKAGE_DIRECTORY, 'src/ddp/__fixtures__/msn-module-child.ts'), SETUP.worldSize, (rank) => [JSON.stringify({ tensorBackend: 'cpu', output: output(rank) })]);
     for (const outcome of outcomes) expect(outcome.code, outcome.stderr).toBe(0);
-    const [first, second] = outcomes.map((outcome) => lastJsonLine<{ result: { globalStep: number }; losses: number[]; digest: string }>(outcome));
-    expect(first!.result.globalStep).toBe(4);
-    expect(second!.result.globalStep).toBe(4);
-    expect(second!.digest).toBe(first!.digest);
-    // Callbacks run on rank 0 only; the losses they see are finite means over ranks.
-    expect(first!.losses).toHaveLength(4);
-    expect(second!.losses).toEqual([]);
-    for (const loss of first!.losses) expect(Number.isFinite(loss)).toBe(true);
+    const [first, second] = [0, 1].map((rank) => JSON.parse(readFileSync(output(rank), 'utf8')) as { report: RunReport; tornDown: boolean });
+    // Callbacks run on rank 0 only; what they see is the mean over ranks, i.e. the combined batch's values.
+    expect(second!.report.steps).toEqual([]);
+    expect(first!.report.steps).toHaveLength(SETUP.steps);
+    single.steps.forEach((want, index) => {
+      const got = first!.report.steps[index]!;
+      const label = `MSNModule [cpu] step ${index + 1}`;
+      for (const key of ['loss', 'crossEntropy', 'regLoss', 'gradNorm'] as const) expectClose(got[key], want[key], { label: `${label} ${key}`, tolerance: FIXTURE_TOLERANCE });
+      compareParameters(single, got.parameters, index, label);
+    });
+    // Rank 1 started from other weights: the broadcast, synchronised BatchNorm and averaged gradients keep them identical.
+    expect(second!.report.parameterDigest).toBe(first!.report.parameterDigest);
+    expect([first!.tornDown, second!.tornDown]).toEqual([true, true]);
   });
 });

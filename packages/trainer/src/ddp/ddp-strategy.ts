@@ -32,9 +32,10 @@ const BATCH_SIZE = '\u0000batchSize';
  *
  * - resuming: rank 0 reads the checkpoint and every rank restores the same contents (no shared file system needed);
  * - setup: broadcasts rank 0's weights, then calls `module.setupDistributed(group)` when the module has it (the module
- *   makes itself data-parallel: e.g. `ddp(model, group)` for MSN, with synchronised BatchNorm, the distributed loss and
- *   gradient averaging before clipping); otherwise averages the gradients every call of the configured optimiser's
- *   `step(gradients)` receives (PyTorch DDP's behaviour for any model);
+ *   makes itself data-parallel: `MSNModule` installs `ddp(model, group)`, with synchronised BatchNorm, the distributed
+ *   loss, the combined batch's masks and gradient averaging before clipping; `module.teardownDistributed()` undoes it
+ *   when the fit ends); otherwise averages the gradients every call of the configured optimiser's `step(gradients)`
+ *   receives (PyTorch DDP's behaviour for any model);
  * - logging: the loss and logs of every step, and validation metrics, are averaged over ranks; batch sizes add up, so
  *   the progress bar shows the job's images/s;
  * - control: a stop (EarlyStopping) or interrupt (Ctrl-C, SIGTERM from the launcher) on any rank stops all ranks after
@@ -60,6 +61,7 @@ export class DDPStrategy implements TrainerStrategy {
   readonly group: ProcessGroup;
   readonly broadcastWeights: boolean;
   private restoreOptimizer: (() => void) | undefined;
+  private distributedModule: LightningModule<never, never> | undefined;
 
   constructor(group: ProcessGroup, options: DDPStrategyOptions = {}) {
     const caller = 'ddpStrategy';
@@ -99,6 +101,7 @@ export class DDPStrategy implements TrainerStrategy {
   async setup(module: LightningModule<never, never>, optimizer: TrainerOptimizer): Promise<void> {
     if (this.broadcastWeights) this.broadcastModuleWeights(module);
     if (typeof module.setupDistributed === 'function') {
+      this.distributedModule = module;
       await module.setupDistributed(this.group);
       return;
     }
@@ -132,6 +135,8 @@ export class DDPStrategy implements TrainerStrategy {
   teardown(): void {
     this.restoreOptimizer?.();
     this.restoreOptimizer = undefined;
+    this.distributedModule?.teardownDistributed?.();
+    this.distributedModule = undefined;
   }
 
   reduceStep(report: StepReport): StepReport {

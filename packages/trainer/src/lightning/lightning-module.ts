@@ -68,6 +68,11 @@ export interface LightningModule<Batch = unknown, ValidationBatch = Batch> {
    * `step(gradients)` receives are averaged over ranks.
    */
   setupDistributed?(group: ProcessGroup): void | Promise<void>;
+  /**
+   * Undoes `setupDistributed` on this process (no collective: it also runs after a failure, when other ranks may be
+   * gone); the strategy calls it when the fit ends, so the module can train or evaluate alone afterwards.
+   */
+  teardownDistributed?(): void;
   onFitStart?(): void | Promise<void>;
   onFitEnd?(): void | Promise<void>;
   onTrainEpochStart?(epoch: number): void | Promise<void>;

@@ -5,8 +5,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { DataLoader, MSNTransform, PlainTransform, SyntheticShapes } from '@msn/data';
-import { describeEachBackend, embeddedBackends, expectNoLeakedTensors } from '@msn/test-utils';
+import { FIXTURE_TOLERANCE, describeEachBackend, embeddedBackends, expectClose, expectNoLeakedTensors } from '@msn/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SingleProcessGroup } from '../distributed/single-process-group';
 import { InvalidArgumentError } from '../errors';
 import { LearningRateMonitor } from '../lightning/callbacks/learning-rate-monitor';
 import type { Logger } from '../lightning/loggers/logger';
@@ -117,6 +118,42 @@ describeEachBackend(embeddedBackends(), 'MSNModule', () => {
     const [first, again, other] = [await run(5), await run(5), await run(6)];
     expect(again).toEqual(first);
     expect(other).not.toEqual(first);
+  });
+
+  it('setupDistributed over a world of one trains like one process, leaks nothing, and teardownDistributed undoes it', async () => {
+    const create = () => new MSNModule({ config: TINY_MSN_CONFIG, seed: 4, prior: 'power_law', schedules: { learningRate: constantSchedule(0.01) } });
+    const [local, distributed] = [create(), create()];
+    const group = new SingleProcessGroup();
+    distributed.setupDistributed(group);
+    expect([distributed.distributed?.worldSize, distributed.criterion.gatherDistributed, local.criterion.gatherDistributed]).toEqual([1, true, false]);
+    const batch = randomBatch(30);
+    const step = async (module: MSNModule, globalStep: number) => {
+      const { loss, logs } = await module.trainingStep(batch, globalStep, { globalStep, epoch: 0, learningRate: 0.01, weightDecay: 0.04 });
+      return [loss as number, logs!.cross_entropy!, logs!.reg_loss!, logs!.grad_norm!];
+    };
+    let globalStep = 0;
+    // Same masks (shardMasks of a world of one = the masks drawn in one process), same statistics up to rounding.
+    await expectNoLeakedTensors(async () => {
+      const [want, got] = [await step(local, globalStep), await step(distributed, globalStep)];
+      expectClose(got, want, { label: `step ${globalStep}: loss, cross-entropy, regulariser, gradient norm`, tolerance: FIXTURE_TOLERANCE });
+      globalStep++;
+    });
+    const usesGroup = distributed.model.anchorHead.batchStatistics;
+    distributed.teardownDistributed();
+    expect([distributed.distributed, distributed.criterion.gatherDistributed]).toEqual([undefined, false]);
+    expect(distributed.model.anchorHead.batchStatistics).not.toBe(usesGroup);
+    // A second setup (a second fit) starts from the local statistics again, and dispose tears down.
+    distributed.setupDistributed(group);
+    distributed.dispose();
+    group.destroy();
+    // A torn-down module trains alone: nothing calls the (now destroyed) group any more.
+    const after = create();
+    after.setupDistributed(group);
+    await expect(step(after, 0)).rejects.toThrow(/destroyed/);
+    after.teardownDistributed();
+    expect(Number.isFinite((await step(after, 1))[0])).toBe(true);
+    tf.dispose(batch.views as tf.Tensor[]);
+    [local, after].forEach((module) => module.dispose());
   });
 
   it('validates with k-NN accuracy of the target backbone against a labelled reference set', async () => {

@@ -1,6 +1,9 @@
 // @file MSN / PMSN pre-training as a LightningModule: the model, AdamW, the MSN schedules, masks and validation.
 import * as tf from '@tensorflow/tfjs-core';
 import type { MSNLoss, MSNLossOptions } from '@msn/loss';
+import type { DistributedMSN } from '../ddp/ddp';
+import { ddp } from '../ddp/ddp';
+import type { ProcessGroup } from '../distributed/process-group';
 import { InvalidArgumentError } from '../errors';
 import { knnClassify } from '../evaluation/knn';
 import { embedBatches, type LabelledBatch } from '../label-efficiency/embed-batches';
@@ -15,7 +18,7 @@ import type { MSNConfig, MSNConfigInput } from '../msn/msn-config';
 import { MSNModel } from '../msn/msn-model';
 import { msnTrainingStep } from '../msn/msn-training-step';
 import { maskSeedForStep } from './mask-seed';
-import { createMSNCriterion, type PriorOption } from './msn-criterion';
+import { createMSNCriterion, type MSNCriterionOptions, type PriorOption } from './msn-criterion';
 import { splitMSNViews } from './view-layout';
 
 /** A training batch: the views of an `MSNTransform` (`@msn/data`'s `DataLoader` batches fit). */
@@ -60,7 +63,10 @@ export interface MSNModuleOptions {
   powerLawExponent?: number;
   /** How errors name a custom prior (e.g. `loadPriorModule`'s `name`). */
   priorName?: string;
-  /** The loss' other options (temperature, Sinkhorn iterations, λ, distributed gathering). @default MSNLoss' */
+  /**
+   * The loss' other options (temperature, Sinkhorn iterations, λ). Under `ddpStrategy` the module makes the loss
+   * distributed itself ({@link MSNModule.setupDistributed}). @default MSNLoss'
+   */
   loss?: Omit<MSNLossOptions, 'targetDistribution' | 'powerLawExponent'>;
   /** Enables `validationStep`: k-NN accuracy of the target backbone on the validation loader's labelled batches. */
   validation?: MSNValidationOptions;
@@ -83,6 +89,8 @@ const DEFAULTS: MSNSchedules = {
  * rest focal). Each step's masks are a function of (seed, global step), so a run resumed from a checkpoint draws
  * the same masks, and with a deterministic loader reproduces the uninterrupted run's losses exactly. Checkpoints
  * hold every variable under lightly's names (`stateDict`), AdamW's moments, and the seed (`trainingState`).
+ * Under the Trainer's `ddpStrategy(group)` it trains data-parallel ({@link MSNModule.setupDistributed}): n ranks
+ * with batch b train exactly like one process with batch n·b.
  *
  * @example
  * const module = new MSNModule({ config, seed: 0, schedules: msnSchedules({ stepsPerEpoch: loader.length, epochs: 100 }), prior: 'power_law' });
@@ -97,14 +105,18 @@ export class MSNModule implements LightningModule<MSNModuleBatch, LabelledBatch>
   readonly model: MSNModel;
   /** AdamW over the model's trainable parameters (the Trainer sets its learning rate and weight decay). */
   readonly optimizer: AdamW;
-  /** The MSN / PMSN loss. */
-  readonly criterion: MSNLoss;
   /** The resolved schedules. */
   readonly schedules: MSNSchedules;
   readonly seed: number;
   readonly randomViews: number;
   readonly maxGradNorm: number | undefined;
   private readonly validation: MSNValidationOptions | undefined;
+  /** The loss's options, to rebuild it distributed (`setupDistributed`). */
+  private readonly criterionOptions: MSNCriterionOptions;
+  /** The one-process loss, put back by `teardownDistributed`. */
+  private readonly localCriterion: MSNLoss;
+  private activeCriterion: MSNLoss;
+  private distributedSetup: DistributedMSN | undefined;
   private validationFeatures: { data: Float32Array; labels: Int32Array; dims: number }[] = [];
 
   constructor(options: MSNModuleOptions) {
@@ -136,13 +148,15 @@ export class MSNModule implements LightningModule<MSNModuleBatch, LabelledBatch>
     this.model = new MSNModel({ config: options.config, seed, ...(options.name === undefined ? {} : { name: options.name }) });
     try {
       // Built (and a custom prior probed) before anything trains, so a prior of the wrong length fails at start-up.
-      this.criterion = createMSNCriterion({
+      this.criterionOptions = {
         ...(options.loss ?? {}),
         numPrototypes: this.model.config.numPrototypes,
         prior,
         ...(options.powerLawExponent === undefined ? {} : { powerLawExponent: options.powerLawExponent }),
         ...(options.priorName === undefined ? {} : { priorName: options.priorName }),
-      });
+      };
+      this.localCriterion = createMSNCriterion(this.criterionOptions);
+      this.activeCriterion = this.localCriterion;
       this.optimizer = this.model.createOptimizer({
         ...(options.optimizer ?? {}),
         learningRate: this.schedules.learningRate(0),
@@ -154,6 +168,54 @@ export class MSNModule implements LightningModule<MSNModuleBatch, LabelledBatch>
     }
   }
 
+  /** The MSN / PMSN loss (its distributed version between `setupDistributed` and `teardownDistributed`). */
+  get criterion(): MSNLoss {
+    return this.activeCriterion;
+  }
+
+  /** The data-parallel setup `setupDistributed` installed (`ddp(model, group)`); undefined in one process. */
+  get distributed(): DistributedMSN | undefined {
+    return this.distributedSetup;
+  }
+
+  /**
+   * Makes training data-parallel over `group`; `ddpStrategy` calls it on every rank after broadcasting rank 0's
+   * weights, before the first step. It installs `ddp(model, group, { broadcastWeights: false })` (synchronised
+   * BatchNorm in both heads), rebuilds the loss with `gatherDistributed` and the differentiable all-reduce (Sinkhorn
+   * and the regulariser over the combined batch), and from then on each step takes this rank's rows of the masks
+   * drawn for the combined batch from `maskSeedForStep(seed, step)` (`shardMasks`; the loader must deal rows out
+   * like a `DistributedSampler`: rank r holds positions r, r + n, … of the combined batch) and averages the
+   * gradients over ranks before clipping (`reduceGradients`), so clipping and `grad_norm` see the combined batch's
+   * gradient. n ranks with batch b then train like one process with batch n·b.
+   *
+   * @example
+   * const trainer = new Trainer({ maxSteps: 1000, strategy: ddpStrategy(group) });   // calls setupDistributed
+   * await trainer.fit(module, loaderWithDistributedSampler);
+   * @throws {InvalidArgumentError} when `group` is not a process group.
+   */
+  setupDistributed(group: ProcessGroup): void {
+    // A second fit sets up again: undo the first setup so BatchNorm's local statistics are what ddp() records.
+    this.teardownDistributed();
+    const distributed = ddp(this.model, group, { broadcastWeights: false });
+    try {
+      this.activeCriterion = createMSNCriterion({ ...this.criterionOptions, ...distributed.lossOptions });
+    } catch (error) {
+      distributed.detach();
+      throw error;
+    }
+    this.distributedSetup = distributed;
+  }
+
+  /**
+   * Undoes {@link setupDistributed} (local BatchNorm statistics, the one-process loss and masks); `ddpStrategy` calls
+   * it when the fit ends or fails, so the module can afterwards train or evaluate in one process. No collective.
+   */
+  teardownDistributed(): void {
+    this.distributedSetup?.detach();
+    this.distributedSetup = undefined;
+    this.activeCriterion = this.localCriterion;
+  }
+
   /** The optimiser and the learning-rate and weight-decay schedules; the Trainer applies them before each step. */
   configureOptimizers(): OptimizerConfiguration {
     return { optimizer: this.optimizer, learningRate: this.schedules.learningRate, weightDecay: this.schedules.weightDecay };
@@ -161,22 +223,42 @@ export class MSNModule implements LightningModule<MSNModuleBatch, LabelledBatch>
 
   /**
    * One MSN step (`msnTrainingStep`): EMA with the scheduled momentum, target forward, masked anchor and focal
-   * forwards, loss with the scheduled sharpening, gradients, clipping, AdamW. Logs `cross_entropy`, `reg_loss`,
-   * `grad_norm`, `momentum` and `sharpen_temperature`.
+   * forwards, loss with the scheduled sharpening, gradients (averaged over ranks after `setupDistributed`), clipping,
+   * AdamW. Logs `cross_entropy`, `reg_loss`, `grad_norm`, `momentum` and `sharpen_temperature`.
    */
   async trainingStep(batch: MSNModuleBatch, _batchIndex: number, context: StepContext): Promise<TrainingStepOutput> {
     const { targets, anchors, focal } = splitMSNViews(batch?.views, this.randomViews);
     const step = context.globalStep;
     const momentum = this.schedules.momentum(step);
     const sharpenTemperature = this.schedules.sharpenTemperature(step);
-    const result = await msnTrainingStep(this.model, { targets, anchors, focal }, {
-      optimizer: this.optimizer,
-      loss: this.criterion,
-      momentum,
-      targetSharpenTemperature: sharpenTemperature,
-      maskSeed: maskSeedForStep(this.seed, step),
-      ...(this.maxGradNorm === undefined ? {} : { maxGradNorm: this.maxGradNorm }),
-    });
+    const maskSeed = maskSeedForStep(this.seed, step);
+    const distributed = this.distributedSetup;
+    // The same seed on every rank: each rank takes its rows of the masks one process would draw for the combined batch.
+    const masks = distributed?.shardMasks(maskSeed, { anchors, focal, batchSize: targets.shape[0] });
+    let result;
+    try {
+      result = await msnTrainingStep(
+        this.model,
+        {
+          targets,
+          anchors,
+          focal,
+          ...(masks?.idxKeepAnchors === undefined ? {} : { idxKeepAnchors: masks.idxKeepAnchors }),
+          ...(masks?.idxKeepFocal === undefined ? {} : { idxKeepFocal: masks.idxKeepFocal }),
+        },
+        {
+          optimizer: this.optimizer,
+          loss: this.activeCriterion,
+          momentum,
+          targetSharpenTemperature: sharpenTemperature,
+          maskSeed,
+          ...(this.maxGradNorm === undefined ? {} : { maxGradNorm: this.maxGradNorm }),
+          ...(distributed === undefined ? {} : { reduceGradients: distributed.reduceGradients }),
+        },
+      );
+    } finally {
+      if (masks !== undefined) tf.dispose([masks.idxKeepAnchors, masks.idxKeepFocal].filter((mask): mask is tf.Tensor2D => mask !== undefined));
+    }
     return {
       loss: result.loss,
       logs: { cross_entropy: result.crossEntropy, reg_loss: result.regLoss, grad_norm: result.gradNorm, momentum, sharpen_temperature: sharpenTemperature },
@@ -267,6 +349,7 @@ export class MSNModule implements LightningModule<MSNModuleBatch, LabelledBatch>
 
   /** Frees the model's variables and the optimiser's moments. */
   dispose(): void {
+    this.teardownDistributed();
     this.optimizer.dispose();
     this.model.dispose();
   }

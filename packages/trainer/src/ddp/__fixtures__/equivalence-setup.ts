@@ -75,11 +75,25 @@ export function positionsOf(rank: number, worldSize: number): number[] {
 }
 
 /**
+ * The views of step `step` for `rank` (world size 1: the whole 2b batch in sampler order), as an `MSNTransform` batch
+ * lays them out: target, anchor, then the focal views.
+ */
+export function stepViews(step: number, rank: number, worldSize: number): tf.Tensor4D[] {
+  const indices = stepIndices(step, rank, worldSize);
+  const images = (view: number, size: number) =>
+    tf.tensor4d(
+      Float32Array.from(indices.flatMap((sample) => Array.from(viewValues(sample, view, size)))),
+      [indices.length, 3, size, size],
+    );
+  const { imageSize } = SETUP.config.vit;
+  return [images(0, imageSize), images(1, imageSize), ...Array.from({ length: SETUP.focalViews }, (_, view) => images(2 + view, SETUP.focalSize))];
+}
+
+/**
  * The batch of step `step` for `rank` (world size 1: the whole 2b batch). Masks are drawn once for the 2b combined
  * batch (anchor rows, then focal rows view-major) and split: every sample keeps the same tokens in both runs.
  */
 export function stepBatch(model: MSNModel, step: number, rank: number, worldSize: number): MSNBatch {
-  const indices = stepIndices(step, rank, worldSize);
   const positions = positionsOf(rank, worldSize);
   const global = SETUP.worldSize * SETUP.perRankBatch;
   const { imageSize } = SETUP.config.vit;
@@ -93,15 +107,11 @@ export function stepBatch(model: MSNModel, step: number, rank: number, worldSize
   });
   const focalRows = Array.from({ length: SETUP.focalViews }, (_, view) => positions.map((position) => view * global + position)).flat();
   const rowsOf = (mask: tf.Tensor2D, rows: number[]) => tf.tidy(() => tf.gather(mask, tf.tensor1d(rows, 'int32')) as tf.Tensor2D);
-  const images = (view: number, size: number) =>
-    tf.tensor4d(
-      Float32Array.from(indices.flatMap((sample) => Array.from(viewValues(sample, view, size)))),
-      [indices.length, 3, size, size],
-    );
+  const [targets, anchors, ...focal] = stepViews(step, rank, worldSize);
   const batch: MSNBatch = {
-    targets: images(0, imageSize),
-    anchors: images(1, imageSize),
-    focal: Array.from({ length: SETUP.focalViews }, (_, view) => images(2 + view, SETUP.focalSize)),
+    targets: targets!,
+    anchors: anchors!,
+    focal,
     idxKeepAnchors: rowsOf(anchorMask, positions),
     idxKeepFocal: rowsOf(focalMask, focalRows),
   };
@@ -126,7 +136,8 @@ export interface RunReport {
   parameterDigest: string;
 }
 
-function readVariables(model: MSNModel): { values: Record<string, number[]>; digest: string } {
+/** Every variable of the model by name, and a SHA-256 of their bytes. */
+export function readVariables(model: MSNModel): { values: Record<string, number[]>; digest: string } {
   const hash = createHash('sha256');
   const values: Record<string, number[]> = {};
   for (const [name, variable] of model.namedVariables()) {
