@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const APP = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const LIGHTNING_APP = resolve(APP, '../lightning');
 const trainerPackage = createRequire(import.meta.url).resolve('@msn/trainer/package.json');
 const MSN_RUN = join(dirname(trainerPackage), (JSON.parse(readFileSync(trainerPackage, 'utf8')) as { bin: Record<string, string> }).bin['msn-run']!);
 const root = mkdtempSync(join(tmpdir(), 'msn-example-ddp-'));
@@ -49,12 +50,14 @@ const losses = (out: string) => rows(out).map((row) => [row.step, row.loss!]);
 describe('example-ddp', () => {
   it('trains PMSN on two ranks, rank 0 alone logging and checkpointing; a resumed run continues exactly', async () => {
     const [partial, full] = [join(root, 'partial'), join(root, 'full')];
-    const common = ['--prior', 'power_law', '--backend', 'wasm', '--batch-size', '4'];
+    // Constant schedules: the msn schedule spans --steps, so a 4-step run and a 6-step run differ by design.
+    const common = ['--prior', 'power_law', '--backend', 'wasm', '--batch-size', '4', '--schedule', 'constant', '--no-evaluate'];
     const first = await launch([...common, '--steps', '4', '--out', partial]);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/\[rank 0\] example-ddp: 2 rank\(s\) on (shm|tcp), 4 images per rank \(8 per step\), synthetic \(64 images\), prior power_law/);
     expect(first.stdout).not.toMatch(/\[rank 1\] example-ddp/);
     expect(existsSync(join(partial, 'checkpoints', 'last', 'state.json'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(partial, 'config.json'), 'utf8'))).toMatchObject({ batchSize: 4, worldSize: 2, prior: 'power_law', schedule: 'constant' });
     const resumed = await launch([...common, '--steps', '6', '--out', partial, '--resume', 'auto']);
     expect(resumed.code, resumed.stderr).toBe(0);
     const uninterrupted = await launch([...common, '--steps', '6', '--out', full]);
@@ -65,22 +68,35 @@ describe('example-ddp', () => {
     expect(losses(partial)).toEqual(expected);
   });
 
-  it('two ranks with batch 4 train like one process with batch 8 (same samples, views and masks)', async () => {
+  it('one rank with batch 8 and two with batch 4 train like apps/lightning with batch 8 (same samples, views, masks); rank 0 evaluates', async () => {
     const [one, two] = [join(root, 'one-rank'), join(root, 'two-ranks')];
+    // The default (msn) schedules, as apps/lightning trains.
     const common = ['--steps', '3', '--backend', 'cpu'];
-    const single = await launch([...common, '--batch-size', '8', '--out', one], 1);
+    const single = await launch([...common, '--batch-size', '8', '--no-evaluate', '--out', one], 1);
     expect(single.code, single.stderr).toBe(0);
-    const distributed = await launch([...common, '--batch-size', '4', '--out', two], 2);
+    const distributed = await launch([...common, '--batch-size', '4', '--eval-subset', '240', '--out', two], 2);
     expect(distributed.code, distributed.stderr).toBe(0);
-    const [want, got] = [rows(one), rows(two)];
-    expect(got.map((row) => row.step)).toEqual([1, 2, 3]);
+    // The label-efficiency table, once, from rank 0 (after the other rank has left).
+    expect(distributed.stdout).toMatch(/\[rank 0\] MSN target encoder \(trained\)\s+\d+\.\d/);
+    expect(distributed.stdout).toMatch(/\[rank 0\] same encoder, random init\s+\d+\.\d/);
+    expect(distributed.stdout).not.toMatch(/\[rank 1\].*(MSN target encoder|label efficiency)/);
+    expect(existsSync(join(two, 'evaluation.json'))).toBe(true);
+    // apps/lightning, the one-process trainer these flags come from, with batch 8 (validation off: it does not train).
+    const lightning = join(root, 'lightning');
+    const reference = await execute(['--import', 'tsx', 'src/main.ts', ...TINY.filter((flag) => flag !== '--no-progress'), ...common, '--batch-size', '8', '--val-every-n-epochs', '0', '--no-evaluate', '--out', lightning], LIGHTNING_APP);
+    expect(reference.code, reference.stderr).toBe(0);
+    const want = rows(lightning);
+    expect(want.map((row) => row.step)).toEqual([1, 2, 3]);
     // float32 arithmetic in another order: the fixtures' tolerance, |got − want| ≤ 1e-4·|want| + 1e-5·|want|.
-    got.forEach((row, index) => {
-      for (const key of ['loss', 'grad_norm'] as const) {
-        const expected = want[index]![key]!;
-        expect(Math.abs(row[key]! - expected), `step ${row.step} ${key}: ${row[key]} vs ${expected}`).toBeLessThanOrEqual(1.1e-4 * Math.abs(expected));
-      }
-    });
+    for (const [label, got] of [['one rank, batch 8', rows(one)], ['two ranks, batch 4', rows(two)]] as const) {
+      expect(got.map((row) => row.step)).toEqual([1, 2, 3]);
+      got.forEach((row, index) => {
+        for (const key of ['loss', 'grad_norm'] as const) {
+          const expected = want[index]![key]!;
+          expect(Math.abs(row[key]! - expected), `${label}, step ${row.step} ${key}: ${row[key]} vs apps/lightning ${expected}`).toBeLessThanOrEqual(1.1e-4 * Math.abs(expected));
+        }
+      });
+    }
   });
 
   it('reports bad flags and priors clearly, with a non-zero exit', async () => {
@@ -89,7 +105,7 @@ describe('example-ddp', () => {
     expect(unknown.stderr).toMatch(/invalid argument '--stepz'.*expected a known flag.*--steps/);
     const missing = await execute(['--import', 'tsx', 'src/main.ts', '--prior', join(root, 'no-such-prior.js')]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/--prior: cannot import '.*no-such-prior\.js'/);
+    expect(missing.stderr).toMatch(/loadPriorModule: invalid argument 'path' = ".*no-such-prior\.js"; expected an existing module file/);
     // Inside the app's node_modules, so the module finds @tensorflow/tfjs-core.
     const priors = mkdtempSync(join(APP, 'node_modules', '.test-priors-'));
     try {
@@ -97,7 +113,7 @@ describe('example-ddp', () => {
       writeFileSync(wrongLength, "import * as tf from '@tensorflow/tfjs-core';\nexport default () => tf.tensor1d([0.5, 0.5]);\n");
       const short = await execute(['--import', 'tsx', 'src/main.ts', ...TINY, '--batch-size', '4', '--steps', '1', '--backend', 'cpu', '--prior', wrongLength, '--out', join(root, 'short')]);
       expect(short.code).toBe(1);
-      expect(short.stderr).toMatch(/--prior.*short-prior\.mjs.*\[2\].*\[8\]|--prior.*short-prior\.mjs.*shape/);
+      expect(short.stderr).toMatch(/prior short-prior\.mjs#default.*8 prototypes.*returned shape \[2\]; expected \[8\]/);
     } finally {
       rmSync(priors, { recursive: true, force: true });
     }

@@ -1,37 +1,12 @@
-// The command line of the DDP trainer: the other example apps' flags where they apply, plus the distributed ones.
-import type { FlagSpecs } from '@msn/trainer';
+// The command line of the DDP trainer: the shared training flags of the example apps (the same defaults as
+// apps/lightning), with --batch-size per rank, plus the distributed ones.
+import { MSN_TRAINING_FLAGS, type FlagSpecs } from '@msn/trainer';
 
 export const FLAGS = {
-  steps: { type: 'integer', minimum: 1, default: 200, description: 'optimisation steps' },
-  batchSize: { type: 'integer', minimum: 2, default: 32, description: 'images per rank and step (the job trains on batch-size × world size)' },
-  dataset: { type: 'string', choices: ['synthetic', 'fashion-mnist'], default: 'synthetic', description: 'training images (fashion-mnist: Debian package dataset-fashion-mnist)' },
-  data: { type: 'string', default: '/usr/share/datasets/fashion-mnist', description: 'folder of the Fashion-MNIST IDX files' },
-  syntheticImages: { type: 'integer', minimum: 1, default: 4096, description: 'images of the synthetic pre-training set' },
-  imageSize: { type: 'integer', minimum: 1, default: 28, description: 'side of the target and anchor views' },
-  focalSize: { type: 'integer', minimum: 1, default: 12, description: 'side of the focal views' },
-  focalViews: { type: 'integer', minimum: 0, default: 4, description: 'focal views per image' },
-  patchSize: { type: 'integer', minimum: 1, default: 4, description: 'ViT patch size' },
-  dim: { type: 'integer', minimum: 1, default: 128, description: 'ViT width' },
-  depth: { type: 'integer', minimum: 1, default: 4, description: 'ViT blocks' },
-  heads: { type: 'integer', minimum: 1, default: 4, description: 'attention heads' },
-  mlpDim: { type: 'integer', minimum: 1, default: 512, description: 'ViT MLP width' },
-  headHidden: { type: 'integer', minimum: 1, default: 512, description: 'projection head hidden width' },
-  headOut: { type: 'integer', minimum: 1, default: 128, description: 'projection (= prototype) width' },
-  prototypes: { type: 'integer', minimum: 1, default: 256, description: 'number K of learnable prototypes' },
-  maskRatio: { type: 'number', minimum: 0, default: 0.15, description: 'share of patches dropped from anchor and focal views' },
-  prior: { type: 'string', default: 'uniform', description: 'uniform (MSN), power_law (PMSN) or the path of a JS module exporting a prior' },
-  powerLawExponent: { type: 'number', minimum: 0, default: 0.25, description: 'exponent of the power_law prior' },
-  learningRate: { type: 'number', minimum: 0, default: 1e-3, description: 'AdamW learning rate (constant)' },
-  weightDecay: { type: 'number', minimum: 0, default: 0.04, description: 'AdamW weight decay (constant)' },
-  momentum: { type: 'number', minimum: 0, default: 0.996, description: 'EMA momentum of the target encoder' },
-  maxGradNorm: { type: 'number', minimum: 0, default: 3, description: "clip the encoder's averaged gradients to this norm (0: no clipping)" },
-  seed: { type: 'integer', minimum: 0, default: 0, description: 'seed of the weights, the data order, augmentations and masks' },
-  workers: { type: 'integer', minimum: 0, default: 1, description: 'data-loading threads per rank' },
-  backend: { type: 'string', choices: ['tensorflow', 'wasm', 'cpu'], description: 'TensorFlow.js backend (default: the fastest installed)' },
+  ...MSN_TRAINING_FLAGS,
+  batchSize: { ...MSN_TRAINING_FLAGS.batchSize, description: 'images per rank and step (the job trains on batch-size × world size)' },
+  resume: { type: 'string', description: 'checkpoint folder to resume from, or auto: <out>/checkpoints/last when it exists (for msn-run --max-restarts)' },
   distBackend: { type: 'string', choices: ['auto', 'shm', 'tcp'], description: 'process-group backend (default: MSN_DIST_BACKEND, else auto)' },
   timeoutMs: { type: 'integer', minimum: 1, description: 'longest wait for another rank before failing (default: MSN_DIST_TIMEOUT_MS, else 10 min)' },
-  out: { type: 'string', default: 'runs/ddp', description: 'folder of checkpoints and metrics.jsonl (written by rank 0)' },
-  checkpointEvery: { type: 'integer', minimum: 1, default: 50, description: 'checkpoint every n steps (and at the end)' },
-  resume: { type: 'string', description: "checkpoint folder to resume from, or auto: <out>/checkpoints/last when it exists (for msn-run --max-restarts)" },
   progress: { type: 'boolean', default: true, description: 'progress bar with throughput and ETA (rank 0)' },
 } as const satisfies FlagSpecs;

@@ -1,35 +1,38 @@
-// The DDP trainer: `msn-run --nproc-per-node 2 src/main.ts [flags]` starts one process per rank; each trains on its
-// shard of every batch and the ranks average their gradients, so the job trains one model on the combined batch.
-import { access } from 'node:fs/promises';
+// @file The DDP trainer: `msn-run --nproc-per-node 2 src/main.ts [flags]` starts one process per rank. It trains like
+// apps/lightning (the same flags, recipe, MSNModule and callbacks) with the Trainer's ddp strategy: every rank trains on
+// its share of each batch and the job trains one model on the combined batch. Rank 0 logs, checkpoints and finally
+// prints the label-efficiency table (trained encoder vs. the same encoder untrained vs. raw pixels).
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataLoader, DistributedSampler, IMAGENET_NORMALIZE, IdxDataset, MSNTransform, SyntheticShapes, type ImageDataset } from '@msn/data';
+import { DataLoader, DistributedSampler, MSNTransform } from '@msn/data';
 import {
+  CsvLogger,
   JsonLinesLogger,
+  LearningRateMonitor,
+  MSNModule,
   ModelCheckpoint,
   ProgressBar,
   Trainer,
   ddpStrategy,
+  evaluateAgainstBaselines,
+  formatDuration,
+  formatLabelEfficiencyTable,
   formatUsage,
   initProcessGroup,
+  openDataset,
   parseArguments,
+  recipeSchedules,
+  recipeTotalSteps,
+  resolveRecipePrior,
+  resolveTrainingRecipe,
   run,
-  selectBackend,
+  setupTensorflow,
   type Callback,
-  type ParsedFlags,
+  type FitResult,
 } from '@msn/trainer';
 import { FLAGS } from './flags';
-import { DistributedMSNModule } from './msn-ddp-module';
-import { loadPrior } from './prior';
 
-type Flags = ParsedFlags<typeof FLAGS>;
-
-// The fmnist-tiny protocol's normalisation of Fashion-MNIST (grey replicated to 3 channels).
-const FASHION_MNIST_NORMALIZE = { mean: [0.286, 0.286, 0.286], std: [0.353, 0.353, 0.353] };
-
-function openDataset(flags: Flags): ImageDataset {
-  if (flags.dataset === 'fashion-mnist') return IdxDataset.fromFolder(flags.data, { split: 'train' });
-  return new SyntheticShapes({ length: flags.syntheticImages, imageSize: flags.imageSize, seed: flags.seed });
-}
+const APP = { program: 'msn-run --nproc-per-node N src/main.ts', out: 'runs/ddp' };
 
 /** Rank 0's record of when each step ended, for the steady-state throughput (the first step warms up). */
 function throughputProbe(): Callback & { imagesPerSecond(): number | undefined } {
@@ -44,85 +47,6 @@ function throughputProbe(): Callback & { imagesPerSecond(): number | undefined }
   };
 }
 
-async function main(): Promise<void> {
-  // `pnpm start -- --steps 10` hands the script a leading `--`.
-  const argv = process.argv.slice(2);
-  const flags = parseArguments(FLAGS, argv[0] === '--' ? argv.slice(1) : argv);
-  if (flags.help) {
-    // Once per job, not once per rank.
-    if ((process.env.RANK ?? '0') === '0') process.stdout.write(`${formatUsage('msn-run --nproc-per-node N src/main.ts', FLAGS)}\n`);
-    return;
-  }
-  // tfjs-core's Node bundle has no gradient functions; tfjs-layers registers them.
-  await import('@tensorflow/tfjs-layers');
-  const prior = await loadPrior(flags.prior);
-  const group = await initProcessGroup({
-    ...(flags.distBackend === undefined ? {} : { backend: flags.distBackend }),
-    ...(flags.timeoutMs === undefined ? {} : { timeoutMs: flags.timeoutMs }),
-  });
-  const leader = group.rank === 0;
-  try {
-    await selectBackend({ ...(flags.backend === undefined ? {} : { backend: flags.backend }), log: leader ? undefined : false });
-    const dataset = openDataset(flags);
-    const transform = new MSNTransform({
-      randomSize: flags.imageSize,
-      focalSize: flags.focalSize,
-      randomViews: 2,
-      focalViews: flags.focalViews,
-      normalize: flags.dataset === 'fashion-mnist' ? FASHION_MNIST_NORMALIZE : IMAGENET_NORMALIZE,
-    });
-    // Every rank sees the same shuffled order and takes its interleaved share; views depend only on (seed, epoch,
-    // index), so the job's batches are those of one process with batch batch-size × world size.
-    const sampler = new DistributedSampler({ datasetLength: dataset.length, rank: group.rank, worldSize: group.worldSize, shuffle: true, seed: flags.seed, dropLast: true });
-    const loader = new DataLoader(dataset, { batchSize: flags.batchSize, sampler, dropLast: true, seed: flags.seed, transform, workers: flags.workers, persistentWorkers: flags.workers > 0 });
-    const module = new DistributedMSNModule({
-      config: {
-        vit: { imageSize: flags.imageSize, patchSize: flags.patchSize, numLayers: flags.depth, numHeads: flags.heads, hiddenDim: flags.dim, mlpDim: flags.mlpDim },
-        head: { hiddenDim: flags.headHidden, outputDim: flags.headOut },
-        numPrototypes: flags.prototypes,
-        maskRatio: flags.maskRatio,
-      },
-      seed: flags.seed,
-      prior,
-      powerLawExponent: flags.powerLawExponent,
-      learningRate: flags.learningRate,
-      weightDecay: flags.weightDecay,
-      momentum: flags.momentum,
-      maxGradNorm: flags.maxGradNorm > 0 ? flags.maxGradNorm : undefined,
-    });
-    const checkpoints = join(flags.out, 'checkpoints');
-    const probe = throughputProbe();
-    // Callbacks and loggers are given on every rank; the Trainer keeps them on rank 0 only.
-    const trainer = new Trainer({
-      maxSteps: flags.steps,
-      strategy: ddpStrategy(group),
-      callbacks: [new ModelCheckpoint({ dirpath: checkpoints, everyNTrainSteps: flags.checkpointEvery, keepLast: 2 }), probe, ...(flags.progress ? [new ProgressBar()] : [])],
-      loggers: [new JsonLinesLogger(join(flags.out, 'metrics.jsonl'))],
-    });
-    if (leader) {
-      console.log(`example-ddp: ${group.worldSize} rank(s) on ${group.backend}, ${flags.batchSize} images per rank (${flags.batchSize * group.worldSize} per step), ${flags.dataset} (${dataset.length} images), prior ${flags.prior}`);
-    }
-    // Rank 0 decides whether to resume and reads the checkpoint for every rank. `auto` resumes when there is one, so
-    // the same command line serves the first attempt and the restarts of msn-run --max-restarts.
-    const last = join(checkpoints, 'last');
-    const ckptPath = flags.resume === 'auto' ? ((await exists(last)) ? last : undefined) : flags.resume;
-    const started = performance.now();
-    const result = await trainer.fit(module, loader, { ckptPath: leader ? ckptPath : undefined });
-    await loader.close();
-    if (leader) {
-      const rate = probe.imagesPerSecond();
-      console.log(
-        `example-ddp: ${result.stopReason} after step ${result.globalStep}; loss ${trainer.callbackMetrics.loss?.toFixed(4)}; ` +
-          `${rate === undefined ? '' : `${rate.toFixed(1)} images/s, `}${((performance.now() - started) / 1000).toFixed(1)} s; checkpoints in ${checkpoints}`,
-      );
-      console.log(JSON.stringify({ summary: { steps: result.globalStep, stopReason: result.stopReason, loss: trainer.callbackMetrics.loss, imagesPerSecond: rate, worldSize: group.worldSize } }));
-    }
-    module.dispose();
-  } finally {
-    group.destroy();
-  }
-}
-
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
     () => true,
@@ -130,4 +54,130 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-await run(main);
+await run(async () => {
+  // `pnpm start -- --steps 10` hands the script a leading `--`.
+  const argv = process.argv.slice(2);
+  const flags = parseArguments(FLAGS, argv[0] === '--' ? argv.slice(1) : argv);
+  if (flags.help) {
+    // Once per job, not once per rank.
+    if ((process.env.RANK ?? '0') === '0') process.stdout.write(`${formatUsage(APP.program, FLAGS)}\n`);
+    return;
+  }
+  const recipe = resolveTrainingRecipe(flags, { out: APP.out });
+  const started = performance.now();
+  // Files and flags are checked before any rank waits for the others.
+  const prior = await resolveRecipePrior(recipe);
+  const group = await initProcessGroup({
+    ...(flags.distBackend === undefined ? {} : { backend: flags.distBackend }),
+    ...(flags.timeoutMs === undefined ? {} : { timeoutMs: flags.timeoutMs }),
+  });
+  const leader = group.rank === 0;
+  let module: MSNModule | undefined;
+  let evaluation: (() => Promise<void>) | undefined;
+  try {
+    try {
+      await setupTensorflow({ ...(recipe.backend === undefined ? {} : { backend: recipe.backend }), ...(leader ? {} : { log: false }) });
+      const data = openDataset({ name: recipe.dataset, seed: recipe.seed, ...(recipe.data === undefined ? {} : { path: recipe.data }), ...(recipe.dataset === 'synthetic' ? { imageSize: recipe.imageSize, ...(recipe.syntheticImages === undefined ? {} : { syntheticLength: recipe.syntheticImages }) } : {}) });
+      if (leader) {
+        await mkdir(recipe.out, { recursive: true });
+        await writeFile(join(recipe.out, 'config.json'), `${JSON.stringify({ ...recipe, worldSize: group.worldSize }, null, 2)}\n`);
+      }
+
+      // Data: MSN's views, as apps/lightning makes them. Every rank sees the same shuffled order and takes its interleaved
+      // share; views depend only on (seed, epoch, index), so the job's batches are those of one process with batch
+      // batch-size × world size (with one rank, exactly apps/lightning's).
+      const transform = new MSNTransform({
+        randomSize: recipe.imageSize,
+        focalSize: recipe.focalSize,
+        randomViews: recipe.randomViews,
+        focalViews: recipe.focalViews,
+        randomCropScale: recipe.randomCropScale,
+        focalCropScale: recipe.focalCropScale,
+        ...recipe.augmentation,
+        normalize: data.normalize,
+      });
+      const sampler = new DistributedSampler({ datasetLength: data.train.length, rank: group.rank, worldSize: group.worldSize, shuffle: true, seed: recipe.seed, dropLast: true });
+      const loader = new DataLoader(data.train, { batchSize: recipe.batchSize, sampler, dropLast: true, seed: recipe.seed, workers: recipe.workers, persistentWorkers: true, transform });
+      if (loader.length === 0) {
+        throw new Error(`${data.name} has ${data.train.length} images, fewer than --batch-size ${recipe.batchSize} × ${group.worldSize} rank(s)`);
+      }
+      const totalSteps = recipeTotalSteps(recipe, loader.length);
+
+      // MSNModule trains data-parallel under ddpStrategy (synchronised BatchNorm, distributed loss, the combined batch's
+      // masks, gradients averaged before clipping).
+      module = new MSNModule({
+        config: recipe.config,
+        seed: recipe.seed,
+        randomViews: recipe.randomViews,
+        schedules: recipeSchedules(recipe, { stepsPerEpoch: loader.length, totalSteps }),
+        maxGradNorm: recipe.maxGradNorm > 0 ? recipe.maxGradNorm : null,
+        prior: prior.prior,
+        ...(prior.powerLawExponent === undefined ? {} : { powerLawExponent: prior.powerLawExponent }),
+        ...(prior.priorName === undefined ? {} : { priorName: prior.priorName }),
+      });
+      const checkpoints = join(recipe.out, 'checkpoints');
+      const probe = throughputProbe();
+      // Callbacks and loggers are given on every rank; the Trainer keeps them on rank 0 only.
+      const trainer = new Trainer({
+        maxSteps: totalSteps,
+        strategy: ddpStrategy(group),
+        callbacks: [
+          new ModelCheckpoint({ dirpath: checkpoints, everyNTrainSteps: recipe.checkpointEvery, keepLast: 2 }),
+          new LearningRateMonitor(),
+          probe,
+          ...(flags.progress ? [new ProgressBar({ printEveryNSteps: 10 })] : []),
+        ],
+        loggers: [new CsvLogger(join(recipe.out, 'metrics.csv')), new JsonLinesLogger(join(recipe.out, 'metrics.jsonl'))],
+        defaultRootDir: recipe.out,
+      });
+      if (leader) {
+        const { vit, head, numPrototypes, maskRatio } = recipe.config;
+        console.log(`example-ddp: ${group.worldSize} rank(s) on ${group.backend}, ${recipe.batchSize} images per rank (${recipe.batchSize * group.worldSize} per step), ${data.name} (${data.train.length} images), prior ${recipe.prior}`);
+        process.stderr.write(
+          `data: ${data.description}\n` +
+            `model: ViT ${vit.imageSize}px patch ${vit.patchSize}, dim ${vit.hiddenDim}, depth ${vit.numLayers}, ${vit.numHeads} heads, MLP ${vit.mlpDim}; ` +
+            `head ${head.hiddenDim} → ${head.outputDim}; K ${numPrototypes}; mask ${maskRatio}; prior ${prior.description}\n` +
+            `views: ${recipe.randomViews} × ${recipe.imageSize}px + ${recipe.focalViews} × ${recipe.focalSize}px, batch ${recipe.batchSize} × ${group.worldSize} ranks, ${totalSteps} steps; output ${recipe.out}\n`,
+        );
+      }
+      // Rank 0 decides whether to resume and reads the checkpoint for every rank. `auto` resumes when there is one, so
+      // the same command line serves the first attempt and the restarts of msn-run --max-restarts.
+      const last = join(checkpoints, 'last');
+      const ckptPath = recipe.resume === 'auto' ? ((await exists(last)) ? last : undefined) : recipe.resume;
+      const fitStarted = performance.now();
+      const fitted: FitResult = await trainer.fit(module, loader, { ...(leader && ckptPath !== undefined ? { ckptPath } : {}) });
+      await loader.close();
+      if (!leader) return;
+      const rate = probe.imagesPerSecond();
+      console.log(
+        `example-ddp: ${fitted.stopReason} after step ${fitted.globalStep}/${totalSteps}; loss ${trainer.callbackMetrics.loss?.toFixed(4)}; ` +
+          `${rate === undefined ? '' : `${rate.toFixed(1)} images/s, `}${((performance.now() - fitStarted) / 1000).toFixed(1)} s; checkpoints in ${checkpoints}`,
+      );
+      console.log(JSON.stringify({ summary: { steps: fitted.globalStep, stopReason: fitted.stopReason, loss: trainer.callbackMetrics.loss, imagesPerSecond: rate, worldSize: group.worldSize } }));
+      if (fitted.stopReason === 'interrupted' || !recipe.evaluate || data.evaluation === undefined) return;
+      const trained = module;
+      // After the group is gone: the other ranks need not wait for rank 0's evaluation (the fit tore the module's
+      // distributed setup down; evaluation uses no collective).
+      evaluation = async () => {
+        const rows = await evaluateAgainstBaselines({
+          model: trained.model,
+          seed: recipe.seed,
+          evaluation: data.evaluation!,
+          imageSize: recipe.imageSize,
+          normalize: data.normalize,
+          workers: recipe.workers,
+          ...(recipe.evalSubset === undefined ? {} : { subset: recipe.evalSubset }),
+          onEvaluate: (name) => process.stderr.write(`evaluating: ${name}\n`),
+        });
+        await writeFile(join(recipe.out, 'evaluation.json'), `${JSON.stringify(rows, null, 2)}\n`);
+        process.stdout.write(`\nlabel efficiency on ${data.name} (accuracy %, few-shot: mean ± std over 5 seeds)\n${formatLabelEfficiencyTable(rows)}\n`);
+        process.stderr.write(`total wall time ${formatDuration((performance.now() - started) / 1000)}\n`);
+      };
+    } finally {
+      group.destroy();
+    }
+    await evaluation?.();
+  } finally {
+    module?.dispose();
+  }
+});
