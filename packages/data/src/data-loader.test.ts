@@ -144,6 +144,8 @@ describe('DataLoader batching and order', () => {
     for await (const batch of loader.rawBatches({ epoch: 4, startBatch: 9 })) none.push(batch);
     expect(none).toEqual([]);
     await expect(loader.rawBatches({ startBatch: -1 }).next()).rejects.toThrow(/'startBatch' = -1/);
+    // The declaration @msn/trainer's Trainer reads before resuming with startBatch.
+    expect(loader.supportsStartBatch).toBe(true);
   });
 
   it('gives sample i in epoch e the same views whatever the batch size, shuffling or number of workers', async () => {

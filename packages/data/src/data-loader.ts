@@ -155,6 +155,11 @@ export class DataLoader implements AsyncIterable<Batch> {
   readonly workers: number;
   readonly prefetch: number;
   readonly persistentWorkers: boolean;
+  /**
+   * `batches({ startBatch })` and `rawBatches({ startBatch })` skip the epoch's first batches without loading them;
+   * `@msn/trainer`'s Trainer resumes mid-epoch with it.
+   */
+  readonly supportsStartBatch = true;
   private readonly signal: AbortSignal | undefined;
   private persistentPool: WorkerPool | undefined;
   private nextEpoch = 0;

@@ -89,7 +89,17 @@ export interface LightningModule<Batch = unknown, ValidationBatch = Batch> {
  * @msn/data's `DataLoader` qualifies.
  */
 export interface TrainLoader<Batch> {
-  /** Batches per epoch, when known (progress, ETA). */
+  /**
+   * Batches per epoch, when known (progress, ETA; the Trainer also uses it to tell that the run's last step ended
+   * the epoch, and otherwise asks the iterator for one more batch).
+   */
   readonly length?: number;
-  batches(options: { epoch: number }): AsyncIterable<Batch> | Iterable<Batch>;
+  /**
+   * True when `batches({ epoch, startBatch })` skips the epoch's first `startBatch` batches without producing them
+   * and then yields exactly what a full iteration would have yielded from there (@msn/data's `DataLoader` does).
+   * The Trainer then resumes mid-epoch without loading the batches the checkpointed run already trained on;
+   * otherwise it iterates from the start and disposes them.
+   */
+  readonly supportsStartBatch?: boolean;
+  batches(options: { epoch: number; startBatch?: number }): AsyncIterable<Batch> | Iterable<Batch>;
 }

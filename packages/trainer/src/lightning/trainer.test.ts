@@ -14,7 +14,7 @@ import { CsvLogger } from './loggers/csv-logger';
 import { JsonLinesLogger } from './loggers/json-lines-logger';
 import type { Callback } from './callback';
 import { Trainer } from './trainer';
-import { ToyLoader, ToyRegression } from './__fixtures__/toy-regression';
+import { SkippingToyLoader, ToyLoader, ToyRegression } from './__fixtures__/toy-regression';
 
 const root = mkdtempSync(join(tmpdir(), 'msn-trainer-test-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -23,7 +23,7 @@ const newFolder = () => join(root, `run-${runCounter++}`);
 
 const losses = (path: string) => JsonLinesLogger.read(path).filter((row) => 'loss' in row).map((row) => [row.step, row.loss]);
 
-async function train(options: { maxSteps: number; folder: string; ckptPath?: string; everyNTrainSteps?: number; seed?: number }) {
+async function train(options: { maxSteps: number; folder: string; ckptPath?: string; everyNTrainSteps?: number; seed?: number; loader?: ToyLoader }) {
   const module = new ToyRegression(options.seed ?? 0);
   const trainer = new Trainer({
     maxSteps: options.maxSteps,
@@ -31,7 +31,7 @@ async function train(options: { maxSteps: number; folder: string; ckptPath?: str
     loggers: [new JsonLinesLogger(join(options.folder, 'metrics.jsonl')), new CsvLogger(join(options.folder, 'metrics.csv'))],
     handleSignals: false,
   });
-  const result = await trainer.fit(module, new ToyLoader(), { ckptPath: options.ckptPath });
+  const result = await trainer.fit(module, options.loader ?? new ToyLoader(), { ckptPath: options.ckptPath });
   return { module, trainer, result };
 }
 
@@ -51,6 +51,30 @@ describeEachBackend(embeddedBackends(), 'Trainer resume', () => {
       expect(resumed.result.globalStep).toBe(11);
       expect(losses(join(partial, 'metrics.jsonl'))).toEqual(expected);
       expect(Array.from(resumed.module.weight.dataSync())).toEqual(Array.from(uninterrupted.module.weight.dataSync()));
+      resumed.module.dispose();
+    }
+    first.module.dispose();
+    uninterrupted.module.dispose();
+  });
+
+  it('a loader with supportsStartBatch resumes exactly without producing the batches already trained on', async () => {
+    const reference = newFolder();
+    const uninterrupted = await train({ maxSteps: 11, folder: reference, loader: new SkippingToyLoader() });
+    const expected = losses(join(reference, 'metrics.jsonl'));
+    const partial = newFolder();
+    // Checkpoints every 2 steps: step 6 is batch 2 of epoch 1, step 8 its last batch (taken before the epoch ended).
+    const first = await train({ maxSteps: 8, folder: partial, everyNTrainSteps: 2 });
+    const progress = (step: number) => JSON.parse(readFileSync(join(partial, 'checkpoints', checkpointName(step), 'state.json'), 'utf8')).progress;
+    expect([progress(6), progress(8)]).toEqual([{ epoch: 1, batchInEpoch: 2, globalStep: 6 }, { epoch: 1, batchInEpoch: 4, globalStep: 8 }]);
+    for (const [step, firstBatch] of [[6, [1, 2]], [8, [2, 0]]] as const) {
+      const loader = new SkippingToyLoader();
+      const resumed = await train({ maxSteps: 11, folder: partial, ckptPath: join(partial, 'checkpoints', checkpointName(step)), seed: 99, loader });
+      expect(losses(join(partial, 'metrics.jsonl'))).toEqual(expected);
+      expect(Array.from(resumed.module.weight.dataSync())).toEqual(Array.from(uninterrupted.module.weight.dataSync()));
+      expect(loader.produced[0]).toEqual(firstBatch);
+      expect(loader.produced).toHaveLength(11 - step);
+      // The epoch the checkpoint was taken in still ends (once) in the resumed run.
+      expect(resumed.module.events.filter((event) => event === 'epoch end 1')).toEqual(['epoch end 1']);
       resumed.module.dispose();
     }
     first.module.dispose();
@@ -82,6 +106,29 @@ describe('Trainer', () => {
     expect(csv[0]).toBe('step,lr,weight_decay,loss,bias,epoch,val_loss');
     expect(csv).toHaveLength(1 + 12 + 3);
     module.dispose();
+  });
+
+  it('ends the epoch (validation, epoch-end hooks and callbacks) when maxSteps falls on its last batch, with or without a loader length', async () => {
+    const lengthless = () => {
+      const inner = new ToyLoader();
+      return { batches: (options: { epoch: number }) => inner.batches(options) };
+    };
+    for (const [label, loader] of [['length', () => new ToyLoader()], ['no length', lengthless]] as const) {
+      const module = new ToyRegression();
+      const ended: number[] = [];
+      const rows: number[] = [];
+      const probe: Callback = { onTrainEpochEnd: (_trainer, _module, epoch) => void ended.push(epoch), onValidationEnd: (trainer) => void rows.push(trainer.globalStep) };
+      const fit = (maxSteps: number) => new Trainer({ maxSteps, callbacks: [probe], handleSignals: false }).fit(module, loader(), { valLoader: new ToyLoader(1, 5) });
+      // 4 batches per epoch: step 8 is the last batch of epoch 1.
+      expect(await fit(8), label).toEqual({ globalStep: 8, epoch: 2, stopReason: 'maxSteps' });
+      expect([ended, rows, module.events.filter((event) => event.startsWith('epoch end'))], label).toEqual([[0, 1], [4, 8], ['epoch end 0', 'epoch end 1']]);
+      // Mid-epoch the epoch does not end; without a length the Trainer looked one batch ahead and freed it.
+      const tensors = tf.memory().numTensors;
+      expect(await fit(6), label).toEqual({ globalStep: 6, epoch: 1, stopReason: 'maxSteps' });
+      expect([ended, rows], label).toEqual([[0, 1, 0], [4, 8, 4]]);
+      expect(tf.memory().numTensors, label).toBe(tensors);
+      module.dispose();
+    }
   });
 
   it('keeps the last k checkpoints and points `last` at the newest', async () => {

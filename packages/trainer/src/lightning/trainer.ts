@@ -66,9 +66,11 @@ function entriesOf<T>(source: ReadonlyMap<string, T> | Readonly<Record<string, T
 /**
  * Runs a {@link LightningModule}: epochs of `trainLoader` batches until `maxEpochs`/`maxSteps`, validation
  * (`valCheckInterval`, `checkValEveryNEpochs`), hooks, callbacks (checkpointing, learning-rate monitor, early
- * stopping, progress bar) and loggers. Checkpoints hold the module's weights, the optimiser's moments, the progress
- * (epoch, batch, step), the module's training state (RNG) and the callbacks' state, so `fit(…, { ckptPath })`
- * continues exactly where the checkpoint was taken: the resumed run's losses equal the uninterrupted run's.
+ * stopping, progress bar) and loggers. When `maxSteps` ends the run on an epoch's last batch, that epoch still ends as
+ * usual (validation, epoch-end hooks and callbacks). Checkpoints hold the module's weights, the optimiser's moments,
+ * the progress (epoch, batch, step), the module's training state (RNG) and the callbacks' state, so
+ * `fit(…, { ckptPath })` continues exactly where the checkpoint was taken: the resumed run's losses equal the
+ * uninterrupted run's (a loader with `supportsStartBatch` skips the batches already trained on without loading them).
  * Ctrl-C (SIGINT) stops after the current step with a checkpoint; a second Ctrl-C exits at once.
  *
  * @example
@@ -310,8 +312,11 @@ export class Trainer {
       const epoch = this.epoch;
       await module.onTrainEpochStart?.(epoch);
       await this.each((callback) => callback.onTrainEpochStart?.(this, anyModule, epoch));
-      let batchIndex = 0;
-      const iterable = trainLoader.batches({ epoch });
+      // Resuming mid-epoch skips what the checkpointed run already trained on (the loader is deterministic): in the
+      // loader when it can skip without loading, else here.
+      const startBatch = this.batchInEpoch > 0 && trainLoader.supportsStartBatch === true ? this.batchInEpoch : 0;
+      let batchIndex = startBatch;
+      const iterable = trainLoader.batches(startBatch > 0 ? { epoch, startBatch } : { epoch });
       const iterator = Symbol.asyncIterator in iterable ? (iterable as AsyncIterable<Batch>)[Symbol.asyncIterator]() : (iterable as Iterable<Batch>)[Symbol.iterator]();
       let stopped: FitResult['stopReason'] | undefined;
       try {
@@ -320,7 +325,6 @@ export class Trainer {
           if (next.done) break;
           const batch = next.value;
           if (batchIndex < this.batchInEpoch) {
-            // Resuming mid-epoch: skip what the checkpointed run already trained on (the loader is deterministic).
             if (this.disposeBatches) tf.dispose(batch as unknown as tf.TensorContainer);
             batchIndex++;
             continue;
@@ -331,9 +335,15 @@ export class Trainer {
           this.synchronizeRequests();
           const interruptCheckpoint = this.interruptRequested ? await this.saveInterruptCheckpoint() : undefined;
           if (this.interruptRequested) return finish('interrupted', interruptCheckpoint);
-          if (this.globalStep >= this.maxSteps) stopped = 'maxSteps';
-          else if (this.shouldStop) stopped = 'stopRequested';
-          if (stopped !== undefined) break;
+          if (this.globalStep >= this.maxSteps) {
+            // A last step that is also the epoch's last batch completes the epoch: validation and epoch-end hooks run.
+            if (!(await this.epochExhausted(iterator, batchIndex, trainLoader.length))) stopped = 'maxSteps';
+            break;
+          }
+          if (this.shouldStop) {
+            stopped = 'stopRequested';
+            break;
+          }
         }
       } finally {
         await iterator.return?.();
@@ -350,6 +360,18 @@ export class Trainer {
       if (this.interruptRequested) return finish('interrupted', await this.saveInterruptCheckpoint());
     }
     return finish(this.globalStep >= this.maxSteps ? 'maxSteps' : 'maxEpochs');
+  }
+
+  /**
+   * Whether the epoch has no batch after the `batchesDone` already taken: from the loader's length when it gives one,
+   * else by asking the iterator for one more (a batch it returns is disposed, as the Trainer owns batches).
+   */
+  private async epochExhausted<Batch>(iterator: Iterator<Batch> | AsyncIterator<Batch>, batchesDone: number, length: number | undefined): Promise<boolean> {
+    if (length !== undefined) return batchesDone >= length;
+    const next = await iterator.next();
+    if (next.done) return true;
+    if (this.disposeBatches) tf.dispose(next.value as unknown as tf.TensorContainer);
+    return false;
   }
 
   private async trainStep<Batch, ValidationBatch>(module: LightningModule<Batch, ValidationBatch>, batch: Batch, batchIndex: number): Promise<void> {

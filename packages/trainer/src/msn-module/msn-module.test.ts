@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SingleProcessGroup } from '../distributed/single-process-group';
 import { InvalidArgumentError } from '../errors';
 import { LearningRateMonitor } from '../lightning/callbacks/learning-rate-monitor';
+import { ModelCheckpoint } from '../lightning/callbacks/model-checkpoint';
 import type { Logger } from '../lightning/loggers/logger';
 import { JsonLinesLogger } from '../lightning/loggers/json-lines-logger';
 import type { Metrics } from '../lightning/lightning-module';
@@ -154,6 +155,30 @@ describeEachBackend(embeddedBackends(), 'MSNModule', () => {
     expect(Number.isFinite((await step(after, 1))[0])).toBe(true);
     tf.dispose(batch.views as tf.Tensor[]);
     [local, after].forEach((module) => module.dispose());
+  });
+
+  it('resumes mid-epoch from a checkpoint with a DataLoader that loads only the remaining batches, and continues exactly', async () => {
+    // 12 images in batches of 4: 3 steps per epoch. The checkpoint after step 4 sits at batch 1 of epoch 1.
+    const counted = (loads: number[]) => {
+      const shapes = new SyntheticShapes({ length: 12, imageSize: 8, seed: 1 });
+      return { length: shapes.length, get: (index: number) => (loads.push(index), shapes.get(index)) };
+    };
+    const loaderOf = (loads: number[]) => new DataLoader(counted(loads), { batchSize: 4, shuffle: true, dropLast: true, transform: new MSNTransform({ randomSize: 8, focalSize: 4, focalViews: 2, normalize: null }) });
+    const fit = async (maxSteps: number, folder: string, loads: number[], ckptPath?: string) => {
+      const module = new MSNModule({ config: TINY_MSN_CONFIG, seed: 8, prior: 'power_law' });
+      const logger = new MemoryLogger();
+      await new Trainer({ maxSteps, callbacks: [new ModelCheckpoint({ dirpath: folder, everyNTrainSteps: 4 })], loggers: [logger], handleSignals: false }).fit(module, loaderOf(loads), ckptPath === undefined ? {} : { ckptPath });
+      module.dispose();
+      return logger.rows.filter((row) => 'loss' in row).map((row) => [row.step, row.loss, row.grad_norm]);
+    };
+    const expected = await fit(6, newFolder(), []);
+    const folder = newFolder();
+    await fit(4, folder, []);
+    const loads: number[] = [];
+    const resumed = await fit(6, folder, loads, join(folder, 'last'));
+    expect(resumed).toEqual(expected.slice(4));
+    // Steps 5 and 6 are batches 1 and 2 of epoch 1: 8 images, none of batch 0.
+    expect(loads).toHaveLength(8);
   });
 
   it('validates with k-NN accuracy of the target backbone against a labelled reference set', async () => {

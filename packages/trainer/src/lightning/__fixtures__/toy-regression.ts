@@ -24,15 +24,30 @@ function nextRandom(state: { value: number }): number {
 
 /** Batches depend only on (seed, epoch, batch index). */
 export class ToyLoader implements TrainLoader<ToyBatch> {
+  /** (epoch, index) of every batch built, in order. */
+  readonly produced: [number, number][] = [];
+
   constructor(readonly length = 4, readonly seed = 1) {}
 
   *batches({ epoch }: { epoch: number }): Iterable<ToyBatch> {
-    for (let index = 0; index < this.length; index++) {
-      const state = { value: this.seed * 7919 + epoch * 104729 + index * 1299709 };
-      const x = Array.from({ length: BATCH * DIMS }, () => nextRandom(state) * 2 - 1);
-      const y = Array.from({ length: BATCH }, (_, row) => x[row * DIMS]! - 2 * x[row * DIMS + 1]! + 0.5 * x[row * DIMS + 2]! + 0.3 + 0.05 * (nextRandom(state) - 0.5));
-      yield { x: tf.tensor2d(x, [BATCH, DIMS]), y: tf.tensor2d(y, [BATCH, 1]) };
-    }
+    for (let index = 0; index < this.length; index++) yield this.batch(epoch, index);
+  }
+
+  protected batch(epoch: number, index: number): ToyBatch {
+    this.produced.push([epoch, index]);
+    const state = { value: this.seed * 7919 + epoch * 104729 + index * 1299709 };
+    const x = Array.from({ length: BATCH * DIMS }, () => nextRandom(state) * 2 - 1);
+    const y = Array.from({ length: BATCH }, (_, row) => x[row * DIMS]! - 2 * x[row * DIMS + 1]! + 0.5 * x[row * DIMS + 2]! + 0.3 + 0.05 * (nextRandom(state) - 0.5));
+    return { x: tf.tensor2d(x, [BATCH, DIMS]), y: tf.tensor2d(y, [BATCH, 1]) };
+  }
+}
+
+/** The same batches, from `startBatch` on without building the ones before (as @msn/data's DataLoader). */
+export class SkippingToyLoader extends ToyLoader {
+  readonly supportsStartBatch = true;
+
+  override *batches({ epoch, startBatch = 0 }: { epoch: number; startBatch?: number }): Iterable<ToyBatch> {
+    for (let index = startBatch; index < this.length; index++) yield this.batch(epoch, index);
   }
 }
 
