@@ -102,7 +102,10 @@ describe('example-ddp', () => {
   it('reports bad flags and priors clearly, with a non-zero exit', async () => {
     const unknown = await execute(['--import', 'tsx', 'src/main.ts', '--stepz', '3']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/invalid argument '--stepz'.*expected a known flag.*--steps/);
+    expect(unknown.stderr).toMatch(/unknown flag '--stepz'; did you mean --steps\?/);
+    const valueless = await execute(['--import', 'tsx', 'src/main.ts', '--steps', '3', '--dist-backend']);
+    expect(valueless.code).toBe(2);
+    expect(valueless.stderr).toMatch(/flag '--dist-backend' is missing its value; expected one of auto, shm, tcp \(it is the last argument\)/);
     const missing = await execute(['--import', 'tsx', 'src/main.ts', '--prior', join(root, 'no-such-prior.js')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/loadPriorModule: invalid argument 'path' = ".*no-such-prior\.js"; expected an existing module file/);

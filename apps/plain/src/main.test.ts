@@ -64,7 +64,7 @@ describe('example-plain', () => {
       [['--steps', '5', '--epochs', '1'], 2, /'--epochs' = 1; expected either --steps or --epochs, not both/],
       [['--power-law-exponent', '0.5'], 2, /'--power-law-exponent' = 0.5; expected no exponent with --prior uniform/],
       [['--image-size', '30'], 2, /'--image-size' = 30; expected an image size that is a multiple of the patch size \(image 30, patch 4\)/],
-      [['--lerning-rate', '1'], 2, /'--lerning-rate' = ""; expected a known flag; valid flags: .*--learning-rate/],
+      [['--lerning-rate', '1'], 2, /error: command line: unknown flag '--lerning-rate'; did you mean --learning-rate\?/],
       [[...TINY, '--prior', join(root, 'missing-prior.mjs')], 1, /error: loadPriorModule: invalid argument 'path' = ".*missing-prior.mjs"; expected an existing module file/],
       [[...withFlag(TINY, '--prototypes', '12'), '--prior', join(here, '__fixtures__', 'eight-clusters-prior.mjs')], 1, /probePrior: invalid argument 'prior eight-clusters-prior.mjs#default' = function eightClusters; expected a prior over the 12 prototypes .*returned shape \[8\]; expected \[12\]/],
       [[...TINY, '--dataset', 'folder', '--data', join(root, 'no-such-folder')], 1, /error: openDataset: invalid argument 'path' = ".*no-such-folder"; expected an existing folder with the folder data \(it does not exist/],

@@ -55,7 +55,7 @@ export type { Logger } from './lightning/loggers/logger';
 export { CsvLogger } from './lightning/loggers/csv-logger';
 export { JsonLinesLogger } from './lightning/loggers/json-lines-logger';
 export { CliArgumentError, formatUsage, parseArguments } from './cli/parse-arguments';
-export type { FlagSpec, FlagSpecs, ParsedFlags } from './cli/parse-arguments';
+export type { CliProblem, FlagSpec, FlagSpecs, ParsedFlags } from './cli/parse-arguments';
 export { run } from './cli/run';
 export type { RunOptions } from './cli/run';
 // MSN model and training step

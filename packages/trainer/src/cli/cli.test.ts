@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../errors';
-import { CliArgumentError, formatUsage, parseArguments } from './parse-arguments';
+import { CliArgumentError, formatUsage, parseArguments, type FlagSpecs } from './parse-arguments';
 import { run } from './run';
 
 const specs = {
@@ -25,11 +25,52 @@ describe('parseArguments', () => {
     expect(() => parseArguments(specs, ['--steps', '2.5'])).toThrow(/'--steps' = "2.5"; expected an integer >= 1/);
     expect(() => parseArguments(specs, ['--learning-rate', '-1'])).toThrow(/'--learning-rate' = "-1"; expected a number >= 0/);
     expect(() => parseArguments(specs, ['--backend', 'gpu'])).toThrow(/'--backend' = "gpu"; expected one of tensorflow, wasm, cpu/);
-    expect(() => parseArguments(specs, ['--backend'])).toThrow(/'--backend' = "\(missing\)"; expected one of/);
-    expect(() => parseArguments(specs, ['--step', '3'])).toThrow(/'--step'.*did you mean --steps\?/);
     expect(() => parseArguments(specs, ['train'])).toThrow(/'\(positional\)' = "train"/);
     expect(() => parseArguments(specs, ['--steps', '3', '--steps', '4'])).toThrow(/'--steps'.*only once/);
-    expect(() => parseArguments({ data: { type: 'string', required: true, description: 'data folder' } }, [])).toThrow(/'--data' = "\(missing\)"; expected a string \(this flag is required\)/);
+  });
+
+  it('says when a value is missing, and which flag is required', () => {
+    const problem = (argv: string[], within = specs as FlagSpecs) => {
+      try {
+        parseArguments(within, argv);
+      } catch (error) {
+        expect(error).toBeInstanceOf(CliArgumentError);
+        return [(error as CliArgumentError).problem, (error as Error).message];
+      }
+      throw new Error(`${argv.join(' ')} parsed`);
+    };
+    expect(problem(['--backend'])).toEqual(['missing-value', "command line: flag '--backend' is missing its value; expected one of tensorflow, wasm, cpu (it is the last argument)"]);
+    expect(problem(['--prior', '--steps', '3'])).toEqual(['missing-value', "command line: flag '--prior' is missing its value; expected a string (--steps is another flag)"]);
+    expect(problem(['--steps='])).toEqual(['missing-value', "command line: flag '--steps' is missing its value; expected an integer >= 1 (it is empty)"]);
+    expect(problem(['--prior='])[1]).toMatch(/'--prior' is missing its value; expected a string \(it is empty\)/);
+    expect(problem([], { data: { type: 'string', required: true, description: 'data folder' } })).toEqual(['missing-flag', "command line: missing flag '--data'; expected a string (this flag is required)"]);
+    expect(problem(['--steps', 'abc'])[0]).toBe('invalid-value');
+  });
+
+  it('suggests the nearest flags for an unknown one (edit distance), else lists the valid flags', () => {
+    const message = (argv: string[], within = specs as FlagSpecs) => {
+      try {
+        parseArguments(within, argv);
+      } catch (error) {
+        expect((error as CliArgumentError).problem).toBe('unknown-flag');
+        expect((error as CliArgumentError).exitCode).toBe(2);
+        return (error as Error).message;
+      }
+      throw new Error(`${argv.join(' ')} parsed`);
+    };
+    expect(message(['--lerning-rate', '1'])).toBe("command line: unknown flag '--lerning-rate'; did you mean --learning-rate? (--help lists the flags)");
+    // One edit (substitution, insertion, deletion, transposition) from --steps; camel and snake case.
+    for (const typed of ['--stepz', '--step', '--stepss', '--stpes', '--Steps']) expect(message([typed, '3'])).toMatch(/did you mean --steps\?/);
+    expect(message(['--learningRate=0.1'])).toMatch(/'--learningRate'; did you mean --learning-rate\?/);
+    expect(message(['--learning_rate', '0.1'])).toMatch(/did you mean --learning-rate\?/);
+    // Booleans' negations, one-dash flags, prefixes.
+    expect(message(['--no-resmue'])).toMatch(/did you mean --no-resume\?/);
+    expect(message(['-steps', '3'])).toBe("command line: unknown flag '-steps'; did you mean --steps? (--help lists the flags)");
+    expect(message(['--learning'])).toMatch(/did you mean --learning-rate\?/);
+    // Ties are all offered; nothing near: the list.
+    expect(message(['--ab'], { aa: { type: 'integer', description: 'a' }, bb: { type: 'integer', description: 'b' } } as FlagSpecs)).toMatch(/did you mean --aa or --bb\?/);
+    expect(message(['--gpu'])).toBe("command line: unknown flag '--gpu'; valid flags: --steps, --learning-rate, --backend, --prior, --resume");
+    expect(message(['--gpu'])).not.toMatch(/""/);
   });
 
   it('formats usage with types, choices and defaults', () => {
