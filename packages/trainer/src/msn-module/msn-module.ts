@@ -1,8 +1,7 @@
 // @file MSN / PMSN pre-training as a LightningModule: the model, AdamW, the MSN schedules, masks and validation.
 import * as tf from '@tensorflow/tfjs-core';
 import type { MSNLoss, MSNLossOptions } from '@msn/loss';
-import type { DistributedMSN } from '../ddp/ddp';
-import { ddp } from '../ddp/ddp';
+import { ddp, type DistributedMSN } from '../ddp/ddp';
 import type { ProcessGroup } from '../distributed/process-group';
 import { InvalidArgumentError } from '../errors';
 import { knnClassify } from '../evaluation/knn';
