@@ -3,7 +3,7 @@
 //
 // npx -y pnpm@12.4.2 --filter @msn/example-plain... build && npx -y pnpm@12.4.2 --filter @msn/example-plain bench
 // (flags after `--`: --steps 600 --eval-at 600 [--eval-subset n] [--backend wasm] [--out runs/fmnist-tiny] [--workers 1])
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -117,13 +117,11 @@ await run(async () => {
   baselineModel.dispose();
   process.stdout.write(`${formatLabelEfficiencyTable(baselines)}\n`);
 
-  const losses: number[] = [];
   const times: number[] = [];
   const trainingStarted = performance.now();
   const result = await pretrain(recipe, data, { prior: 'uniform', description: 'uniform (MSN)' }, {
     weightDecayGroups: 'all',
     afterStep: async (record: StepRecord, model: MSNModel) => {
-      losses[record.step - 1] = record.loss;
       times.push(record.milliseconds);
       if (evalAt.includes(record.step)) {
         const [row] = await evaluate([{ name: `MSN, ${record.step} steps`, embed: (images) => model.embed(images) }]);
@@ -135,13 +133,15 @@ await run(async () => {
   const trainingSeconds = (performance.now() - trainingStarted) / 1000;
   result.model.dispose();
 
+  // Loss windows over the whole run, read back from metrics.jsonl: a resumed run holds the earlier steps only there.
+  const losses = await readLossesByStep(join(flags.out, 'metrics.jsonl'));
   const windows = Object.fromEntries(
-    WINDOWS.filter(([, last]) => losses.length >= last && losses.slice(0, last).every((loss) => loss !== undefined)).map(([first, last]) => {
-      const slice = losses.slice(first - 1, last);
-      return [`${first}-${last}`, slice.reduce((sum, loss) => sum + loss, 0) / slice.length];
+    WINDOWS.filter(([first, last]) => range(first, last).every((step) => losses.has(step))).map(([first, last]) => {
+      const sum = range(first, last).reduce((total, step) => total + losses.get(step)!, 0);
+      return [`${first}-${last}`, sum / (last - first + 1)];
     }),
   );
-  const timed = times.slice(1);
+  const timed = times.length > 1 ? times.slice(1) : times; // the first step includes compilation
   const summary = {
     steps: result.progress.globalStep,
     lossWindows: windows,
@@ -166,3 +166,18 @@ await run(async () => {
     ].join('\n'),
   );
 });
+
+function range(first: number, last: number): number[] {
+  return Array.from({ length: last - first + 1 }, (_, offset) => first + offset);
+}
+
+/** Step → loss from a metrics.jsonl log; a step logged twice (a resumed run repeats none, but be safe) keeps its last. */
+async function readLossesByStep(path: string): Promise<Map<number, number>> {
+  const losses = new Map<number, number>();
+  for (const line of (await readFile(path, 'utf8')).split('\n')) {
+    if (line.trim() === '') continue;
+    const record = JSON.parse(line) as { step?: unknown; loss?: unknown };
+    if (typeof record.step === 'number' && typeof record.loss === 'number') losses.set(record.step, record.loss);
+  }
+  return losses;
+}
