@@ -4,7 +4,6 @@
 // prints the label-efficiency table (trained encoder vs. the same encoder untrained vs. raw pixels).
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataLoader, DistributedSampler, MSNTransform } from '@msn/data';
 import {
   CsvLogger,
   JsonLinesLogger,
@@ -19,8 +18,9 @@ import {
   formatLabelEfficiencyTable,
   formatUsage,
   initProcessGroup,
-  openDataset,
+  openRecipeDataset,
   parseArguments,
+  recipeLoader,
   recipeSchedules,
   recipeTotalSteps,
   resolveRecipePrior,
@@ -77,7 +77,7 @@ await run(async () => {
   try {
     try {
       await setupTensorflow({ ...(recipe.backend === undefined ? {} : { backend: recipe.backend }), ...(leader ? {} : { log: false }) });
-      const data = openDataset({ name: recipe.dataset, seed: recipe.seed, ...(recipe.data === undefined ? {} : { path: recipe.data }), ...(recipe.dataset === 'synthetic' ? { imageSize: recipe.imageSize, ...(recipe.syntheticImages === undefined ? {} : { syntheticLength: recipe.syntheticImages }) } : {}) });
+      const data = openRecipeDataset(recipe);
       if (leader) {
         await mkdir(recipe.out, { recursive: true });
         await writeFile(join(recipe.out, 'config.json'), `${JSON.stringify({ ...recipe, worldSize: group.worldSize }, null, 2)}\n`);
@@ -86,21 +86,7 @@ await run(async () => {
       // Data: MSN's views, as apps/lightning makes them. Every rank sees the same shuffled order and takes its interleaved
       // share; views depend only on (seed, epoch, index), so the job's batches are those of one process with batch
       // batch-size × world size (with one rank, exactly apps/lightning's).
-      const transform = new MSNTransform({
-        randomSize: recipe.imageSize,
-        focalSize: recipe.focalSize,
-        randomViews: recipe.randomViews,
-        focalViews: recipe.focalViews,
-        randomCropScale: recipe.randomCropScale,
-        focalCropScale: recipe.focalCropScale,
-        ...recipe.augmentation,
-        normalize: data.normalize,
-      });
-      const sampler = new DistributedSampler({ datasetLength: data.train.length, rank: group.rank, worldSize: group.worldSize, shuffle: true, seed: recipe.seed, dropLast: true });
-      const loader = new DataLoader(data.train, { batchSize: recipe.batchSize, sampler, dropLast: true, seed: recipe.seed, workers: recipe.workers, persistentWorkers: true, transform });
-      if (loader.length === 0) {
-        throw new Error(`${data.name} has ${data.train.length} images, fewer than --batch-size ${recipe.batchSize} × ${group.worldSize} rank(s)`);
-      }
+      const loader = recipeLoader(recipe, data, { rank: group.rank, worldSize: group.worldSize });
       const totalSteps = recipeTotalSteps(recipe, loader.length);
 
       // MSNModule trains data-parallel under ddpStrategy (synchronised BatchNorm, distributed loss, the combined batch's

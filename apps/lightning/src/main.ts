@@ -3,7 +3,7 @@
 // label-efficiency table (trained encoder vs. the same encoder untrained vs. raw pixels).
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataLoader, MSNTransform, PlainTransform, RandomSampler, type ImageDataset, type Sampler } from '@msn/data';
+import { DataLoader, PlainTransform, RandomSampler, type ImageDataset, type Sampler } from '@msn/data';
 import {
   CsvLogger,
   EarlyStopping,
@@ -18,8 +18,9 @@ import {
   formatDuration,
   formatLabelEfficiencyTable,
   formatUsage,
-  openDataset,
+  openRecipeDataset,
   parseArguments,
+  recipeLoader,
   recipeSchedules,
   recipeTotalSteps,
   resolveRecipePrior,
@@ -48,24 +49,13 @@ await run(async () => {
   const recipe = resolveTrainingRecipe(flags, { out: APP.out });
   const started = performance.now();
   await setupTensorflow(recipe.backend === undefined ? {} : { backend: recipe.backend }); // prints the backend
-  const data = openDataset({ name: recipe.dataset, seed: recipe.seed, ...(recipe.data === undefined ? {} : { path: recipe.data }), ...(recipe.dataset === 'synthetic' ? { imageSize: recipe.imageSize, ...(recipe.syntheticImages === undefined ? {} : { syntheticLength: recipe.syntheticImages }) } : {}) });
+  const data = openRecipeDataset(recipe);
   const prior = await resolveRecipePrior(recipe);
   await mkdir(recipe.out, { recursive: true });
   await writeFile(join(recipe.out, 'config.json'), `${JSON.stringify(recipe, null, 2)}\n`);
 
-  // Data: MSN's views (view 0 target, views 1 … randomViews − 1 anchors, then the focal views).
-  const transform = new MSNTransform({
-    randomSize: recipe.imageSize,
-    focalSize: recipe.focalSize,
-    randomViews: recipe.randomViews,
-    focalViews: recipe.focalViews,
-    randomCropScale: recipe.randomCropScale,
-    focalCropScale: recipe.focalCropScale,
-    ...recipe.augmentation,
-    normalize: data.normalize,
-  });
-  const loader = new DataLoader(data.train, { batchSize: recipe.batchSize, shuffle: true, dropLast: true, seed: recipe.seed, workers: recipe.workers, persistentWorkers: true, transform });
-  if (loader.length === 0) throw new Error(`${data.name} has ${data.train.length} images, fewer than --batch-size ${recipe.batchSize}`);
+  // Data: MSN's views (view 0 target, views 1 … randomViews − 1 anchors, then the focal views), shuffled per epoch.
+  const loader = recipeLoader(recipe, data);
   const totalSteps = recipeTotalSteps(recipe, loader.length);
 
   // Validation: k-NN accuracy of the target encoder on held-out labelled images, against a labelled reference set.

@@ -8,7 +8,7 @@ import {
   formatDuration,
   formatLabelEfficiencyTable,
   formatUsage,
-  openDataset,
+  openRecipeDataset,
   parseArguments,
   resolveRecipePrior,
   resolveTrainingRecipe,
@@ -30,7 +30,7 @@ await run(async () => {
   const recipe = resolveTrainingRecipe(flags, { out: APP.out });
   const started = performance.now();
   await setupTensorflow(recipe.backend === undefined ? {} : { backend: recipe.backend }); // prints the backend
-  const data = openDataset({ name: recipe.dataset, seed: recipe.seed, ...(recipe.data === undefined ? {} : { path: recipe.data }), ...(recipe.dataset === 'synthetic' ? { imageSize: recipe.imageSize, ...(recipe.syntheticImages === undefined ? {} : { syntheticLength: recipe.syntheticImages }) } : {}) });
+  const data = openRecipeDataset(recipe);
   const prior = await resolveRecipePrior(recipe);
   await mkdir(recipe.out, { recursive: true });
   await writeFile(join(recipe.out, 'config.json'), `${JSON.stringify(recipe, null, 2)}\n`);

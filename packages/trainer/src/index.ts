@@ -135,6 +135,8 @@ export { MSN_TRAINING_FLAGS, resolveTrainingRecipe } from './recipe/training-rec
 export type { TrainingRecipe } from './recipe/training-recipe';
 export { recipeSchedules, recipeTotalSteps, resolveRecipePrior } from './recipe/recipe-run';
 export type { RecipePrior } from './recipe/recipe-run';
+export { openRecipeDataset, recipeLoader, recipeTransform } from './recipe/recipe-data';
+export type { RecipeShard } from './recipe/recipe-data';
 export { compareEncoders } from './label-efficiency/compare-encoders';
 export type { CompareEncodersOptions, NamedEncoder } from './label-efficiency/compare-encoders';
 export { evaluateAgainstBaselines } from './label-efficiency/evaluate-against-baselines';

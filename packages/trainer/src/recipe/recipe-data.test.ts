@@ -1,0 +1,65 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { useBackend } from '@msn/test-utils';
+import type { Batch, DataLoader } from '@msn/data';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseArguments } from '../cli/parse-arguments';
+import { InvalidArgumentError } from '../errors';
+import { openRecipeDataset, recipeLoader, recipeTransform } from './recipe-data';
+import { MSN_TRAINING_FLAGS, resolveTrainingRecipe } from './training-recipe';
+
+const recipe = (...argv: string[]) =>
+  resolveTrainingRecipe(parseArguments(MSN_TRAINING_FLAGS, ['--workers', '0', '--synthetic-images', '20', ...argv]), { out: 'runs/test' });
+
+async function firstBatch(loader: DataLoader): Promise<Batch> {
+  for await (const batch of loader.batches({ epoch: 0 })) return batch;
+  throw new Error('the loader yielded no batch');
+}
+
+beforeAll(() => useBackend('cpu'));
+
+describe('recipe data', () => {
+  it('opens the synthetic set at the recipe\'s image size and makes its views', async () => {
+    const main = recipe();
+    const data = openRecipeDataset(main);
+    expect(data.train.length).toBe(20);
+    const { image } = (await data.train.get(0))!;
+    const views = recipeTransform(main, data.normalize).apply(image, { seed: 0, epoch: 0, index: 0 });
+    expect(views.map((view) => view.width)).toEqual([16, 16, 8, 8]);
+  });
+
+  it('shards the shuffled order across ranks: the ranks\' batches are the one-process batch of batchSize × ranks', async () => {
+    const data = openRecipeDataset(recipe());
+    const single = recipeLoader(recipe('--batch-size', '8'), data);
+    const ranks = [0, 1].map((rank) => recipeLoader(recipe('--batch-size', '4'), data, { rank, worldSize: 2 }));
+    expect(single.length).toBe(2);
+    expect(ranks.map((loader) => loader.length)).toEqual([2, 2]);
+
+    const before = tf.memory().numTensors;
+    const [whole, ...shards] = await Promise.all([single, ...ranks].map(firstBatch));
+    const shardIndices = shards.flatMap((batch) => batch!.indices);
+    expect(new Set(shardIndices).size).toBe(8);
+    expect([...shardIndices].sort((a, b) => a - b)).toEqual([...whole!.indices].sort((a, b) => a - b));
+    // Same images, same views: the view of image i does not depend on which process draws it.
+    const row = (batch: Batch, index: number) => tf.slice(batch.views[0]!, [batch.indices.indexOf(index)], [1]);
+    for (const shard of shards) {
+      for (const index of shard!.indices) {
+        const [mine, theirs] = [row(shard!, index), row(whole!, index)];
+        expect(Array.from(mine.dataSync())).toEqual(Array.from(theirs.dataSync()));
+        tf.dispose([mine, theirs]);
+      }
+    }
+    for (const batch of [whole, ...shards]) tf.dispose([...batch!.views, ...(batch!.labels === undefined ? [] : [batch!.labels])]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('rejects a batch larger than the data set, naming the batch size and the images per rank', () => {
+    const data = openRecipeDataset(recipe());
+    expect(() => recipeLoader(recipe('--batch-size', '21'), data)).toThrow(InvalidArgumentError);
+    expect(() => recipeLoader(recipe('--batch-size', '21'), data)).toThrow(
+      /recipeLoader: invalid argument 'batchSize' = 21; expected at most 20: synthetic has 20 training images$/,
+    );
+    expect(() => recipeLoader(recipe('--batch-size', '11'), data, { rank: 1, worldSize: 2 })).toThrow(
+      /'batchSize' = 11; expected at most 10: synthetic has 20 training images for 2 ranks/,
+    );
+  });
+});
