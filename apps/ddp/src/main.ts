@@ -55,9 +55,7 @@ async function exists(path: string): Promise<boolean> {
 }
 
 await run(async () => {
-  // `pnpm start -- --steps 10` hands the script a leading `--`.
-  const argv = process.argv.slice(2);
-  const flags = parseArguments(FLAGS, argv[0] === '--' ? argv.slice(1) : argv);
+  const flags = parseArguments(FLAGS);
   if (flags.help) {
     // Once per job, not once per rank.
     if ((process.env.RANK ?? '0') === '0') process.stdout.write(`${formatUsage(APP.program, FLAGS)}\n`);

@@ -19,6 +19,12 @@ describe('parseArguments', () => {
     expect(parseArguments(specs, ['--help']).help).toBe(true);
   });
 
+  it('skips the bare -- that pnpm passes on from `pnpm start -- --flag value`', () => {
+    expect(parseArguments(specs, ['--', '--steps', '3', '--backend', 'cpu'])).toMatchObject({ steps: 3, backend: 'cpu' });
+    expect(parseArguments(specs, ['--'])).toMatchObject({ steps: 600 });
+    expect(() => parseArguments(specs, ['--', '--steps'])).toThrow(/'--steps' is missing its value/);
+  });
+
   it('names the flag, the value and what was expected', () => {
     expect(() => parseArguments(specs, ['--steps', 'abc'])).toThrow(CliArgumentError);
     expect(() => parseArguments(specs, ['--steps', 'abc'])).toThrow(`command line: invalid argument '--steps' = "abc"; expected an integer >= 1`);

@@ -135,7 +135,8 @@ export function formatUsage(program: string, specs: FlagSpecs): string {
 
 /**
  * Parses `--flag value`, `--flag=value`, boolean `--flag` / `--no-flag` and `--help` against `specs`, converting
- * and checking each value. Positional arguments are not accepted.
+ * and checking each value. A bare `--` (what `pnpm start -- …` passes on) is skipped; positional arguments are not
+ * accepted.
  *
  * @example
  * const flags = parseArguments({ steps: { type: 'integer', minimum: 1, default: 600, description: 'training steps' },
@@ -152,6 +153,8 @@ export function parseArguments<Specs extends FlagSpecs>(specs: Specs, argv: read
   const seen = new Set<string>();
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index]!;
+    // `pnpm start -- --steps 10` hands the script the separator itself (npm swallows it): it carries nothing.
+    if (argument === '--') continue;
     if (argument === '--help' || argument === '-h') {
       result.help = true;
       continue;
