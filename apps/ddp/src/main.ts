@@ -13,15 +13,14 @@ import {
   ProgressBar,
   Trainer,
   ddpStrategy,
-  evaluateAgainstBaselines,
   formatDuration,
-  formatLabelEfficiencyTable,
   formatUsage,
   initProcessGroup,
   openRecipeDataset,
   parseArguments,
+  reportRecipeEvaluation,
   recipeLoader,
-  recipeSchedules,
+  recipeModuleOptions,
   recipeTotalSteps,
   resolveRecipePrior,
   resolveTrainingRecipe,
@@ -89,16 +88,7 @@ await run(async () => {
 
       // MSNModule trains data-parallel under ddpStrategy (synchronised BatchNorm, distributed loss, the combined batch's
       // masks, gradients averaged before clipping).
-      module = new MSNModule({
-        config: recipe.config,
-        seed: recipe.seed,
-        randomViews: recipe.randomViews,
-        schedules: recipeSchedules(recipe, { stepsPerEpoch: loader.length, totalSteps }),
-        maxGradNorm: recipe.maxGradNorm > 0 ? recipe.maxGradNorm : null,
-        prior: prior.prior,
-        ...(prior.powerLawExponent === undefined ? {} : { powerLawExponent: prior.powerLawExponent }),
-        ...(prior.priorName === undefined ? {} : { priorName: prior.priorName }),
-      });
+      module = new MSNModule(recipeModuleOptions(recipe, prior, { stepsPerEpoch: loader.length, totalSteps }));
       const checkpoints = join(recipe.out, 'checkpoints');
       const probe = throughputProbe();
       // Callbacks and loggers are given on every rank; the Trainer keeps them on rank 0 only.
@@ -143,18 +133,7 @@ await run(async () => {
       // After the group is gone: the other ranks need not wait for rank 0's evaluation (the fit tore the module's
       // distributed setup down; evaluation uses no collective).
       evaluation = async () => {
-        const rows = await evaluateAgainstBaselines({
-          model: trained.model,
-          seed: recipe.seed,
-          evaluation: data.evaluation!,
-          imageSize: recipe.imageSize,
-          normalize: data.normalize,
-          workers: recipe.workers,
-          ...(recipe.evalSubset === undefined ? {} : { subset: recipe.evalSubset }),
-          onEvaluate: (name) => process.stderr.write(`evaluating: ${name}\n`),
-        });
-        await writeFile(join(recipe.out, 'evaluation.json'), `${JSON.stringify(rows, null, 2)}\n`);
-        process.stdout.write(`\nlabel efficiency on ${data.name} (accuracy %, few-shot: mean ± std over 5 seeds)\n${formatLabelEfficiencyTable(rows)}\n`);
+        await reportRecipeEvaluation(trained.model, recipe, data);
         process.stderr.write(`total wall time ${formatDuration((performance.now() - started) / 1000)}\n`);
       };
     } finally {

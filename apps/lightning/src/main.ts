@@ -14,14 +14,13 @@ import {
   ModelCheckpoint,
   ProgressBar,
   Trainer,
-  evaluateAgainstBaselines,
   formatDuration,
-  formatLabelEfficiencyTable,
   formatUsage,
   openRecipeDataset,
   parseArguments,
+  reportRecipeEvaluation,
   recipeLoader,
-  recipeSchedules,
+  recipeModuleOptions,
   recipeTotalSteps,
   resolveRecipePrior,
   resolveTrainingRecipe,
@@ -67,14 +66,7 @@ await run(async () => {
   });
 
   const module = new MSNModule({
-    config: recipe.config,
-    seed: recipe.seed,
-    randomViews: recipe.randomViews,
-    schedules: recipeSchedules(recipe, { stepsPerEpoch: loader.length, totalSteps }),
-    maxGradNorm: recipe.maxGradNorm > 0 ? recipe.maxGradNorm : null,
-    prior: prior.prior,
-    ...(prior.powerLawExponent === undefined ? {} : { powerLawExponent: prior.powerLawExponent }),
-    ...(prior.priorName === undefined ? {} : { priorName: prior.priorName }),
+    ...recipeModuleOptions(recipe, prior, { stepsPerEpoch: loader.length, totalSteps }),
     ...(validate ? { validation: { reference: labelled(data.evaluation!.train) } } : {}),
   });
   const callbacks: Callback[] = [
@@ -106,18 +98,7 @@ await run(async () => {
     await loader.close();
     process.stderr.write(`fit ended (${fitted.stopReason}) at step ${fitted.globalStep}/${totalSteps}; checkpoints in ${join(recipe.out, 'checkpoints')} (resume: --resume ${join(recipe.out, 'checkpoints', 'last')})\n`);
     if (fitted.stopReason === 'interrupted' || !recipe.evaluate || data.evaluation === undefined) return;
-    const rows = await evaluateAgainstBaselines({
-      model: module.model,
-      seed: recipe.seed,
-      evaluation: data.evaluation,
-      imageSize: recipe.imageSize,
-      normalize: data.normalize,
-      workers: recipe.workers,
-      ...(recipe.evalSubset === undefined ? {} : { subset: recipe.evalSubset }),
-      onEvaluate: (name) => process.stderr.write(`evaluating: ${name}\n`),
-    });
-    await writeFile(join(recipe.out, 'evaluation.json'), `${JSON.stringify(rows, null, 2)}\n`);
-    process.stdout.write(`\nlabel efficiency on ${data.name} (accuracy %, few-shot: mean ± std over 5 seeds)\n${formatLabelEfficiencyTable(rows)}\n`);
+    await reportRecipeEvaluation(module.model, recipe, data);
     process.stderr.write(`total wall time ${formatDuration((performance.now() - started) / 1000)}\n`);
   } finally {
     module.dispose();

@@ -4,12 +4,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   MSN_TRAINING_FLAGS,
-  evaluateAgainstBaselines,
   formatDuration,
-  formatLabelEfficiencyTable,
   formatUsage,
   openRecipeDataset,
   parseArguments,
+  reportRecipeEvaluation,
   resolveRecipePrior,
   resolveTrainingRecipe,
   run,
@@ -46,18 +45,7 @@ await run(async () => {
   process.stderr.write(`trained ${result.progress.globalStep}/${result.totalSteps} steps in ${formatDuration(result.seconds)} (${result.millisecondsPerStep.toFixed(0)} ms/step); checkpoint ${join(recipe.out, 'checkpoints', 'last')}\n`);
   try {
     if (result.interrupted || !recipe.evaluate || data.evaluation === undefined) return;
-    const rows = await evaluateAgainstBaselines({
-      model: result.model,
-      seed: recipe.seed,
-      evaluation: data.evaluation,
-      imageSize: recipe.imageSize,
-      normalize: data.normalize,
-      workers: recipe.workers,
-      ...(recipe.evalSubset === undefined ? {} : { subset: recipe.evalSubset }),
-      onEvaluate: (name) => process.stderr.write(`evaluating: ${name}\n`),
-    });
-    await writeFile(join(recipe.out, 'evaluation.json'), `${JSON.stringify(rows, null, 2)}\n`);
-    process.stdout.write(`\nlabel efficiency on ${data.name} (accuracy %, few-shot: mean ± std over 5 seeds)\n${formatLabelEfficiencyTable(rows)}\n`);
+    await reportRecipeEvaluation(result.model, recipe, data);
     process.stderr.write(`total wall time ${formatDuration((performance.now() - started) / 1000)}\n`);
   } finally {
     result.model.dispose();

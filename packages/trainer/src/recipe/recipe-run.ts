@@ -1,6 +1,7 @@
 // @file What a recipe needs at run time: the step count, the schedules and the prior.
 import { loadPriorModule } from '../msn-module/load-prior-module';
 import type { PriorOption } from '../msn-module/msn-criterion';
+import type { MSNModuleOptions } from '../msn-module/msn-module';
 import { constantSchedule } from '../schedules/constant-schedule';
 import { msnSchedules, type MSNSchedules } from '../schedules/msn-schedules';
 import { assertInteger } from '../validate';
@@ -69,4 +70,27 @@ export async function resolveRecipePrior(recipe: Pick<TrainingRecipe, 'prior' | 
   }
   const loaded = await loadPriorModule(recipe.prior);
   return { prior: loaded.prior, description: `${loaded.name} (PMSN, custom prior)`, priorName: loaded.name };
+}
+
+/**
+ * The `MSNModule` options of a recipe (everything but validation): its architecture and seed, views, schedules over
+ * the run, clipping (`maxGradNorm` 0: none) and prior.
+ *
+ * @example const module = new MSNModule(recipeModuleOptions(recipe, prior, { stepsPerEpoch: loader.length, totalSteps }));
+ */
+export function recipeModuleOptions(
+  recipe: Pick<TrainingRecipe, 'config' | 'seed' | 'randomViews' | 'maxGradNorm' | 'schedule' | 'learningRate' | 'weightDecay' | 'momentum' | 'warmupSteps'>,
+  prior: RecipePrior,
+  run: { stepsPerEpoch: number; totalSteps: number },
+): MSNModuleOptions {
+  return {
+    config: recipe.config,
+    seed: recipe.seed,
+    randomViews: recipe.randomViews,
+    schedules: recipeSchedules(recipe, run),
+    maxGradNorm: recipe.maxGradNorm > 0 ? recipe.maxGradNorm : null,
+    prior: prior.prior,
+    ...(prior.powerLawExponent === undefined ? {} : { powerLawExponent: prior.powerLawExponent }),
+    ...(prior.priorName === undefined ? {} : { priorName: prior.priorName }),
+  };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CliArgumentError, parseArguments } from '../cli/parse-arguments';
-import { recipeSchedules, recipeTotalSteps, resolveRecipePrior } from './recipe-run';
+import { recipeModuleOptions, recipeSchedules, recipeTotalSteps, resolveRecipePrior } from './recipe-run';
 import { MSN_TRAINING_FLAGS, resolveTrainingRecipe } from './training-recipe';
 
 const recipe = (...argv: string[]) => resolveTrainingRecipe(parseArguments(MSN_TRAINING_FLAGS, argv), { out: 'runs/test' });
@@ -55,5 +55,16 @@ describe('recipe schedules, steps and prior', () => {
     expect(await resolveRecipePrior({ prior: 'uniform' })).toEqual({ prior: 'uniform', description: 'uniform (MSN)' });
     expect(await resolveRecipePrior({ prior: 'power_law' })).toMatchObject({ prior: 'power_law', powerLawExponent: 0.25 });
     await expect(resolveRecipePrior({ prior: 'no-such-prior.mjs' })).rejects.toThrow(/loadPriorModule: invalid argument 'path' = "no-such-prior.mjs"/);
+  });
+});
+
+describe('recipeModuleOptions', () => {
+  it('carries the architecture, views, schedules, clipping and prior into MSNModule options', async () => {
+    const pmsn = recipe('--prior', 'power_law', '--power-law-exponent', '0.5', '--random-views', '3', '--max-grad-norm', '0');
+    const options = recipeModuleOptions(pmsn, await resolveRecipePrior(pmsn), { stepsPerEpoch: 10, totalSteps: 100 });
+    expect(options).toMatchObject({ config: pmsn.config, seed: 0, randomViews: 3, maxGradNorm: null, prior: 'power_law', powerLawExponent: 0.5 });
+    expect(options.schedules!.learningRate!(10)).toBeCloseTo(recipeSchedules(pmsn, { stepsPerEpoch: 10, totalSteps: 100 }).learningRate(10), 12);
+    const main = recipe();
+    expect(recipeModuleOptions(main, await resolveRecipePrior(main), { stepsPerEpoch: 64, totalSteps: 2000 })).toMatchObject({ maxGradNorm: 3, prior: 'uniform' });
   });
 });

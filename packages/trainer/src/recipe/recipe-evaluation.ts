@@ -1,0 +1,40 @@
+// @file The end of a recipe run: the label-efficiency table of the trained model, saved and printed.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { OpenedDataset } from '../datasets/open-dataset';
+import { InvalidArgumentError } from '../errors';
+import { evaluateAgainstBaselines } from '../label-efficiency/evaluate-against-baselines';
+import { formatLabelEfficiencyTable, type LabelEfficiencyRow } from '../label-efficiency/label-efficiency';
+import type { MSNModel } from '../msn/msn-model';
+import type { TrainingRecipe } from './training-recipe';
+
+/**
+ * Evaluates the trained model against its random initialisation and the raw pixels (`evaluateAgainstBaselines` on
+ * the data set's labelled splits, `--eval-subset` honoured), writes the rows to `<out>/evaluation.json` and prints
+ * the table on stdout (progress on stderr). Returns the rows.
+ * @throws {InvalidArgumentError} when the data set has no labelled splits.
+ *
+ * @example if (recipe.evaluate && data.evaluation) await reportRecipeEvaluation(model, recipe, data);
+ */
+export async function reportRecipeEvaluation(
+  model: MSNModel,
+  recipe: Pick<TrainingRecipe, 'seed' | 'imageSize' | 'workers' | 'evalSubset' | 'out'>,
+  data: Pick<OpenedDataset, 'name' | 'normalize' | 'evaluation'>,
+): Promise<LabelEfficiencyRow[]> {
+  if (data.evaluation === undefined) {
+    throw new InvalidArgumentError({ caller: 'reportRecipeEvaluation', argument: 'data.evaluation', value: undefined, expected: `labelled splits (${data.name} has no labels)` });
+  }
+  const rows = await evaluateAgainstBaselines({
+    model,
+    seed: recipe.seed,
+    evaluation: data.evaluation,
+    imageSize: recipe.imageSize,
+    normalize: data.normalize,
+    workers: recipe.workers,
+    ...(recipe.evalSubset === undefined ? {} : { subset: recipe.evalSubset }),
+    onEvaluate: (name) => process.stderr.write(`evaluating: ${name}\n`),
+  });
+  await writeFile(join(recipe.out, 'evaluation.json'), `${JSON.stringify(rows, null, 2)}\n`);
+  process.stdout.write(`\nlabel efficiency on ${data.name} (accuracy %, few-shot: mean ± std over 5 seeds)\n${formatLabelEfficiencyTable(rows)}\n`);
+  return rows;
+}
