@@ -1,7 +1,7 @@
 // @file The MSN / PMSN training loop, written out: data, model, loss, AdamW, schedules, checkpoints, metrics.
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { DataLoader, MSNTransform } from '@msn/data';
+import { DataLoader } from '@msn/data';
 import {
   CsvLogger,
   JsonLinesLogger,
@@ -11,6 +11,7 @@ import {
   maskSeedForStep,
   msnTrainingStep,
   recipeSchedules,
+  recipeTransform,
   recipeTotalSteps,
   type AdamWOptions,
   type Logger,
@@ -64,16 +65,7 @@ export interface PretrainResult {
  */
 export async function pretrain(recipe: TrainingRecipe, data: OpenedDataset, prior: RecipePrior, options: PretrainOptions = {}): Promise<PretrainResult> {
   // Data: MSN's multi-view augmentation, views = [target, anchors…, focal…], a pure function of (seed, epoch, image).
-  const transform = new MSNTransform({
-    randomSize: recipe.imageSize,
-    focalSize: recipe.focalSize,
-    randomViews: recipe.randomViews,
-    focalViews: recipe.focalViews,
-    randomCropScale: recipe.randomCropScale,
-    focalCropScale: recipe.focalCropScale,
-    ...recipe.augmentation,
-    normalize: data.normalize,
-  });
+  const transform = recipeTransform(recipe, data.normalize); // an MSNTransform with the recipe's sizes, views and strengths
   const loader = new DataLoader(data.train, { batchSize: recipe.batchSize, shuffle: true, dropLast: true, seed: recipe.seed, workers: recipe.workers, persistentWorkers: true, transform });
   if (loader.length === 0) throw new Error(`${data.name} has ${data.train.length} images, fewer than --batch-size ${recipe.batchSize}`);
   const totalSteps = recipeTotalSteps(recipe, loader.length);
