@@ -5,6 +5,7 @@
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  CollapseMonitor,
   CsvLogger,
   JsonLinesLogger,
   LearningRateMonitor,
@@ -91,11 +92,14 @@ await run(async () => {
       module = new MSNModule(recipeModuleOptions(recipe, prior, { stepsPerEpoch: loader.length, totalSteps }));
       const checkpoints = join(recipe.out, 'checkpoints');
       const probe = throughputProbe();
+      // Warns on rank 0 when the ranks' mean health metrics show a collapse.
+      const collapseMonitor = new CollapseMonitor();
       // Callbacks and loggers are given on every rank; the Trainer keeps them on rank 0 only.
       const trainer = new Trainer({
         maxSteps: totalSteps,
         strategy: ddpStrategy(group),
         callbacks: [
+          collapseMonitor,
           new ModelCheckpoint({ dirpath: checkpoints, everyNTrainSteps: recipe.checkpointEvery, keepLast: 2 }),
           new LearningRateMonitor(),
           probe,
@@ -122,12 +126,14 @@ await run(async () => {
       const fitted: FitResult = await trainer.fit(module, loader, { ...(leader && ckptPath !== undefined ? { ckptPath } : {}) });
       await loader.close();
       if (!leader) return;
+      const health = collapseMonitor.summary();
+      await writeFile(join(recipe.out, 'health.json'), `${JSON.stringify(health, null, 2)}\n`);
       const rate = probe.imagesPerSecond();
       console.log(
         `example-ddp: ${fitted.stopReason} after step ${fitted.globalStep}/${totalSteps}; loss ${trainer.callbackMetrics.loss?.toFixed(4)}; ` +
           `${rate === undefined ? '' : `${rate.toFixed(1)} images/s, `}${((performance.now() - fitStarted) / 1000).toFixed(1)} s; checkpoints in ${checkpoints}`,
       );
-      console.log(JSON.stringify({ summary: { steps: fitted.globalStep, stopReason: fitted.stopReason, loss: trainer.callbackMetrics.loss, imagesPerSecond: rate, worldSize: group.worldSize } }));
+      console.log(JSON.stringify({ summary: { steps: fitted.globalStep, stopReason: fitted.stopReason, loss: trainer.callbackMetrics.loss, imagesPerSecond: rate, worldSize: group.worldSize, collapseWarnings: health.warnings.map((warning) => warning.kind) } }));
       if (fitted.stopReason === 'interrupted' || !recipe.evaluate || data.evaluation === undefined) return;
       const trained = module;
       // After the group is gone: the other ranks need not wait for rank 0's evaluation (the fit tore the module's

@@ -5,6 +5,7 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataLoader, PlainTransform, RandomSampler, type ImageDataset, type Sampler } from '@msn/data';
 import {
+  CollapseMonitor,
   CsvLogger,
   EarlyStopping,
   JsonLinesLogger,
@@ -69,7 +70,10 @@ await run(async () => {
     ...recipeModuleOptions(recipe, prior, { stepsPerEpoch: loader.length, totalSteps }),
     ...(validate ? { validation: { reference: labelled(data.evaluation!.train) } } : {}),
   });
+  // Warns (stderr, health.json) when the health metrics MSNModule logs show a collapse.
+  const collapseMonitor = new CollapseMonitor();
   const callbacks: Callback[] = [
+    collapseMonitor,
     new ModelCheckpoint({ dirpath: join(recipe.out, 'checkpoints'), everyNTrainSteps: recipe.checkpointEvery, keepLast: 2 }),
     new LearningRateMonitor(),
     new ProgressBar({ printEveryNSteps: 10 }),
@@ -96,6 +100,7 @@ await run(async () => {
       ...(validate ? { valLoader: labelled(data.evaluation!.test) } : {}),
     });
     await loader.close();
+    await writeFile(join(recipe.out, 'health.json'), `${JSON.stringify(collapseMonitor.summary(), null, 2)}\n`);
     process.stderr.write(`fit ended (${fitted.stopReason}) at step ${fitted.globalStep}/${totalSteps}; checkpoints in ${join(recipe.out, 'checkpoints')} (resume: --resume ${join(recipe.out, 'checkpoints', 'last')})\n`);
     if (fitted.stopReason === 'interrupted' || !recipe.evaluate || data.evaluation === undefined) return;
     await reportRecipeEvaluation(module.model, recipe, data);

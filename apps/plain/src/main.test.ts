@@ -47,7 +47,10 @@ describe('example-plain', () => {
     const state = JSON.parse(readFileSync(join(twoSteps, 'checkpoints', 'last', 'state.json'), 'utf8'));
     expect(state.progress).toEqual({ epoch: 0, batchInEpoch: 2, globalStep: 2 });
     expect(existsSync(join(twoSteps, 'checkpoints', 'last', 'model.safetensors'))).toBe(true);
-    expect(JSON.parse(readFileSync(join(twoSteps, 'evaluation.json'), 'utf8'))).toHaveLength(3);
+    expect(JSON.parse(readFileSync(join(twoSteps, 'evaluation.json'), 'utf8')).rows).toHaveLength(3);
+    // Health metrics are logged with the loss; the summary keeps what the collapse detector found.
+    expect(lossRows(twoSteps)[1]).toMatchObject({ prototypes_used: expect.any(Number), anchor_entropy: expect.any(Number), feature_cosine: expect.any(Number), collapse_warnings: 0 });
+    expect(JSON.parse(readFileSync(join(twoSteps, 'health.json'), 'utf8'))).toMatchObject({ collapsed: false, warnings: [] });
 
     const resumed = await runApp([...TINY, '--steps', '4', '--no-evaluate', '--out', twoSteps, '--resume', join(twoSteps, 'checkpoints', 'last')]);
     expect(resumed.status, resumed.stderr).toBe(0);

@@ -1,4 +1,5 @@
 // @file The MSN / PMSN training loop, written out: data, model, loss, AdamW, schedules, checkpoints, metrics.
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { DataLoader } from '@msn/data';
@@ -6,14 +7,18 @@ import {
   CsvLogger,
   JsonLinesLogger,
   MSNModel,
+  TrainingHealth,
   createMSNCriterion,
   decayEverything,
   maskSeedForStep,
   msnTrainingStep,
+  recipeLossOptions,
   recipeSchedules,
   recipeTransform,
   recipeTotalSteps,
   type AdamWOptions,
+  type HealthRecord,
+  type HealthSummary,
   type Logger,
   type OpenedDataset,
   type RecipePrior,
@@ -23,8 +28,8 @@ import {
 import { restoreCheckpoint, saveCheckpoint } from './checkpoints';
 import { ProgressLine } from './progress-line';
 
-/** One step's record, as written to metrics.jsonl / metrics.csv. */
-export interface StepRecord {
+/** One step's record, as written to metrics.jsonl / metrics.csv: the loss, hyper-parameters and health metrics. */
+export interface StepRecord extends HealthRecord {
   step: number;
   epoch: number;
   loss: number;
@@ -56,12 +61,15 @@ export interface PretrainResult {
   seconds: number;
   millisecondsPerStep: number;
   interrupted: boolean;
+  /** Collapse warnings and the last health metrics (also in `<out>/health.json`). */
+  health: HealthSummary;
 }
 
 /**
  * Pre-trains an MSN model as `recipe` says, resuming from `recipe.resume` when given. Every `checkpointEvery` steps
  * and at the end (or on Ctrl-C) the whole training state is checkpointed to `<out>/checkpoints/`; every step is
- * logged to `<out>/metrics.jsonl` and `<out>/metrics.csv`. The caller owns (and disposes) the returned model.
+ * logged to `<out>/metrics.jsonl` and `<out>/metrics.csv` with its health metrics; a detected collapse prints
+ * `warning: collapse: …` and is kept in `<out>/health.json`. The caller owns (and disposes) the returned model.
  */
 export async function pretrain(recipe: TrainingRecipe, data: OpenedDataset, prior: RecipePrior, options: PretrainOptions = {}): Promise<PretrainResult> {
   // Data: MSN's multi-view augmentation, views = [target, anchors…, focal…], a pure function of (seed, epoch, image).
@@ -74,6 +82,7 @@ export async function pretrain(recipe: TrainingRecipe, data: OpenedDataset, prio
   // Model, loss (MSN or PMSN; a custom prior is checked against K here), optimiser.
   const model = new MSNModel({ config: recipe.config, seed: recipe.seed });
   const criterion = createMSNCriterion({
+    ...recipeLossOptions(recipe),
     numPrototypes: recipe.config.numPrototypes,
     prior: prior.prior,
     ...(prior.powerLawExponent === undefined ? {} : { powerLawExponent: prior.powerLawExponent }),
@@ -100,6 +109,9 @@ export async function pretrain(recipe: TrainingRecipe, data: OpenedDataset, prio
     process.once('SIGINT', () => process.exit(130));
   };
   process.once('SIGINT', onSignal);
+  // Entropies, prototype usage and feature similarity of every step; warns once per kind of collapse.
+  const health = new TrainingHealth({ numPrototypes: recipe.config.numPrototypes });
+  const writeHealth = () => writeFile(join(recipe.out, 'health.json'), `${JSON.stringify(health.summary(), null, 2)}\n`);
   const line = new ProgressLine({ totalSteps, batchSize: recipe.batchSize, printEvery: options.printEvery ?? 10 });
   const save = () => saveCheckpoint(checkpoints, { model, optimizer, progress, identity });
   try {
@@ -138,11 +150,15 @@ export async function pretrain(recipe: TrainingRecipe, data: OpenedDataset, prio
           weightDecay: optimizer.weightDecay,
           momentum,
           milliseconds: performance.now() - started,
+          ...health.observe(step + 1, result.health),
         };
         const { step: loggedStep, ...metrics } = record;
         for (const logger of loggers) await logger.logMetrics(metrics, loggedStep);
         line.update(record);
-        if (progress.globalStep % recipe.checkpointEvery === 0 || progress.globalStep === totalSteps || interrupted) await save();
+        if (progress.globalStep % recipe.checkpointEvery === 0 || progress.globalStep === totalSteps || interrupted) {
+          await save();
+          await writeHealth();
+        }
         await options.afterStep?.(record, model);
         if (progress.globalStep >= totalSteps || interrupted) {
           stopped = true;
@@ -163,5 +179,5 @@ export async function pretrain(recipe: TrainingRecipe, data: OpenedDataset, prio
     optimizer.dispose();
   }
   if (interrupted) process.stderr.write(`checkpoint saved; resume with --resume ${join(checkpoints, 'last')}\n`);
-  return { model, progress, totalSteps, interrupted, seconds: line.seconds, millisecondsPerStep: line.millisecondsPerStep };
+  return { model, progress, totalSteps, interrupted, seconds: line.seconds, millisecondsPerStep: line.millisecondsPerStep, health: health.summary() };
 }

@@ -3,6 +3,7 @@ import { Cifar10Dataset } from './cifar10-dataset';
 import { IdxDataset } from './idx-dataset';
 import { ImageFolder } from './image-folder';
 import type { DatasetSource, ImageDataset } from './image-dataset';
+import { SubsetDataset } from './subset-dataset';
 import { SyntheticShapes } from './synthetic-shapes';
 
 /** The dataset a {@link DatasetSource} describes. */
@@ -16,5 +17,7 @@ export function datasetFromSource(source: DatasetSource): ImageDataset {
       return Cifar10Dataset.fromSource(source);
     case 'synthetic-shapes':
       return SyntheticShapes.fromSource(source);
+    case 'subset':
+      return new SubsetDataset(datasetFromSource(source.parent), source.indices);
   }
 }

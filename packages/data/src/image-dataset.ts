@@ -27,7 +27,8 @@ export type DatasetSource =
       files: readonly string[];
     }
   | { kind: 'cifar10'; records: Uint8Array; count: number; classes: readonly string[]; files: readonly string[] }
-  | { kind: 'synthetic-shapes'; options: Record<string, unknown> };
+  | { kind: 'synthetic-shapes'; options: Record<string, unknown> }
+  | { kind: 'subset'; parent: DatasetSource; indices: readonly number[] };
 
 /**
  * A random-access collection of images with optional class labels.

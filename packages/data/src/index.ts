@@ -9,6 +9,7 @@ export { FASHION_MNIST_CLASSES, IdxDataset } from './idx-dataset';
 export type { IdxDatasetOptions, IdxFolderOptions } from './idx-dataset';
 export { CIFAR10_CLASSES, Cifar10Dataset } from './cifar10-dataset';
 export type { Cifar10DatasetOptions } from './cifar10-dataset';
+export { SubsetDataset } from './subset-dataset';
 export { SHAPE_CLASSES, SyntheticShapes } from './synthetic-shapes';
 export type { ShapeClass, SyntheticShapesOptions } from './synthetic-shapes';
 export { IMAGENET_NORMALIZE } from './view-transform';

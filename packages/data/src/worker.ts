@@ -4,7 +4,7 @@ import { assembleBatch, type SampleLoader } from './batch-assembly';
 import { datasetFromSource } from './dataset-source';
 import { DataFileError, DataLoaderError } from './errors';
 import { ImageFolder } from './image-folder';
-import type { ImageDataset } from './image-dataset';
+import type { DatasetSource, ImageDataset } from './image-dataset';
 import type { Sample } from './image';
 import { transformFromSpec } from './transform-spec';
 import type { ViewTransform } from './view-transform';
@@ -65,11 +65,16 @@ async function runTask(task: WorkerTask): Promise<void> {
   }
 }
 
+// An ImageFolder with onError 'skip', or a subset of one.
+function skipsOnError(source: DatasetSource): boolean {
+  return source.kind === 'subset' ? skipsOnError(source.parent) : source.kind === 'image-folder' && source.onError === 'skip';
+}
+
 parentPort!.on('message', (request: WorkerRequest) => {
   if (request.type === 'init') {
     state = {
       dataset: request.source === null ? null : datasetFromSource(request.source),
-      skipOnError: request.source?.kind === 'image-folder' && request.source.onError === 'skip',
+      skipOnError: request.source !== null && skipsOnError(request.source),
       transform: transformFromSpec(request.transform),
       seed: request.seed,
     };

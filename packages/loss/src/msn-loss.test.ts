@@ -64,6 +64,31 @@ describeEachBackend(embeddedBackends(), 'MSNLoss', () => {
     disposeInputs(inputs);
   });
 
+  it('adds entropyWeight × the mean per-row entropy of the anchor probabilities (the original code\'s ent_weight)', () => {
+    const inputs = batchInputs(7);
+    for (const regularizationWeight of [1, 0]) {
+      const plain = new MSNLoss({ regularizationWeight });
+      const weighted = new MSNLoss({ regularizationWeight, entropyWeight: 0.7 });
+      const details = plain.forwardWithDetails(inputs.anchors, inputs.targets, inputs.prototypes);
+      // Entropy by hand from the reported probabilities: −Σ p log p per row, averaged over rows.
+      const rows = details.anchorProbs.arraySync();
+      const entropy = rows.reduce((sum, row) => sum - row.reduce((inner, p) => inner + p * Math.log(p), 0), 0) / rows.length;
+      expect(details.anchorEntropy.dataSync()[0]).toBeCloseTo(entropy, 5);
+      expect(lossValue(weighted, inputs)).toBeCloseTo(details.loss.dataSync()[0]! + 0.7 * entropy, 5);
+      const weightedDetails = weighted.forwardWithDetails(inputs.anchors, inputs.targets, inputs.prototypes);
+      expect(weightedDetails.loss.dataSync()[0]).toBeCloseTo(lossValue(weighted, inputs), 6);
+      tf.dispose([...Object.values(details), ...Object.values(weightedDetails)]);
+    }
+    // Its gradient pushes towards confident predictions: a step against it lowers the entropy.
+    const entropyOnly = new MSNLoss({ regularizationWeight: 0, entropyWeight: 1 });
+    const entropyOf = (anchors: tf.Tensor2D) => tf.tidy(() => entropyOnly.forwardWithDetails(anchors, inputs.targets, inputs.prototypes).anchorEntropy.dataSync()[0]!);
+    const [withoutEntropy, withEntropy] = [new MSNLoss({ regularizationWeight: 0 }), entropyOnly].map((criterion) => gradients(criterion, inputs)[0]!);
+    const stepped = tf.tidy(() => tf.sub(inputs.anchors, tf.mul(tf.sub(withEntropy!, withoutEntropy!), 0.05)) as tf.Tensor2D);
+    expect(entropyOf(stepped)).toBeLessThan(entropyOf(inputs.anchors));
+    tf.dispose([withoutEntropy!, withEntropy!, stepped]);
+    disposeInputs(inputs);
+  });
+
   it('pairs anchor row r with target r mod N (view-major)', () => {
     const inputs = batchInputs(2);
     const criterion = new MSNLoss();
@@ -319,6 +344,7 @@ describe('MSNLoss options validation', () => {
     expect(() => new MSNLoss({ sinkhornIterations: -1 })).toThrow(/'sinkhornIterations' = -1; expected an integer >= 0/);
     expect(() => new MSNLoss({ sinkhornIterations: 2.5 })).toThrow(/'sinkhornIterations' = 2.5/);
     expect(() => new MSNLoss({ regularizationWeight: -0.5 })).toThrow(/'regularizationWeight' = -0.5; expected a finite number >= 0/);
+    expect(() => new MSNLoss({ entropyWeight: -1 })).toThrow(/'entropyWeight' = -1; expected a finite number >= 0/);
     expect(() => new MSNLoss({ powerLawExponent: -1 })).toThrow(/'powerLawExponent' = -1/);
     expect(() => new MSNLoss({ targetDistribution: 'zipf' as 'uniform' })).toThrow(
       /'targetDistribution' = "zipf"; expected 'uniform', 'power_law' or a prior function/,
@@ -340,7 +366,7 @@ describe('MSNLoss options validation', () => {
 
   it('keeps the defaults of the reference', () => {
     const criterion = new MSNLoss();
-    expect([criterion.temperature, criterion.sinkhornIterations, criterion.regularizationWeight]).toEqual([0.1, 3, 1]);
+    expect([criterion.temperature, criterion.sinkhornIterations, criterion.regularizationWeight, criterion.entropyWeight]).toEqual([0.1, 3, 1, 0]);
     expect([criterion.targetDistribution, criterion.powerLawExponent, criterion.gatherDistributed]).toEqual(['uniform', 0.25, false]);
     expect(new PMSNLoss().targetDistribution).toBe('power_law');
   });

@@ -43,6 +43,14 @@ export interface MSNLossOptions {
    */
   regularizationWeight?: number;
   /**
+   * Weight of the mean per-sample entropy of the anchor probabilities, added to the loss (the original MSN code's
+   * `use_ent` / `ent_weight`; lightly has no such term). With me-max it maximises the mutual information between
+   * images and prototypes: confident per-image predictions, balanced on average, which keeps training away from
+   * the uniform fixed point (every prediction ≈ 1/K, loss ≈ ln K). 0 leaves it out, as the reference does.
+   * @default 0
+   */
+  entropyWeight?: number;
+  /**
    * The regulariser's target distribution; see {@link TargetDistribution}.
    * @default 'uniform'
    */
@@ -75,6 +83,8 @@ export type MSNLossDetails = {
   crossEntropy: tf.Scalar;
   /** The regulariser before weighting (me-max or KL(prior ‖ q)). */
   regLoss: tf.Scalar;
+  /** Mean over anchor rows of the entropy of `anchorProbs` (weighted into the loss by `entropyWeight`). */
+  anchorEntropy: tf.Scalar;
   /** softmax((â · p̂ᵀ) / τ), `[N·V, K]`. */
   anchorProbs: tf.Tensor2D;
   /** q, the mean of `anchorProbs` over rows `[K]`; averaged over processes when distributed. */
@@ -104,7 +114,8 @@ interface ComputeRequest {
  *    through this branch, to prototypes);
  * 4. crossEntropy = mean over anchor rows r of H(targetProbs[r mod N], anchorProbs[r]) (anchors are view-major:
  *    rows [v·N, (v+1)·N) are view v);
- * 5. loss = crossEntropy + λ · regLoss(mean of anchorProbs), see {@link regularizationLoss}.
+ * 5. loss = crossEntropy + λ · regLoss(mean of anchorProbs), see {@link regularizationLoss}, plus
+ *    `entropyWeight` · the mean entropy of anchorProbs when that weight is set (0 by default, as the reference).
  *
  * Prototypes receive gradient only through anchorProbs. The object owns no tensors.
  *
@@ -121,6 +132,7 @@ export class MSNLoss {
   readonly temperature: number;
   readonly sinkhornIterations: number;
   readonly regularizationWeight: number;
+  readonly entropyWeight: number;
   readonly targetDistribution: TargetDistribution;
   readonly powerLawExponent: number;
   readonly gatherDistributed: boolean;
@@ -141,6 +153,7 @@ export class MSNLoss {
       temperature = 0.1,
       sinkhornIterations = 3,
       regularizationWeight = 1,
+      entropyWeight = 0,
       targetDistribution = 'uniform',
       powerLawExponent = 0.25,
       gatherDistributed = false,
@@ -149,6 +162,7 @@ export class MSNLoss {
     assertPositiveFinite(caller, 'temperature', temperature);
     assertNonNegativeInteger(caller, 'sinkhornIterations', sinkhornIterations);
     assertNonNegativeFinite(caller, 'regularizationWeight', regularizationWeight);
+    assertNonNegativeFinite(caller, 'entropyWeight', entropyWeight);
     assertNonNegativeFinite(caller, 'powerLawExponent', powerLawExponent);
     if (targetDistribution !== 'uniform' && targetDistribution !== 'power_law' && typeof targetDistribution !== 'function') {
       throw new InvalidArgumentError({
@@ -172,6 +186,7 @@ export class MSNLoss {
     this.temperature = temperature;
     this.sinkhornIterations = sinkhornIterations;
     this.regularizationWeight = regularizationWeight;
+    this.entropyWeight = entropyWeight;
     this.targetDistribution = targetDistribution;
     this.powerLawExponent = powerLawExponent;
     this.gatherDistributed = gatherDistributed;
@@ -254,14 +269,22 @@ export class MSNLoss {
     const crossEntropy = tf.div(tf.neg(tf.sum(tf.mul(targetProbs, logProbsSummedOverViews))), anchors.shape[0]) as tf.Scalar;
 
     const weight = this.regularizationWeight;
+    const entropyWeight = this.entropyWeight;
+    // Mean per-row entropy −Σₖ p log p, from the exact log-probabilities.
+    const anchorEntropy = () => tf.div(tf.neg(tf.sum(tf.mul(anchorProbs, logAnchorProbs))), anchors.shape[0]) as tf.Scalar;
     // Without weight the regulariser does not affect the loss: skip it (and a custom prior) unless reported.
-    if (weight === 0 && !request.details) return { loss: crossEntropy };
+    if (weight === 0 && !request.details) {
+      return { loss: entropyWeight > 0 ? (tf.add(crossEntropy, tf.mul(anchorEntropy(), entropyWeight)) as tf.Scalar) : crossEntropy };
+    }
     const localMean = tf.mean(anchorProbs, 0) as tf.Tensor1D;
     const meanAnchorProbs = distributed ? averageAcrossProcesses(localMean, distributed) : localMean;
     const prior = this.evaluatePrior(caller, meanAnchorProbs);
     const regLoss = regularizationLoss(meanAnchorProbs, prior);
-    const loss = weight > 0 ? (tf.add(crossEntropy, tf.mul(regLoss, weight)) as tf.Scalar) : tf.clone(crossEntropy);
-    const details: MSNLossDetails = { loss, crossEntropy, regLoss, anchorProbs, meanAnchorProbs, targetProbs };
+    let loss = weight > 0 ? (tf.add(crossEntropy, tf.mul(regLoss, weight)) as tf.Scalar) : tf.clone(crossEntropy);
+    const entropy = entropyWeight > 0 || request.details ? anchorEntropy() : undefined;
+    if (entropyWeight > 0) loss = tf.add(loss, tf.mul(entropy!, entropyWeight)) as tf.Scalar;
+    if (!request.details) return { loss };
+    const details: MSNLossDetails = { loss, crossEntropy, regLoss, anchorEntropy: entropy!, anchorProbs, meanAnchorProbs, targetProbs };
     if (prior !== undefined) details.prior = prior;
     return details;
   }

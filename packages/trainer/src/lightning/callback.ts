@@ -16,7 +16,7 @@ export interface Callback {
   onTrainEpochEnd?(trainer: Trainer, module: LightningModule<never, never>, epoch: number): void | Promise<void>;
   /** Before the step; `trainer.learningRate` already holds this step's scheduled value. */
   onTrainBatchStart?(trainer: Trainer, module: LightningModule<never, never>, batchIndex: number): void | Promise<void>;
-  /** After the step, its metrics logged; `trainer.globalStep` counts it. */
+  /** After the step; `trainer.globalStep` counts it, and what `trainer.log` adds here joins the step's row. */
   onTrainBatchEnd?(trainer: Trainer, module: LightningModule<never, never>, output: { loss: number; logs: Metrics; batchSize?: number }, batchIndex: number): void | Promise<void>;
   onValidationEnd?(trainer: Trainer, module: LightningModule<never, never>, metrics: Metrics): void | Promise<void>;
   /**

@@ -404,10 +404,11 @@ export class Trainer {
     if (this.strategy) ({ loss, logs, batchSize } = this.strategy.reduceStep({ loss, logs, ...(batchSize === undefined ? {} : { batchSize }) }));
     this.log({ loss, ...logs, epoch: this.epoch });
     await module.onTrainBatchEnd?.(output, batch, batchIndex);
-    if (this.globalStep % this.logEveryNSteps === 0) await this.flushMetrics();
-    else this.pendingMetrics = {};
     const summary = batchSize === undefined ? { loss, logs } : { loss, logs, batchSize };
     await this.each((callback) => callback.onTrainBatchEnd?.(this, anyModule, summary, batchIndex));
+    // After the callbacks, so what they log at the end of a step (e.g. a collapse warning) lands in its row.
+    if (this.globalStep % this.logEveryNSteps === 0) await this.flushMetrics();
+    else this.pendingMetrics = {};
   }
 
   private async validate<Batch, ValidationBatch>(module: LightningModule<Batch, ValidationBatch>, valLoader: TrainLoader<ValidationBatch>): Promise<void> {

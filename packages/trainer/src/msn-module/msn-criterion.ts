@@ -24,7 +24,7 @@ export interface MSNCriterionOptions extends Omit<MSNLossOptions, 'targetDistrib
   priorName?: string;
 }
 
-const KNOWN = ['numPrototypes', 'prior', 'powerLawExponent', 'priorName', 'temperature', 'sinkhornIterations', 'regularizationWeight', 'gatherDistributed', 'allReduce'] as const;
+const KNOWN = ['numPrototypes', 'prior', 'powerLawExponent', 'priorName', 'temperature', 'sinkhornIterations', 'regularizationWeight', 'entropyWeight', 'gatherDistributed', 'allReduce'] as const;
 
 /**
  * Builds the loss of an MSN or PMSN run: `MSNLoss` for `prior: 'uniform'`, `PMSNLoss` for `'power_law'`,

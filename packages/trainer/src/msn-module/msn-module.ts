@@ -5,6 +5,8 @@ import { ddp, type DistributedMSN } from '../ddp/ddp';
 import type { ProcessGroup } from '../distributed/process-group';
 import { InvalidArgumentError } from '../errors';
 import { knnClassify } from '../evaluation/knn';
+import { healthMetrics } from '../health/health-metrics';
+import { PrototypeUsage } from '../health/prototype-usage';
 import { embedBatches, type LabelledBatch } from '../label-efficiency/embed-batches';
 import type { LightningModule, Metrics, OptimizerConfiguration, StepContext, TrainLoader, TrainingStepOutput } from '../lightning/lightning-module';
 import type { AdamW, AdamWOptions } from '../optim/adamw';
@@ -117,6 +119,8 @@ export class MSNModule implements LightningModule<MSNModuleBatch, LabelledBatch>
   private activeCriterion: MSNLoss;
   private distributedSetup: DistributedMSN | undefined;
   private validationFeatures: { data: Float32Array; labels: Int32Array; dims: number }[] = [];
+  /** Prototype wins over the last steps, for the logged `prototypes_used`. */
+  private readonly prototypeUsage: PrototypeUsage;
 
   constructor(options: MSNModuleOptions) {
     const caller = 'MSNModule';
@@ -145,6 +149,7 @@ export class MSNModule implements LightningModule<MSNModuleBatch, LabelledBatch>
     this.schedules = { ...DEFAULTS, ...schedules };
     this.validation = options.validation;
     this.model = new MSNModel({ config: options.config, seed, ...(options.name === undefined ? {} : { name: options.name }) });
+    this.prototypeUsage = new PrototypeUsage(this.model.config.numPrototypes);
     try {
       // Built (and a custom prior probed) before anything trains, so a prior of the wrong length fails at start-up.
       this.criterionOptions = {
@@ -223,7 +228,9 @@ export class MSNModule implements LightningModule<MSNModuleBatch, LabelledBatch>
   /**
    * One MSN step (`msnTrainingStep`): EMA with the scheduled momentum, target forward, masked anchor and focal
    * forwards, loss with the scheduled sharpening, gradients (averaged over ranks after `setupDistributed`), clipping,
-   * AdamW. Logs `cross_entropy`, `reg_loss`, `grad_norm`, `momentum` and `sharpen_temperature`.
+   * AdamW. Logs `cross_entropy`, `reg_loss`, `grad_norm`, `momentum`, `sharpen_temperature` and the health metrics
+   * (`HealthMetrics`: entropies relative to ln K, `prototypes_used`, `feature_cosine`, `loss_ratio`) that the
+   * `CollapseMonitor` callback watches.
    */
   async trainingStep(batch: MSNModuleBatch, _batchIndex: number, context: StepContext): Promise<TrainingStepOutput> {
     const { targets, anchors, focal } = splitMSNViews(batch?.views, this.randomViews);
@@ -260,7 +267,14 @@ export class MSNModule implements LightningModule<MSNModuleBatch, LabelledBatch>
     }
     return {
       loss: result.loss,
-      logs: { cross_entropy: result.crossEntropy, reg_loss: result.regLoss, grad_norm: result.gradNorm, momentum, sharpen_temperature: sharpenTemperature },
+      logs: {
+        cross_entropy: result.crossEntropy,
+        reg_loss: result.regLoss,
+        grad_norm: result.gradNorm,
+        momentum,
+        sharpen_temperature: sharpenTemperature,
+        ...healthMetrics(result.health, this.prototypeUsage),
+      },
       batchSize: targets.shape[0],
     };
   }

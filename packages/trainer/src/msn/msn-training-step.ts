@@ -4,6 +4,7 @@ import { MSNLoss, type MSNLossDetails } from '@msn/loss';
 import { createRandom, type Random } from '@msn/vit';
 import { InvalidArgumentError, ShapeError } from '../errors';
 import type { NamedGradients } from '../optim/adamw';
+import { healthStatistics, readStepHealth, type StepHealth } from '../health/health-statistics';
 import { clipGradientsByGlobalNorm } from '../optim/clip-gradients';
 import { assertInRange, assertInteger, assertKnownKeys, assertPositive } from '../validate';
 import type { MSNModel } from './msn-model';
@@ -90,6 +91,8 @@ export interface MSNStepResult {
   regLoss: number;
   /** Global L2 norm of the anchor encoder's gradients (prototypes excluded) before clipping (MSN's `enc_norm`). */
   gradNorm: number;
+  /** Entropies, prototype wins and feature similarity of this step, for a collapse monitor (`TrainingHealth`). */
+  health: StepHealth;
 }
 
 const OPTION_KEYS = ['optimizer', 'loss', 'momentum', 'targetSharpenTemperature', 'maxGradNorm', 'maskSeed', 'inspect', 'reduceGradients'] as const;
@@ -159,8 +162,8 @@ export async function msnTrainingStep(model: MSNModel, batch: MSNBatch, options:
       const anchorOut = model.forwardAnchor(anchors, idxKeepAnchors);
       const anchorsOut = focal === undefined ? anchorOut : tf.concat([anchorOut, model.forwardAnchor(focal, idxKeepFocal)], 0);
       const details: MSNLossDetails = settings.loss.forwardWithDetails(anchorsOut, targetsOut, model.prototypes, settings.targetSharpenTemperature);
-      // Kept past the gradient scope for the report (and inspect); everything else of the scope is freed with it.
-      parts = [tf.keep(details.crossEntropy), tf.keep(details.regLoss), ...(settings.inspect ? [tf.keep(anchorsOut)] : [])];
+      // Kept past the gradient scope for the report, the health statistics (and inspect); the rest is freed with it.
+      parts = [tf.keep(details.crossEntropy), tf.keep(details.regLoss), tf.keep(details.anchorProbs), tf.keep(details.targetProbs), ...(settings.inspect ? [tf.keep(anchorsOut)] : [])];
       return details.loss;
     }, [...parameters.values()]));
     owned.push(loss, ...parts);
@@ -172,7 +175,7 @@ export async function msnTrainingStep(model: MSNModel, batch: MSNBatch, options:
     }
 
     if (settings.inspect) {
-      settings.inspect({ targetsOut, anchorsOut: parts[2] as tf.Tensor2D, gradients, idxKeepAnchors, idxKeepFocal });
+      settings.inspect({ targetsOut, anchorsOut: parts[4] as tf.Tensor2D, gradients, idxKeepAnchors, idxKeepFocal });
     }
     // MSN clips (and reports the norm of) the encoder's gradients only; the prototypes' gradient passes unchanged.
     const encoderGradients = new Map([...gradients].filter(([name]) => name !== PROTOTYPES));
@@ -189,10 +192,14 @@ export async function msnTrainingStep(model: MSNModel, batch: MSNBatch, options:
       if (prototypesGradient !== undefined) clipped.gradients.set(PROTOTYPES, prototypesGradient);
       settings.optimizer.step(clipped.gradients);
     }
-    const summary = tf.tidy(() => tf.stack([loss, parts[0]!, parts[1]!, gradNorm]));
+    // One read-back for the report and the health statistics.
+    const summary = tf.tidy(() => {
+      const health = healthStatistics({ anchorProbs: parts[2] as tf.Tensor2D, targetProbs: parts[3] as tf.Tensor2D, targetEmbeddings: targetsOut, crossEntropy: parts[0] as tf.Scalar });
+      return tf.concat([tf.stack([loss, parts[0]!, parts[1]!, gradNorm]), health]);
+    });
     owned.push(summary);
-    const [lossValue, crossEntropy, regLoss, norm] = await summary.data();
-    return { loss: lossValue!, crossEntropy: crossEntropy!, regLoss: regLoss!, gradNorm: norm! };
+    const values = (await summary.data()) as Float32Array;
+    return { loss: values[0]!, crossEntropy: values[1]!, regLoss: values[2]!, gradNorm: values[3]!, health: readStepHealth(values, 4) };
   } finally {
     tf.dispose(owned);
   }

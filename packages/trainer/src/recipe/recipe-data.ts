@@ -1,12 +1,16 @@
 // @file The data side of a recipe: its data set, MSN's multi-view transform and the pre-training loader.
-import { DataLoader, DistributedSampler, MSNTransform, type NormalizeStats } from '@msn/data';
+import { DataLoader, DistributedSampler, MSNTransform, SubsetDataset, type NormalizeStats } from '@msn/data';
 import { openDataset, type OpenedDataset } from '../datasets/open-dataset';
 import { InvalidArgumentError } from '../errors';
 import type { TrainingRecipe } from './training-recipe';
 
-/** Opens the recipe's data set (`--dataset`, `--data`; synthetic shapes at the recipe's image size). */
-export function openRecipeDataset(recipe: Pick<TrainingRecipe, 'dataset' | 'data' | 'seed' | 'imageSize' | 'syntheticImages'>): OpenedDataset {
-  return openDataset({
+/**
+ * Opens the recipe's data set (`--dataset`, `--data`; synthetic shapes at the recipe's image size). With
+ * `trainSubset`, pre-training sees that many images drawn with the seed; the evaluation splits stay whole.
+ * @throws {InvalidArgumentError} when `trainSubset` exceeds the training images.
+ */
+export function openRecipeDataset(recipe: Pick<TrainingRecipe, 'dataset' | 'data' | 'seed' | 'imageSize' | 'syntheticImages' | 'trainSubset'>): OpenedDataset {
+  const opened = openDataset({
     name: recipe.dataset,
     seed: recipe.seed,
     ...(recipe.data === undefined ? {} : { path: recipe.data }),
@@ -14,6 +18,12 @@ export function openRecipeDataset(recipe: Pick<TrainingRecipe, 'dataset' | 'data
       ? { imageSize: recipe.imageSize, ...(recipe.syntheticImages === undefined ? {} : { syntheticLength: recipe.syntheticImages }) }
       : {}),
   });
+  if (recipe.trainSubset === undefined) return opened;
+  if (recipe.trainSubset > opened.train.length) {
+    throw new InvalidArgumentError({ caller: 'openRecipeDataset', argument: 'trainSubset', value: recipe.trainSubset, expected: `at most the ${opened.train.length} training images of ${opened.name}` });
+  }
+  const train = SubsetDataset.random(opened.train, recipe.trainSubset, { seed: recipe.seed });
+  return { ...opened, train, description: `${opened.description}; pre-training on ${train.length} of its ${opened.train.length} training images` };
 }
 
 /** MSN's views as the recipe says: view 0 the target, views 1 … randomViews − 1 anchors, then the focal views. */

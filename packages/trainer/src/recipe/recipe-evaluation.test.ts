@@ -26,7 +26,12 @@ describe('reportRecipeEvaluation', () => {
     try {
       const rows = await reportRecipeEvaluation(model, recipe, data);
       expect(rows.map((row) => row.name)).toEqual(['MSN target encoder (trained)', 'same encoder, random init', 'raw pixels']);
-      expect(JSON.parse(readFileSync(join(out, 'evaluation.json'), 'utf8'))).toEqual(rows);
+      const saved = JSON.parse(readFileSync(join(out, 'evaluation.json'), 'utf8'));
+      expect(saved.rows).toEqual(rows);
+      // The verdict compares the first two rows column by column and is printed either way.
+      expect(saved.verdict.columns.map((column: { column: string }) => column.column)).toEqual(['k-NN', '1-shot', '2-shot', '5-shot', '10-shot']);
+      expect(saved.verdict.learned).toBe(saved.verdict.columns.every((column: { trained: number; untrained: number }) => column.trained > column.untrained));
+      expect(progress.mock.calls.join('')).toMatch(saved.verdict.learned ? /\blearned: / : /warning: did not learn: /);
       expect(printed.mock.calls.join('')).toMatch(/label efficiency on synthetic .*\n.*k-NN/);
       expect(tf.memory().numTensors).toBe(before);
     } finally {

@@ -5,13 +5,15 @@ import type { OpenedDataset } from '../datasets/open-dataset';
 import { InvalidArgumentError } from '../errors';
 import { evaluateAgainstBaselines } from '../label-efficiency/evaluate-against-baselines';
 import { formatLabelEfficiencyTable, type LabelEfficiencyRow } from '../label-efficiency/label-efficiency';
+import { learningVerdict } from '../label-efficiency/learning-verdict';
 import type { MSNModel } from '../msn/msn-model';
 import type { TrainingRecipe } from './training-recipe';
 
 /**
  * Evaluates the trained model against its random initialisation and the raw pixels (`evaluateAgainstBaselines` on
- * the data set's labelled splits, `--eval-subset` honoured), writes the rows to `<out>/evaluation.json` and prints
- * the table on stdout (progress on stderr). Returns the rows.
+ * the data set's labelled splits, `--eval-subset` honoured), writes the rows and the {@link learningVerdict} to
+ * `<out>/evaluation.json`, prints the table on stdout and the verdict on stderr (`warning: did not learn: …` when
+ * the trained encoder is not above the untrained one on every column). Returns the rows.
  * @throws {InvalidArgumentError} when the data set has no labelled splits.
  *
  * @example if (recipe.evaluate && data.evaluation) await reportRecipeEvaluation(model, recipe, data);
@@ -34,7 +36,9 @@ export async function reportRecipeEvaluation(
     ...(recipe.evalSubset === undefined ? {} : { subset: recipe.evalSubset }),
     onEvaluate: (name) => process.stderr.write(`evaluating: ${name}\n`),
   });
-  await writeFile(join(recipe.out, 'evaluation.json'), `${JSON.stringify(rows, null, 2)}\n`);
+  const verdict = learningVerdict(rows[0]!.result, rows[1]!.result);
+  await writeFile(join(recipe.out, 'evaluation.json'), `${JSON.stringify({ rows, verdict }, null, 2)}\n`);
   process.stdout.write(`\nlabel efficiency on ${data.name} (accuracy %, few-shot: mean ± std over 5 seeds)\n${formatLabelEfficiencyTable(rows)}\n`);
+  process.stderr.write(verdict.learned ? `${verdict.message}\n` : `warning: ${verdict.message}\n`);
   return rows;
 }

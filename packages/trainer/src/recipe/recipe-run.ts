@@ -15,24 +15,25 @@ export function recipeTotalSteps(recipe: Pick<TrainingRecipe, 'steps' | 'epochs'
 
 /**
  * The four schedules of a recipe. `constant`: the learning rate, weight decay and momentum as given, sharpening
- * 0.25. `msn`: `msnSchedules` over the run with the recipe's values as the reference recipe's start/peak values:
+ * `loss.sharpenTemperature` (0.25). `msn`: `msnSchedules` over the run with the recipe's values as the reference recipe's start/peak values:
  * learning rate from lr/5 up to lr over the warm-up (default 10 % of the run), then cosine towards 1e-6; weight
- * decay cosine from wd to 10·wd; momentum linear to 1; sharpening 0.25; horizons 1.25 × the run (as `msn_train.py`).
+ * decay cosine from wd to 10·wd; momentum linear to 1; sharpening fixed; horizons 1.25 × the run (as `msn_train.py`).
  *
  * @example const schedules = recipeSchedules(recipe, { stepsPerEpoch: loader.length, totalSteps: 600 });
  */
 export function recipeSchedules(
-  recipe: Pick<TrainingRecipe, 'schedule' | 'learningRate' | 'weightDecay' | 'momentum' | 'warmupSteps'>,
+  recipe: Pick<TrainingRecipe, 'schedule' | 'learningRate' | 'weightDecay' | 'momentum' | 'warmupSteps'> & { loss?: Pick<TrainingRecipe['loss'], 'sharpenTemperature'> },
   run: { stepsPerEpoch: number; totalSteps: number },
 ): MSNSchedules {
   const { stepsPerEpoch, totalSteps } = run;
+  const sharpenTemperature = recipe.loss?.sharpenTemperature ?? 0.25;
   assertInteger('recipeSchedules', 'totalSteps', totalSteps, 1);
   if (recipe.schedule === 'constant') {
     return {
       learningRate: constantSchedule(recipe.learningRate),
       weightDecay: constantSchedule(recipe.weightDecay),
       momentum: constantSchedule(recipe.momentum),
-      sharpenTemperature: constantSchedule(0.25),
+      sharpenTemperature: constantSchedule(sharpenTemperature),
     };
   }
   const warmupSteps = recipe.warmupSteps ?? Math.round(totalSteps / 10);
@@ -45,6 +46,8 @@ export function recipeSchedules(
     weightDecay: recipe.weightDecay,
     finalWeightDecay: 10 * recipe.weightDecay,
     startMomentum: recipe.momentum,
+    startSharpenTemperature: sharpenTemperature,
+    finalSharpenTemperature: sharpenTemperature,
   });
 }
 
@@ -79,7 +82,7 @@ export async function resolveRecipePrior(recipe: Pick<TrainingRecipe, 'prior' | 
  * @example const module = new MSNModule(recipeModuleOptions(recipe, prior, { stepsPerEpoch: loader.length, totalSteps }));
  */
 export function recipeModuleOptions(
-  recipe: Pick<TrainingRecipe, 'config' | 'seed' | 'randomViews' | 'maxGradNorm' | 'schedule' | 'learningRate' | 'weightDecay' | 'momentum' | 'warmupSteps'>,
+  recipe: Pick<TrainingRecipe, 'config' | 'seed' | 'randomViews' | 'maxGradNorm' | 'schedule' | 'learningRate' | 'weightDecay' | 'momentum' | 'warmupSteps' | 'loss'>,
   prior: RecipePrior,
   run: { stepsPerEpoch: number; totalSteps: number },
 ): MSNModuleOptions {
@@ -89,8 +92,15 @@ export function recipeModuleOptions(
     randomViews: recipe.randomViews,
     schedules: recipeSchedules(recipe, run),
     maxGradNorm: recipe.maxGradNorm > 0 ? recipe.maxGradNorm : null,
+    loss: recipeLossOptions(recipe),
     prior: prior.prior,
     ...(prior.powerLawExponent === undefined ? {} : { powerLawExponent: prior.powerLawExponent }),
     ...(prior.priorName === undefined ? {} : { priorName: prior.priorName }),
   };
+}
+
+/** The `MSNLoss` options of a recipe (temperature, Sinkhorn iterations, me-max and entropy weights). */
+export function recipeLossOptions(recipe: Pick<TrainingRecipe, 'loss'>): { temperature: number; sinkhornIterations: number; regularizationWeight: number; entropyWeight: number } {
+  const { temperature, sinkhornIterations, regularizationWeight, entropyWeight } = recipe.loss;
+  return { temperature, sinkhornIterations, regularizationWeight, entropyWeight };
 }

@@ -15,6 +15,7 @@ export const MSN_TRAINING_FLAGS = {
   backend: { type: 'string', choices: BACKEND_PREFERENCE, description: 'TensorFlow.js backend (default: the first usable of tensorflow, wasm, cpu)' },
   dataset: { type: 'string', choices: DATASET_NAMES, default: 'synthetic', description: 'data set' },
   data: { type: 'string', description: 'data folder (fashion-mnist: default /usr/share/datasets/fashion-mnist; cifar10, folder: required)' },
+  trainSubset: { type: 'integer', minimum: 1, description: 'pre-train on n images drawn (seeded) from the training set; evaluation keeps every split whole' },
   syntheticImages: { type: 'integer', minimum: 1, default: 4096, description: 'images of the synthetic pre-training set' },
   imageSize: { type: 'integer', minimum: 8, description: 'side of the random (target and anchor) views (default: the data set\'s: 28 fashion-mnist, 32 cifar10, 16 synthetic)' },
   focalSize: { type: 'integer', minimum: 1, description: 'side of the focal views (default: half the image size, a multiple of the patch size)' },
@@ -44,6 +45,11 @@ export const MSN_TRAINING_FLAGS = {
   weightDecay: { type: 'number', minimum: 0, default: 0.04, description: 'AdamW weight decay (start of the msn schedule, which ends at 10×)' },
   momentum: { type: 'number', minimum: 0, default: 0.99, description: 'EMA momentum of the target encoder, the start of the msn schedule, which ends at 1 (MSN: 0.996)' },
   maxGradNorm: { type: 'number', minimum: 0, default: 3, description: 'clip the encoder gradients to this norm (0: no clipping)' },
+  temperature: { type: 'number', minimum: 0, default: 0.1, description: 'τ of the softmax over prototype similarities (MSN: 0.1)' },
+  sharpenTemperature: { type: 'number', minimum: 0, default: 0.25, description: 'sharpening temperature of the targets (MSN: 0.25)' },
+  sinkhornIterations: { type: 'integer', minimum: 0, default: 3, description: 'Sinkhorn iterations on the targets (MSN: 3; 0: none)' },
+  meMaxWeight: { type: 'number', minimum: 0, default: 1, description: 'weight λ of the me-max / prior-matching regulariser (MSN: 1)' },
+  entropyWeight: { type: 'number', minimum: 0, default: 0, description: 'weight of the mean per-image anchor entropy (original MSN code\'s ent_weight; lightly: 0)' },
   prior: { type: 'string', default: 'uniform', description: 'uniform (MSN), power_law (PMSN) or the path of a JS/TS module exporting a prior' },
   powerLawExponent: { type: 'number', minimum: 0, description: 'exponent of the power_law prior (default 0.25)' },
   out: { type: 'string', description: 'output folder: checkpoints/, metrics.jsonl, metrics.csv, config.json (default runs/<app>)' },
@@ -62,6 +68,8 @@ export interface TrainingRecipe {
   data?: string;
   /** Images of the synthetic pre-training set. @default 4096 */
   syntheticImages?: number;
+  /** Pre-train on this many images drawn with the seed from the training set (`SubsetDataset.random`). */
+  trainSubset?: number;
   imageSize: number;
   focalSize: number;
   randomViews: number;
@@ -83,6 +91,8 @@ export interface TrainingRecipe {
   momentum: number;
   /** 0 = no clipping. */
   maxGradNorm: number;
+  /** The loss' settings (`MSNLoss` options) and the targets' sharpening temperature. */
+  loss: { temperature: number; sinkhornIterations: number; regularizationWeight: number; entropyWeight: number; sharpenTemperature: number };
   /** `'uniform'`, `'power_law'` or a module path. */
   prior: string;
   powerLawExponent?: number;
@@ -128,6 +138,9 @@ export function resolveTrainingRecipe(flags: ParsedFlags<typeof MSN_TRAINING_FLA
   for (const [flag, value] of [['--grayscale', flags.grayscale], ['--blur', flags.blur]] as const) {
     if (value > 1) throw new CliArgumentError(flag, value, 'a probability in [0, 1]');
   }
+  for (const [flag, value] of [['--temperature', flags.temperature], ['--sharpen-temperature', flags.sharpenTemperature]] as const) {
+    if (!(value > 0)) throw new CliArgumentError(flag, value, 'a number > 0');
+  }
   if (flags.randomCropScale > 1) throw new CliArgumentError('--random-crop-scale', flags.randomCropScale, 'a number in (0, 1]');
   const imageSize = flags.imageSize ?? NATIVE_SIZE[flags.dataset as DatasetName] ?? 224;
   const preset = msnPreset(flags.model as MSNPresetName, imageSize);
@@ -162,6 +175,7 @@ export function resolveTrainingRecipe(flags: ParsedFlags<typeof MSN_TRAINING_FLA
     dataset: flags.dataset as DatasetName,
     ...(flags.data === undefined ? {} : { data: flags.data }),
     syntheticImages: flags.syntheticImages,
+    ...(flags.trainSubset === undefined ? {} : { trainSubset: flags.trainSubset }),
     imageSize,
     focalSize,
     randomViews: flags.randomViews,
@@ -178,6 +192,7 @@ export function resolveTrainingRecipe(flags: ParsedFlags<typeof MSN_TRAINING_FLA
     weightDecay: flags.weightDecay,
     momentum: flags.momentum,
     maxGradNorm: flags.maxGradNorm,
+    loss: { temperature: flags.temperature, sinkhornIterations: flags.sinkhornIterations, regularizationWeight: flags.meMaxWeight, entropyWeight: flags.entropyWeight, sharpenTemperature: flags.sharpenTemperature },
     prior: flags.prior,
     ...(flags.powerLawExponent === undefined ? {} : { powerLawExponent: flags.powerLawExponent }),
     out: flags.out ?? defaults.out,
