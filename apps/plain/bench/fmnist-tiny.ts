@@ -82,6 +82,7 @@ await run(async () => {
     weightDecay: 0.04,
     momentum: 0.996,
     maxGradNorm: 0,
+    freezePrototypes: 0,
     loss: { temperature: 0.1, sinkhornIterations: 3, regularizationWeight: 1, entropyWeight: 0, sharpenTemperature: 0.25 },
     prior: 'uniform',
     out: flags.out,

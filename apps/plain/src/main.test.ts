@@ -59,6 +59,25 @@ describe('example-plain', () => {
     expect(lossRows(twoSteps)).toEqual(lossRows(fourSteps).map((row) => ({ ...row, milliseconds: expect.any(Number) })));
   }, 120_000);
 
+  it('warns of a collapse within the first few hundred steps, and stays quiet on the default recipe', async () => {
+    // The fmnist-tiny protocol's flags (constant lr 1e-3, EMA 0.996, K 256, MSN's augmentations, no entropy term)
+    // on the main job's model and data: the predictions go uniform and the loss sits at ln K by step 100.
+    const reference = ['--schedule', 'constant', '--learning-rate', '1e-3', '--momentum', '0.996', '--prototypes', '256', '--entropy-weight', '0', '--random-crop-scale', '0.3', '--focal-crop-scale', '0.05,0.3', '--blur', '0.5', '--grayscale', '0.2', '--max-grad-norm', '0'];
+    const common = ['--steps', '200', '--no-evaluate', '--workers', '0', '--checkpoint-every', '1000'];
+    const [collapsing, healthy] = [join(root, 'collapsing'), join(root, 'healthy')];
+    const collapsed = await runApp([...reference, ...common, '--out', collapsing]);
+    const fine = await runApp([...common, '--out', healthy]);
+    expect(collapsed.status, collapsed.stderr).toBe(0);
+    const warning = /^warning: collapse: uniform at step (\d+): predictions ≈ uniform: per-image anchor entropy (0\.\d+)·ln K/m.exec(collapsed.stderr);
+    expect(warning, collapsed.stderr).not.toBeNull();
+    expect(Number(warning![1])).toBeLessThanOrEqual(200);
+    expect(JSON.parse(readFileSync(join(collapsing, 'health.json'), 'utf8'))).toMatchObject({ collapsed: true, warnings: [{ kind: 'uniform' }] });
+    expect((lossRows(collapsing).at(-1) as unknown as { collapse_warnings: number }).collapse_warnings).toBe(1);
+    expect(fine.status, fine.stderr).toBe(0);
+    expect(fine.stderr).not.toMatch(/warning: collapse/);
+    expect(JSON.parse(readFileSync(join(healthy, 'health.json'), 'utf8'))).toMatchObject({ collapsed: false, warnings: [] });
+  }, 240_000);
+
   it('reports bad arguments clearly, before training', async () => {
     const cases: [string[], number, RegExp][] = [
       [['--backend', 'webgpu'], 2, /error: command line: invalid argument '--backend' = "webgpu"; expected one of tensorflow, wasm, cpu/],

@@ -135,6 +135,7 @@ export async function pretrain(recipe: TrainingRecipe, data: OpenedDataset, prio
           // Masks from (seed, step): a resumed run draws the same ones.
           maskSeed: maskSeedForStep(recipe.seed, step),
           ...(recipe.maxGradNorm > 0 ? { maxGradNorm: recipe.maxGradNorm } : {}),
+          updatePrototypes: step >= recipe.freezePrototypes,
         });
         tf.dispose([...batch.views, ...(batch.labels ? [batch.labels] : [])]);
         progress = { epoch: progress.epoch, batchInEpoch: progress.batchInEpoch + 1, globalStep: step + 1 };

@@ -38,8 +38,8 @@ describe('SubsetDataset', () => {
     const read = async (workers: number) => {
       const values: number[][] = [];
       for await (const batch of new DataLoader(subset, { batchSize: 4, transform, workers })) {
-        values.push([...(await batch.views[0]!.data()), ...(await batch.labels.data())]);
-        tf.dispose([...batch.views, batch.labels]);
+        values.push([...(await batch.views[0]!.data()), ...(await batch.labels!.data())]);
+        tf.dispose([...batch.views, batch.labels!]);
       }
       return values;
     };

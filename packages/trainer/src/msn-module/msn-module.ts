@@ -69,13 +69,15 @@ export interface MSNModuleOptions {
    * distributed itself ({@link MSNModule.setupDistributed}). @default MSNLoss'
    */
   loss?: Omit<MSNLossOptions, 'targetDistribution' | 'powerLawExponent'>;
+  /** Keep the prototypes fixed for the first n steps (`msnTrainingStep`'s `updatePrototypes`). @default 0 */
+  freezePrototypesSteps?: number;
   /** Enables `validationStep`: k-NN accuracy of the target backbone on the validation loader's labelled batches. */
   validation?: MSNValidationOptions;
   /** Prefix of the tfjs variable names. @default unique per model */
   name?: string;
 }
 
-const KNOWN = ['config', 'seed', 'randomViews', 'schedules', 'optimizer', 'maxGradNorm', 'prior', 'powerLawExponent', 'priorName', 'loss', 'validation', 'name'] as const;
+const KNOWN = ['config', 'seed', 'randomViews', 'schedules', 'optimizer', 'maxGradNorm', 'prior', 'powerLawExponent', 'priorName', 'loss', 'freezePrototypesSteps', 'validation', 'name'] as const;
 const SCHEDULE_NAMES = ['learningRate', 'weightDecay', 'momentum', 'sharpenTemperature'] as const;
 const DEFAULTS: MSNSchedules = {
   learningRate: constantSchedule(1e-3),
@@ -111,6 +113,7 @@ export class MSNModule implements LightningModule<MSNModuleBatch, LabelledBatch>
   readonly seed: number;
   readonly randomViews: number;
   readonly maxGradNorm: number | undefined;
+  readonly freezePrototypesSteps: number;
   private readonly validation: MSNValidationOptions | undefined;
   /** The loss's options, to rebuild it distributed (`setupDistributed`). */
   private readonly criterionOptions: MSNCriterionOptions;
@@ -128,7 +131,8 @@ export class MSNModule implements LightningModule<MSNModuleBatch, LabelledBatch>
       throw new InvalidArgumentError({ caller, argument: 'options', value: options, expected: '{ config, seed?, schedules?, prior?, … }' });
     }
     assertKnownKeys(caller, options, KNOWN);
-    const { seed = 0, randomViews = 2, maxGradNorm = 3, prior = 'uniform', schedules = {} } = options;
+    const { seed = 0, randomViews = 2, maxGradNorm = 3, prior = 'uniform', schedules = {}, freezePrototypesSteps = 0 } = options;
+    assertInteger(caller, 'freezePrototypesSteps', freezePrototypesSteps, 0);
     assertInteger(caller, 'seed', seed, 0);
     assertInteger(caller, 'randomViews', randomViews, 2);
     if (maxGradNorm !== null) assertPositive(caller, 'maxGradNorm', maxGradNorm);
@@ -146,6 +150,7 @@ export class MSNModule implements LightningModule<MSNModuleBatch, LabelledBatch>
     this.seed = seed;
     this.randomViews = randomViews;
     this.maxGradNorm = maxGradNorm ?? undefined;
+    this.freezePrototypesSteps = freezePrototypesSteps;
     this.schedules = { ...DEFAULTS, ...schedules };
     this.validation = options.validation;
     this.model = new MSNModel({ config: options.config, seed, ...(options.name === undefined ? {} : { name: options.name }) });
@@ -258,6 +263,7 @@ export class MSNModule implements LightningModule<MSNModuleBatch, LabelledBatch>
           momentum,
           targetSharpenTemperature: sharpenTemperature,
           maskSeed,
+          updatePrototypes: step >= this.freezePrototypesSteps,
           ...(this.maxGradNorm === undefined ? {} : { maxGradNorm: this.maxGradNorm }),
           ...(distributed === undefined ? {} : { reduceGradients: distributed.reduceGradients }),
         },

@@ -130,6 +130,24 @@ describeEachBackend(embeddedBackends(), 'msnTrainingStep', () => {
     expect(clipped!.names).toEqual(unclipped!.names);
   });
 
+  it('keeps the prototypes fixed with updatePrototypes false, training everything else and reporting the same step', async () => {
+    const model = new MSNModel({ config, seed: 4 });
+    const optimizer = model.createOptimizer({ learningRate: 1e-2 });
+    const batch = makeBatch(40);
+    const before = values(model.prototypes);
+    const blockBefore = values(model.trainableParameters().get('backbone.encoder.layers.encoder_layer_0.mlp.0.weight') ?? [...model.trainableParameters().values()][0]!);
+    const recorder = recordingOptimizer();
+    const recorded = await msnTrainingStep(model, batch, { optimizer: { step: (gradients) => { recorder.calls.length = 0; optimizer.step(gradients); recorder.calls.push({ names: [...(gradients as ReadonlyMap<string, tf.Tensor>).keys()], norm: 0, prototypes: [] }); } }, maskSeed: 2, updatePrototypes: false });
+    expect(recorder.calls[0]!.names).not.toContain('prototypes');
+    expect(values(model.prototypes)).toEqual(before);
+    expect(values(model.trainableParameters().get('backbone.encoder.layers.encoder_layer_0.mlp.0.weight') ?? [...model.trainableParameters().values()][0]!)).not.toEqual(blockBefore);
+    expect(Number.isFinite(recorded.loss)).toBe(true);
+    await expect(msnTrainingStep(model, batch, { optimizer, updatePrototypes: 'no' as unknown as boolean })).rejects.toThrow(/'updatePrototypes' = "no"; expected a boolean/);
+    disposeBatch(batch);
+    optimizer.dispose();
+    model.dispose();
+  });
+
   it('draws the same masks for the same maskSeed, and uses the given masks as they are', async () => {
     const batch = makeBatch(40);
     const masksOf = async (options: { maskSeed?: number }, extra: Partial<MSNBatch> = {}) => {

@@ -80,6 +80,12 @@ export interface MSNTrainingStepOptions {
    * @default the gradients unchanged
    */
   reduceGradients?: (gradients: ReadonlyMap<string, tf.Tensor>) => Map<string, tf.Tensor>;
+  /**
+   * Leave the prototypes unchanged in this step (their gradient is still computed and reduced, but not applied),
+   * as DINO freezes its last layer early on. Fixed, well-spread prototypes cannot all become equally similar to an
+   * embedding, which rules out the uniform fixed point. @default true (the reference updates them)
+   */
+  updatePrototypes?: boolean;
 }
 
 /** What one step reports (plain numbers, read once after the update). */
@@ -95,7 +101,7 @@ export interface MSNStepResult {
   health: StepHealth;
 }
 
-const OPTION_KEYS = ['optimizer', 'loss', 'momentum', 'targetSharpenTemperature', 'maxGradNorm', 'maskSeed', 'inspect', 'reduceGradients'] as const;
+const OPTION_KEYS = ['optimizer', 'loss', 'momentum', 'targetSharpenTemperature', 'maxGradNorm', 'maskSeed', 'inspect', 'reduceGradients', 'updatePrototypes'] as const;
 const BATCH_KEYS = ['targets', 'anchors', 'focal', 'idxKeepAnchors', 'idxKeepFocal'] as const;
 const CALLER = 'msnTrainingStep';
 const PROTOTYPES = 'prototypes';
@@ -179,16 +185,17 @@ export async function msnTrainingStep(model: MSNModel, batch: MSNBatch, options:
     }
     // MSN clips (and reports the norm of) the encoder's gradients only; the prototypes' gradient passes unchanged.
     const encoderGradients = new Map([...gradients].filter(([name]) => name !== PROTOTYPES));
+    const prototypesGradient = settings.updatePrototypes ? gradients.get(PROTOTYPES) : undefined;
     let gradNorm: tf.Scalar;
     if (settings.maxGradNorm === undefined) {
       gradNorm = tf.tidy(() => tf.sqrt(tf.addN([...encoderGradients.values()].map((gradient) => tf.sum(tf.square(gradient))))) as tf.Scalar);
       owned.push(gradNorm);
-      settings.optimizer.step(gradients);
+      if (prototypesGradient !== undefined) encoderGradients.set(PROTOTYPES, prototypesGradient);
+      settings.optimizer.step(encoderGradients);
     } else {
       const clipped = clipGradientsByGlobalNorm(encoderGradients, settings.maxGradNorm);
       gradNorm = clipped.totalNorm;
       owned.push(gradNorm, ...clipped.gradients.values());
-      const prototypesGradient = gradients.get(PROTOTYPES);
       if (prototypesGradient !== undefined) clipped.gradients.set(PROTOTYPES, prototypesGradient);
       settings.optimizer.step(clipped.gradients);
     }
@@ -214,6 +221,7 @@ interface StepSettings {
   maskSeed: number | undefined;
   inspect: ((tensors: MSNStepTensors) => void) | undefined;
   reduceGradients: ((gradients: ReadonlyMap<string, tf.Tensor>) => Map<string, tf.Tensor>) | undefined;
+  updatePrototypes: boolean;
 }
 
 function validateOptions(options: MSNTrainingStepOptions): StepSettings {
@@ -221,7 +229,8 @@ function validateOptions(options: MSNTrainingStepOptions): StepSettings {
     throw new InvalidArgumentError({ caller: CALLER, argument: 'options', value: options, expected: '{ optimizer, loss?, momentum?, ... }' });
   }
   assertKnownKeys(CALLER, options, OPTION_KEYS);
-  const { optimizer, momentum = 0.996, targetSharpenTemperature = 0.25, maxGradNorm, maskSeed, inspect, reduceGradients } = options;
+  const { optimizer, momentum = 0.996, targetSharpenTemperature = 0.25, maxGradNorm, maskSeed, inspect, reduceGradients, updatePrototypes = true } = options;
+  if (typeof updatePrototypes !== 'boolean') throw new InvalidArgumentError({ caller: CALLER, argument: 'updatePrototypes', value: updatePrototypes, expected: 'a boolean' });
   if (typeof optimizer !== 'object' || optimizer === null || typeof optimizer.step !== 'function') {
     throw new InvalidArgumentError({ caller: CALLER, argument: 'optimizer', value: optimizer, expected: 'an optimiser with step(gradients), e.g. model.createOptimizer()' });
   }
@@ -239,7 +248,7 @@ function validateOptions(options: MSNTrainingStepOptions): StepSettings {
   if (reduceGradients !== undefined && typeof reduceGradients !== 'function') {
     throw new InvalidArgumentError({ caller: CALLER, argument: 'reduceGradients', value: reduceGradients, expected: 'a function (gradients) => Map of new gradients' });
   }
-  return { optimizer, loss, momentum, targetSharpenTemperature, maxGradNorm, maskSeed, inspect, reduceGradients };
+  return { optimizer, loss, momentum, targetSharpenTemperature, maxGradNorm, maskSeed, inspect, reduceGradients, updatePrototypes };
 }
 
 // One [V·B, C, s, s] tensor from one or several views (a new tensor in `owned` when views are concatenated).

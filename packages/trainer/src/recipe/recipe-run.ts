@@ -82,7 +82,7 @@ export async function resolveRecipePrior(recipe: Pick<TrainingRecipe, 'prior' | 
  * @example const module = new MSNModule(recipeModuleOptions(recipe, prior, { stepsPerEpoch: loader.length, totalSteps }));
  */
 export function recipeModuleOptions(
-  recipe: Pick<TrainingRecipe, 'config' | 'seed' | 'randomViews' | 'maxGradNorm' | 'schedule' | 'learningRate' | 'weightDecay' | 'momentum' | 'warmupSteps' | 'loss'>,
+  recipe: Pick<TrainingRecipe, 'config' | 'seed' | 'randomViews' | 'maxGradNorm' | 'schedule' | 'learningRate' | 'weightDecay' | 'momentum' | 'warmupSteps' | 'loss' | 'freezePrototypes'>,
   prior: RecipePrior,
   run: { stepsPerEpoch: number; totalSteps: number },
 ): MSNModuleOptions {
@@ -93,6 +93,7 @@ export function recipeModuleOptions(
     schedules: recipeSchedules(recipe, run),
     maxGradNorm: recipe.maxGradNorm > 0 ? recipe.maxGradNorm : null,
     loss: recipeLossOptions(recipe),
+    freezePrototypesSteps: recipe.freezePrototypes,
     prior: prior.prior,
     ...(prior.powerLawExponent === undefined ? {} : { powerLawExponent: prior.powerLawExponent }),
     ...(prior.priorName === undefined ? {} : { priorName: prior.priorName }),

@@ -50,6 +50,7 @@ export const MSN_TRAINING_FLAGS = {
   sinkhornIterations: { type: 'integer', minimum: 0, default: 3, description: 'Sinkhorn iterations on the targets (MSN: 3; 0: none)' },
   meMaxWeight: { type: 'number', minimum: 0, default: 1, description: 'weight λ of the me-max / prior-matching regulariser (MSN: 1)' },
   entropyWeight: { type: 'number', minimum: 0, default: 0, description: 'weight of the mean per-image anchor entropy (original MSN code\'s ent_weight; lightly: 0)' },
+  freezePrototypes: { type: 'integer', minimum: 0, default: 0, description: 'keep the prototypes fixed for the first n steps (0: train them from the start, as MSN)' },
   prior: { type: 'string', default: 'uniform', description: 'uniform (MSN), power_law (PMSN) or the path of a JS/TS module exporting a prior' },
   powerLawExponent: { type: 'number', minimum: 0, description: 'exponent of the power_law prior (default 0.25)' },
   out: { type: 'string', description: 'output folder: checkpoints/, metrics.jsonl, metrics.csv, config.json (default runs/<app>)' },
@@ -91,6 +92,8 @@ export interface TrainingRecipe {
   momentum: number;
   /** 0 = no clipping. */
   maxGradNorm: number;
+  /** Steps during which the prototypes stay fixed (0: none). */
+  freezePrototypes: number;
   /** The loss' settings (`MSNLoss` options) and the targets' sharpening temperature. */
   loss: { temperature: number; sinkhornIterations: number; regularizationWeight: number; entropyWeight: number; sharpenTemperature: number };
   /** `'uniform'`, `'power_law'` or a module path. */
@@ -192,6 +195,7 @@ export function resolveTrainingRecipe(flags: ParsedFlags<typeof MSN_TRAINING_FLA
     weightDecay: flags.weightDecay,
     momentum: flags.momentum,
     maxGradNorm: flags.maxGradNorm,
+    freezePrototypes: flags.freezePrototypes,
     loss: { temperature: flags.temperature, sinkhornIterations: flags.sinkhornIterations, regularizationWeight: flags.meMaxWeight, entropyWeight: flags.entropyWeight, sharpenTemperature: flags.sharpenTemperature },
     prior: flags.prior,
     ...(flags.powerLawExponent === undefined ? {} : { powerLawExponent: flags.powerLawExponent }),
