@@ -42,6 +42,10 @@ describe('CollapseDetector', () => {
     const raised = feed(detector, 600, (step) => (step <= 300 ? HEALTHY : UNIFORM));
     // The window mean crosses 0.95 once 19 of its 20 steps are collapsed (19 · 0.995 + 0.45 = 19.355 ≥ 19).
     expect(raised.map((warning) => [warning.kind, warning.step])).toEqual([['uniform', 319]]);
+    expect(detector.active).toEqual(['uniform']);
+    // A run that escapes keeps its warning but is no longer active.
+    feed(detector, 100, () => HEALTHY);
+    expect([detector.warnings.length, detector.active]).toEqual([1, []]);
   });
 
   it('rejects unknown thresholds and metrics that are missing', () => {
@@ -80,6 +84,7 @@ describe('TrainingHealth', () => {
     expect(warnings[0]).toMatch(/^collapse: uniform at step 100/);
     const summary = health.summary();
     expect(summary.collapsed).toBe(true);
+    expect(summary.collapsedAtEnd).toEqual(['uniform']);
     expect(JSON.parse(JSON.stringify(summary)).warnings[0].kind).toBe('uniform');
   });
 });

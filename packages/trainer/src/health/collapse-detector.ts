@@ -71,6 +71,7 @@ export class CollapseDetector {
   readonly thresholds: Readonly<CollapseThresholds>;
   private readonly recent: HealthMetrics[] = [];
   private readonly found: CollapseWarning[] = [];
+  private current: CollapseKind[] = [];
 
   constructor(thresholds: Partial<CollapseThresholds> = {}) {
     const caller = 'CollapseDetector';
@@ -88,6 +89,14 @@ export class CollapseDetector {
     }
     assertInteger(caller, 'singlePrototypeUsed', merged.singlePrototypeUsed, 0);
     this.thresholds = Object.freeze(merged);
+  }
+
+  /**
+   * The kinds whose condition held at the latest decision: a run can escape a collapse (e.g. the uniform phase of a
+   * warm-up) or fall into one later; this says where it stands now.
+   */
+  get active(): readonly CollapseKind[] {
+    return this.current;
   }
 
   /** Every warning so far, in the order found. */
@@ -110,7 +119,9 @@ export class CollapseDetector {
     this.recent.push(Object.fromEntries(HEALTH_METRIC_NAMES.map((name) => [name, values[name]])) as unknown as HealthMetrics);
     if (this.recent.length > window) this.recent.shift();
     if (step < graceSteps || this.recent.length < window) return [];
-    const fresh = this.detect(step).filter((warning) => !this.found.some((known) => known.kind === warning.kind));
+    const detected = this.detect(step);
+    this.current = detected.map((warning) => warning.kind);
+    const fresh = detected.filter((warning) => !this.found.some((known) => known.kind === warning.kind));
     this.found.push(...fresh);
     return fresh;
   }

@@ -24,6 +24,8 @@ export type HealthRecord = HealthMetrics & { collapse_warnings: number };
 export interface HealthSummary {
   /** True when any collapse was detected. */
   collapsed: boolean;
+  /** The kinds still showing over the last window (empty when the run escaped, or never collapsed). */
+  collapsedAtEnd: readonly string[];
   warnings: readonly CollapseWarning[];
   /** The last step's metrics. */
   last?: HealthRecord;
@@ -69,6 +71,6 @@ export class TrainingHealth {
   /** The warnings so far and the last metrics (JSON). */
   summary(): HealthSummary {
     const warnings = this.detector.warnings;
-    return { collapsed: warnings.length > 0, warnings, ...(this.last === undefined ? {} : { last: this.last }) };
+    return { collapsed: warnings.length > 0, collapsedAtEnd: [...this.detector.active], warnings, ...(this.last === undefined ? {} : { last: this.last }) };
   }
 }
