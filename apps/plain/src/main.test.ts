@@ -56,26 +56,32 @@ describe('example-plain', () => {
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(/resumed from .* at step 2 \(epoch 0, batch 2\)/);
     // Steps 3 and 4 after resuming equal steps 3 and 4 of the uninterrupted run (same data, masks, state).
-    expect(lossRows(twoSteps)).toEqual(lossRows(fourSteps).map((row) => ({ ...row, milliseconds: expect.any(Number) })));
+    // (The health windows, prototypes_used and the collapse detector, start afresh at a resume.)
+    expect(lossRows(twoSteps)).toEqual(lossRows(fourSteps).map((row) => ({ ...row, milliseconds: expect.any(Number), prototypes_used: expect.any(Number) })));
   }, 120_000);
 
-  it('warns of a collapse within the first few hundred steps, and stays quiet on the default recipe', async () => {
-    // The fmnist-tiny protocol's flags (constant lr 1e-3, EMA 0.996, K 256, MSN's augmentations, no entropy term)
-    // on the main job's model and data: the predictions go uniform and the loss sits at ln K by step 100.
-    const reference = ['--schedule', 'constant', '--learning-rate', '1e-3', '--momentum', '0.996', '--prototypes', '256', '--entropy-weight', '0', '--random-crop-scale', '0.3', '--focal-crop-scale', '0.05,0.3', '--blur', '0.5', '--grayscale', '0.2', '--max-grad-norm', '0'];
+  it('warns of a collapse within the first few hundred steps, and not once the remedy it names is applied', async () => {
+    // The fmnist-tiny protocol's flags (constant lr 1e-3, EMA 0.996, K 256, MSN's augmentations) on the main job's
+    // model and data: the predictions go uniform and the loss sits at ln K from step ~50 on.
+    const reference = ['--schedule', 'constant', '--learning-rate', '1e-3', '--momentum', '0.996', '--prototypes', '256', '--random-crop-scale', '0.3', '--focal-crop-scale', '0.05,0.3', '--blur', '0.5', '--grayscale', '0.2', '--max-grad-norm', '0'];
     const common = ['--steps', '200', '--no-evaluate', '--workers', '0', '--checkpoint-every', '1000'];
-    const [collapsing, healthy] = [join(root, 'collapsing'), join(root, 'healthy')];
-    const collapsed = await runApp([...reference, ...common, '--out', collapsing]);
-    const fine = await runApp([...common, '--out', healthy]);
+    const [collapsing, remedied] = [join(root, 'collapsing'), join(root, 'remedied')];
+    const [collapsed, fine] = await Promise.all([
+      runApp([...reference, ...common, '--out', collapsing]),
+      runApp([...reference, '--entropy-weight', '1', ...common, '--out', remedied]),
+    ]);
     expect(collapsed.status, collapsed.stderr).toBe(0);
     const warning = /^warning: collapse: uniform at step (\d+): predictions ≈ uniform: per-image anchor entropy (0\.\d+)·ln K/m.exec(collapsed.stderr);
     expect(warning, collapsed.stderr).not.toBeNull();
     expect(Number(warning![1])).toBeLessThanOrEqual(200);
-    expect(JSON.parse(readFileSync(join(collapsing, 'health.json'), 'utf8'))).toMatchObject({ collapsed: true, warnings: [{ kind: 'uniform' }] });
+    expect(JSON.parse(readFileSync(join(collapsing, 'health.json'), 'utf8'))).toMatchObject({ collapsed: true, collapsedAtEnd: ['uniform'], warnings: [{ kind: 'uniform' }] });
     expect((lossRows(collapsing).at(-1) as unknown as { collapse_warnings: number }).collapse_warnings).toBe(1);
+    // --entropy-weight 1 (the original MSN code's per-image entropy term) keeps the predictions committed.
     expect(fine.status, fine.stderr).toBe(0);
     expect(fine.stderr).not.toMatch(/warning: collapse/);
-    expect(JSON.parse(readFileSync(join(healthy, 'health.json'), 'utf8'))).toMatchObject({ collapsed: false, warnings: [] });
+    expect(JSON.parse(readFileSync(join(remedied, 'health.json'), 'utf8'))).toMatchObject({ collapsed: false, warnings: [] });
+    const lastRow = lossRows(remedied).at(-1) as unknown as { anchor_entropy: number };
+    expect(lastRow.anchor_entropy).toBeLessThan(0.95);
   }, 240_000);
 
   it('reports bad arguments clearly, before training', async () => {
