@@ -82,8 +82,9 @@ export interface MSNTrainingStepOptions {
   reduceGradients?: (gradients: ReadonlyMap<string, tf.Tensor>) => Map<string, tf.Tensor>;
   /**
    * Leave the prototypes unchanged in this step (their gradient is still computed and reduced, but not applied),
-   * as DINO freezes its last layer early on. Fixed, well-spread prototypes cannot all become equally similar to an
-   * embedding, which rules out the uniform fixed point. @default true (the reference updates them)
+   * as DINO freezes its last layer early on. Fixed prototypes cannot merge, one road to the uniform fixed point; the
+   * embeddings can still find directions where all prototypes look alike (measured: it did not prevent the uniform
+   * phase of the main job's model, K 32 < D 64). @default true (the reference updates them)
    */
   updatePrototypes?: boolean;
 }
