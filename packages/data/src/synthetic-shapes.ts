@@ -99,6 +99,12 @@ export class SyntheticShapes implements ImageDataset {
     return new SyntheticShapes(source.options as SyntheticShapesOptions);
   }
 
+  /** The label of sample `index`: index mod the number of classes. */
+  labelAt(index: number): number {
+    assertIndex('SyntheticShapes.labelAt', index, this.length);
+    return index % this.classes.length;
+  }
+
   get(index: number): Promise<Sample> {
     try {
       return Promise.resolve(this.getSync(index));

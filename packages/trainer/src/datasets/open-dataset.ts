@@ -70,6 +70,8 @@ export interface OpenedDataset {
   normalize: NormalizeStats;
   /** The images' native side when all images share one (28 for Fashion-MNIST, 32 for CIFAR-10). */
   imageSize?: number;
+  /** Parts of the classes the evaluation also reports on their own (a long tail's head / medium / tail). */
+  classGroups?: readonly { name: string; classes: readonly number[] }[];
 }
 
 const KNOWN = ['name', 'path', 'imageSize', 'syntheticLength', 'syntheticEvaluationLength', 'folderTestFraction', 'seed'] as const;
