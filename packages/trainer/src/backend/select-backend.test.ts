@@ -32,7 +32,7 @@ describe('selectBackend', () => {
   });
 
   it('prefers tensorflow, then wasm, then cpu', () => {
-    expect(BACKEND_PREFERENCE).toEqual(['tensorflow', 'wasm', 'cpu']);
+    expect(BACKEND_PREFERENCE).toEqual(['tensorflow', 'webgpu', 'wasm', 'cpu']);
   });
 
   it('falls back to wasm when no native backend is installed, and prints the choice', async () => {
@@ -75,9 +75,9 @@ describe('selectBackend', () => {
   });
 
   it('rejects an unknown name, listing the valid ones', async () => {
-    await expect(selectBackend({ backend: 'webgpu', log: false })).rejects.toThrow(InvalidArgumentError);
-    await expect(selectBackend({ backend: 'webgpu', log: false })).rejects.toThrow(
-      "selectBackend: invalid argument 'backend' = \"webgpu\"; expected one of tensorflow, wasm, cpu",
+    await expect(selectBackend({ backend: 'metal', log: false })).rejects.toThrow(InvalidArgumentError);
+    await expect(selectBackend({ backend: 'metal', log: false })).rejects.toThrow(
+      "selectBackend: invalid argument 'backend' = \"metal\"; expected one of tensorflow, webgpu, wasm, cpu",
     );
   });
 

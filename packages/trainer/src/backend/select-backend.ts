@@ -1,17 +1,19 @@
 // @file The one module that chooses the TensorFlow.js backend: an ordered list, native ones loaded on demand.
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, InvalidArgumentError } from '../errors';
+import { installDawnGpu } from './dawn-gpu';
 
 /** Backends the trainer can run on, by the name `tf.setBackend` knows them. */
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
 /** Preference order when no backend is requested: native TensorFlow, then WebAssembly, then plain JavaScript. */
-export const BACKEND_PREFERENCE: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+export const BACKEND_PREFERENCE: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 // Each backend is provided by one of these packages, tried in order. tfjs-node(-gpu) are optional peers: their
 // install downloads libtensorflow, so they are never installed for the user.
 const PROVIDERS: Record<BackendName, readonly string[]> = {
   tensorflow: ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'],
+  webgpu: ['@tensorflow/tfjs-backend-webgpu'],
   wasm: ['@tensorflow/tfjs-backend-wasm'],
   cpu: ['@tensorflow/tfjs-backend-cpu'],
 };
@@ -51,15 +53,29 @@ function isNotFound(error: unknown, specifier: string): boolean {
 function versionOf(module: unknown, specifier: string): string {
   // tfjs backends export their version: version_wasm, version_cpu, or tfjs-node's version['tfjs-node'].
   const exports = (module as Record<string, unknown> | null) ?? {};
-  const candidates = [exports.version_wasm, exports.version_cpu, (exports.version as Record<string, unknown> | undefined)?.[specifier.replace('@tensorflow/', '')]];
+  const candidates = [exports.version_wasm, exports.version_webgpu, exports.version_cpu, (exports.version as Record<string, unknown> | undefined)?.[specifier.replace('@tensorflow/', '')]];
   const found = candidates.find((value): value is string => typeof value === 'string');
   return found ?? 'unknown';
 }
 
 type Attempt = { ok: true; choice: Omit<BackendChoice, 'skipped'> } | { ok: false; reason: string; notInstalled: boolean; cause?: unknown };
 
-async function attempt(name: BackendName, importModule: (specifier: string) => Promise<unknown>): Promise<Attempt> {
+async function attempt(name: BackendName, importModule: (specifier: string) => Promise<unknown>, automatic = false): Promise<Attempt> {
   const reasons: string[] = [];
+  let adapter = '';
+  if (name === 'webgpu') {
+    // Dawn must be navigator.gpu before tfjs-backend-webgpu registers; a software adapter is only used on request.
+    let info;
+    try {
+      info = await installDawnGpu(importModule);
+    } catch (error) {
+      return { ok: false, reason: isNotFound(error, 'webgpu') ? 'webgpu is not installed (install webgpu and @tensorflow/tfjs-backend-webgpu)' : `webgpu failed to load: ${String(error)}`, notInstalled: isNotFound(error, 'webgpu'), cause: error };
+    }
+    // No adapter is as normal as an absent package (a machine without a GPU): skipped silently when automatic.
+    if (!info) return { ok: false, reason: 'no WebGPU adapter (set DAWN_BACKEND=opengles for Mesa GL ES)', notInstalled: true };
+    if (automatic && info.software) return { ok: false, reason: `software adapter ${info.description} is not chosen automatically`, notInstalled: false };
+    adapter = `, adapter ${info.description}`;
+  }
   let allMissing = true;
   let lastCause: unknown;
   for (const specifier of PROVIDERS[name]) {
@@ -90,7 +106,7 @@ async function attempt(name: BackendName, importModule: (specifier: string) => P
     await tf.ready();
     const version = versionOf(module, specifier);
     const shortName = specifier.replace('@tensorflow/', '');
-    return { ok: true, choice: { name, packageName: specifier, version, description: `backend: ${name} (${shortName} ${version})` } };
+    return { ok: true, choice: { name, packageName: specifier, version, description: `backend: ${name} (${shortName} ${version}${adapter})` } };
   }
   return { ok: false, reason: reasons.join('; '), notInstalled: allMissing, cause: lastCause };
 }
@@ -119,14 +135,14 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   const candidates = backend === undefined ? BACKEND_PREFERENCE : [backend as BackendName];
   const skipped: string[] = [];
   for (const name of candidates) {
-    const result = await attempt(name, importModule);
+    const result = await attempt(name, importModule, backend === undefined);
     if (result.ok) {
       const choice = { ...result.choice, skipped };
       if (log) log(choice.description);
       return choice;
     }
     if (backend !== undefined) {
-      const hint = result.notInstalled ? ` (install ${PROVIDERS[name].join(' or ')})` : '';
+      const hint = result.notInstalled && name !== 'webgpu' ? ` (install ${PROVIDERS[name].join(' or ')})` : '';
       throw new BackendUnavailableError(`selectBackend: backend '${name}' is unavailable: ${result.reason}${hint}`, result.cause === undefined ? undefined : { cause: result.cause });
     }
     if (!result.notInstalled) skipped.push(`${name}: ${result.reason}`);

@@ -29,6 +29,6 @@ describe('setupTensorflow', () => {
   });
 
   it('rejects an unknown backend, listing the valid ones', async () => {
-    await expect(setupTensorflow({ backend: 'webgpu', log: false })).rejects.toThrow(/selectBackend: invalid argument 'backend' = "webgpu"; expected one of tensorflow, wasm, cpu/);
+    await expect(setupTensorflow({ backend: 'metal', log: false })).rejects.toThrow(/selectBackend: invalid argument 'backend' = "metal"; expected one of tensorflow, webgpu, wasm, cpu/);
   });
 });
