@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe } from 'vitest';
 import { registerGradients } from './gradients';
 
-export type TestBackend = 'cpu' | 'wasm' | 'tensorflow';
+export type TestBackend = 'cpu' | 'wasm' | 'tensorflow' | 'webgpu';
 
 const registered = new Set<string>();
 
@@ -12,7 +12,17 @@ async function register(backend: TestBackend): Promise<boolean> {
   try {
     if (backend === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
     else if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
-    else await import('@tensorflow/tfjs-node' as string);
+    else if (backend === 'webgpu') {
+      // Dawn as navigator.gpu first; on Mesa GL ES only compatibility-level adapters exist.
+      const dawn = (await import('webgpu')) as unknown as { create: (flags: string[]) => any; globals: object };
+      Object.assign(globalThis, dawn.globals);
+      const flags = process.env.DAWN_BACKEND ? [`backend=${process.env.DAWN_BACKEND}`] : [];
+      const gpu = dawn.create(flags);
+      const request = gpu.requestAdapter.bind(gpu);
+      if (process.env.DAWN_BACKEND === 'opengles') gpu.requestAdapter = (o: object = {}) => request({ ...o, featureLevel: 'compatibility' });
+      Object.defineProperty(((globalThis as any).navigator ??= {}), 'gpu', { value: gpu, configurable: true });
+      await import('@tensorflow/tfjs-backend-webgpu');
+    } else await import('@tensorflow/tfjs-node' as string);
   } catch {
     return false;
   }
@@ -30,7 +40,8 @@ export async function useBackend(backend: TestBackend): Promise<void> {
 
 /** Backends the suite runs on: cpu and wasm always, `tensorflow` when `@tensorflow/tfjs-node` resolves. */
 export function embeddedBackends(): TestBackend[] {
-  return ['cpu', 'wasm'];
+  // webgpu is opt-in (MSN_TEST_WEBGPU=1, e.g. with DAWN_BACKEND=opengles on Mesa) until every suite passes on it.
+  return process.env.MSN_TEST_WEBGPU === '1' ? ['cpu', 'wasm', 'webgpu'] : ['cpu', 'wasm'];
 }
 
 /** `describe` once per backend, activating it before the block's tests. */
