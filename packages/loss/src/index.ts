@@ -1,5 +1,6 @@
 export { InvalidArgumentError, ShapeError, isMsnError } from './errors';
 export type { InvalidArgumentDetails } from './errors';
+export { settleDeviceChecks } from './device-check';
 export { MSNLoss } from './msn-loss';
 export type { MSNLossDetails, MSNLossOptions, TargetDistribution } from './msn-loss';
 export { PMSNLoss } from './pmsn-loss';

@@ -1,11 +1,11 @@
-// Every file of the fixtures' loss/ folder, forward parts and gradients, on every embedded backend.
+// Every file of the fixtures' loss/ folder, forward parts and gradients, on every embedded backend (and webgpu).
 import * as tf from '@tensorflow/tfjs-core';
 import { uniformPrior, powerLawPrior, type Prior } from '@msn/priors';
 import {
   FIXTURE_TOLERANCE,
   describeEachBackend,
-  embeddedBackends,
-  expectClose,
+  fixtureBackends,
+  expectTensorClose,
   fixtureToTensor,
   listFixtures,
   readFixtureJson,
@@ -46,12 +46,12 @@ function lossFor(params: Record<string, unknown>): MSNLoss {
 const forwardOutputs = ['loss', 'crossEntropy', 'regLoss', 'anchorProbs', 'meanAnchorProbs', 'targetProbs', 'prior'];
 const gradientOutputs = ['gradAnchors', 'gradPrototypes'];
 
-describeEachBackend(embeddedBackends(), 'loss fixtures', () => {
+describeEachBackend(fixtureBackends(), 'loss fixtures', () => {
   it('finds fixture files', () => expect(fixtures.length).toBeGreaterThan(0));
 
   for (const { path, fixture } of fixtures) {
     const name = path.split('/').pop();
-    it(`matches ${name}: every forward part and the gradients`, () => {
+    it(`matches ${name}: every forward part and the gradients`, async () => {
       const { params, inputs, outputs } = fixture;
       // Every output in the file must be checked here; an unknown one means this test is out of date.
       const unknown = Object.keys(outputs).filter((key) => !forwardOutputs.includes(key) && !gradientOutputs.includes(key));
@@ -67,19 +67,19 @@ describeEachBackend(embeddedBackends(), 'loss fixtures', () => {
       expect(details.prior !== undefined, `${path}: prior reported`).toBe('prior' in outputs);
       for (const key of forwardOutputs) {
         if (!(key in outputs)) continue;
-        expectClose(details[key as keyof MSNLossDetails]!, outputs[key]!, {
+        await expectTensorClose(details[key as keyof MSNLossDetails]!, outputs[key]!, {
           label: `${path} ${key}`,
           tolerance: FIXTURE_TOLERANCE,
         });
       }
 
       const loss = criterion.forward(anchors, targets, prototypes, sharpenTemperature);
-      expectClose(loss, outputs.loss!, { label: `${path} forward`, tolerance: FIXTURE_TOLERANCE });
+      await expectTensorClose(loss, outputs.loss!, { label: `${path} forward`, tolerance: FIXTURE_TOLERANCE });
       const [gradAnchors, gradPrototypes] = tf.grads((a, p) =>
         criterion.forward(a as tf.Tensor2D, targets, p as tf.Tensor2D, sharpenTemperature),
       )([anchors, prototypes]);
-      expectClose(gradAnchors!, outputs.gradAnchors!, { label: `${path} gradAnchors`, tolerance: FIXTURE_TOLERANCE });
-      expectClose(gradPrototypes!, outputs.gradPrototypes!, { label: `${path} gradPrototypes`, tolerance: FIXTURE_TOLERANCE });
+      await expectTensorClose(gradAnchors!, outputs.gradAnchors!, { label: `${path} gradAnchors`, tolerance: FIXTURE_TOLERANCE });
+      await expectTensorClose(gradPrototypes!, outputs.gradPrototypes!, { label: `${path} gradPrototypes`, tolerance: FIXTURE_TOLERANCE });
       tf.dispose([anchors, targets, prototypes, loss, gradAnchors!, gradPrototypes!, ...Object.values(details)]);
     });
   }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { checkTensorValues } from './device-check';
 import { InvalidArgumentError, ShapeError } from './errors';
 
 export function assertPositiveFinite(caller: string, argument: string, value: number): void {
@@ -42,21 +43,20 @@ export function assertFloatTensor(
  * Throws naming the first tensor holding a NaN or ±Infinity. Finiteness needs a data read, so all tensors
  * are checked with one fused pass and a single download of one number per tensor: x·0 is 0 for finite x and
  * NaN otherwise, so sum(x·0) is NaN exactly when x has a non-finite entry (a plain sum could overflow to
- * Infinity on large finite inputs).
+ * Infinity on large finite inputs). On GPU backends the download is asynchronous (see device-check.ts).
  */
 export function assertFinite(caller: string, tensors: Record<string, tf.Tensor>): void {
   const names = Object.keys(tensors);
   const flags = tf.tidy(() => tf.stack(names.map((name) => tf.sum(tf.mul(tensors[name]!, 0)))));
-  const values = flags.dataSync();
-  flags.dispose();
-  names.forEach((name, index) => {
-    if (Number.isNaN(values[index]!)) {
-      throw new InvalidArgumentError({
-        caller,
-        argument: name,
-        value: `tensor [${tensors[name]!.shape}] with NaN or Infinity`,
-        expected: 'finite values only',
-      });
-    }
+  checkTensorValues(flags, (values) => {
+    const index = names.findIndex((_, position) => Number.isNaN(values[position]!));
+    if (index < 0) return undefined;
+    const name = names[index]!;
+    return new InvalidArgumentError({
+      caller,
+      argument: name,
+      value: `tensor [${tensors[name]!.shape}] with NaN or Infinity`,
+      expected: 'finite values only',
+    });
   });
 }

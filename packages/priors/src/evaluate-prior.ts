@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { checkTensorValues } from './device-check';
 import { InvalidArgumentError, ShapeError } from './errors';
 import type { Prior } from './prior';
 import { assertMeanAnchorProbs } from './validate';
@@ -13,6 +14,26 @@ export function priorSumTolerance(size: number): number {
   return 1e-4 + size * 2 ** -24;
 }
 
+// A failure for the first negative or non-finite entry, or for a sum off 1; undefined when the values are a prior.
+function checkProbabilities(values: ArrayLike<number>, caller: string, label: string): Error | undefined {
+  let total = 0;
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index]!;
+    if (!Number.isFinite(value) || value < 0) {
+      return new InvalidArgumentError({ caller, argument: `${label} [entry ${index}]`, value, expected: 'finite probabilities >= 0' });
+    }
+    total += value;
+  }
+  const tolerance = priorSumTolerance(values.length);
+  if (Math.abs(total - 1) <= tolerance) return undefined;
+  return new InvalidArgumentError({
+    caller,
+    argument: `${label} [sum]`,
+    value: total,
+    expected: `probabilities summing to 1 (within ${tolerance.toPrecision(2)})`,
+  });
+}
+
 function nameOf(prior: Prior, name: string | undefined): string {
   return name ?? (prior.name || 'anonymous prior');
 }
@@ -20,7 +41,8 @@ function nameOf(prior: Prior, name: string | undefined): string {
 /**
  * Calls a prior and checks what it returns: a float32 tensor of shape [K] (K = the length of
  * `meanAnchorProbs`) of finite, non-negative values summing to 1 within {@link priorSumTolerance}.
- * Every failure names the prior. Reads the K values back (one small synchronous download).
+ * Every failure names the prior. Reads the K values back (one small download: synchronous on cpu and wasm; on a GPU
+ * backend asynchronous, the failure then thrown by the next check or by `settleDeviceChecks()`).
  *
  * Leak-free: tensors the prior creates during the call are freed if it fails. The returned tensor belongs to
  * the caller (it may be `meanAnchorProbs` itself or a tensor the prior keeps, if that is what the prior returns).
@@ -74,29 +96,8 @@ export function evaluatePrior(
     if (result.dtype !== 'float32') {
       throw new InvalidArgumentError({ caller, argument: label, value: result.dtype, expected: 'a float32 result' });
     }
-    const values = result.dataSync();
-    let total = 0;
-    for (let index = 0; index < size; index++) {
-      const value = values[index]!;
-      if (!Number.isFinite(value) || value < 0) {
-        throw new InvalidArgumentError({
-          caller,
-          argument: `${label} [entry ${index}]`,
-          value,
-          expected: 'finite probabilities >= 0',
-        });
-      }
-      total += value;
-    }
-    const tolerance = priorSumTolerance(size);
-    if (Math.abs(total - 1) > tolerance) {
-      throw new InvalidArgumentError({
-        caller,
-        argument: `${label} [sum]`,
-        value: total,
-        expected: `probabilities summing to 1 (within ${tolerance.toPrecision(2)})`,
-      });
-    }
+    // The checks need the values: at once on cpu/wasm, read back asynchronously on a GPU (see device-check.ts).
+    checkTensorValues(tf.clone(result), (values) => checkProbabilities(values, caller, label));
     return result as tf.Tensor1D;
   });
 }

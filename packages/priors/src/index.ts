@@ -5,3 +5,4 @@ export { uniformPrior } from './uniform-prior';
 export { powerLawPrior } from './power-law-prior';
 export { empiricalPrior } from './empirical-prior';
 export { evaluatePrior, priorSumTolerance } from './evaluate-prior';
+export { settleDeviceChecks } from './device-check';

@@ -18,6 +18,19 @@ function gatherRowsOnHost(x: tf.Tensor3D, rows: Int32Array, shape: [number, numb
   return tf.tensor3d(out, shape);
 }
 
+function flatRowsOnHost(values: ArrayLike<number>, kept: number, sequenceLength: number): Int32Array {
+  const flat = new Int32Array(values.length);
+  for (let index = 0; index < flat.length; index++) flat[index] = Math.floor(index / kept) * sequenceLength + values[index]!;
+  return flat;
+}
+
+function flatRowsOnDevice(indices: tf.Tensor2D, sequenceLength: number): tf.Tensor1D {
+  return tf.tidy(() => {
+    const rowStarts = tf.mul(tf.range(0, indices.shape[0], 1, 'int32'), tf.scalar(sequenceLength, 'int32'));
+    return tf.reshape(tf.add(indices, tf.reshape(rowStarts, [-1, 1])), [-1]) as tf.Tensor1D;
+  });
+}
+
 /**
  * Gathers tokens `[B, L, D]` → `[B, K, D]` by per-sample indices `[B, K]` (int32, each in [0, L)).
  * The gradient scatters (and sums, for repeated indices) back into `[B, L, D]`. `implementation` lets tests run both
@@ -26,14 +39,10 @@ function gatherRowsOnHost(x: tf.Tensor3D, rows: Int32Array, shape: [number, numb
 export function gatherTokens(tokens: tf.Tensor3D, indices: tf.Tensor2D, implementation: 'auto' | 'host' | 'tfjs' = 'auto'): tf.Tensor3D {
   const [batchSize, sequenceLength, hiddenDim] = tokens.shape;
   const kept = indices.shape[1];
-  // Row b·L + idxKeep[b, j] of the flattened [B·L, D] tokens (indices are small: computed on the host).
-  const values = indices.dataSync();
-  const flat = new Int32Array(batchSize * kept);
-  for (let index = 0; index < flat.length; index++) {
-    flat[index] = Math.floor(index / kept) * sequenceLength + values[index]!;
-  }
-  const flatIndices = tf.tensor1d(flat, 'int32');
   const onHost = implementation === 'host' || (implementation === 'auto' && HOST_MEMORY_BACKENDS.has(tf.getBackend()));
+  // Row b·L + idxKeep[b, j] of the flattened [B·L, D] tokens: on the host where reading is a copy, else on the device.
+  const flat = onHost ? flatRowsOnHost(indices.dataSync(), kept, sequenceLength) : undefined;
+  const flatIndices = flat ? tf.tensor1d(flat, 'int32') : flatRowsOnDevice(indices, sequenceLength);
   const shape: [number, number, number] = [batchSize, kept, hiddenDim];
   const run = tf.customGrad((...args: unknown[]) => {
     const save = args[1] as tf.GradSaveFunc;
@@ -41,7 +50,7 @@ export function gatherTokens(tokens: tf.Tensor3D, indices: tf.Tensor2D, implemen
     save([flatIndices]);
     return {
       value: onHost
-        ? gatherRowsOnHost(x, flat, shape)
+        ? gatherRowsOnHost(x, flat!, shape)
         : (tf.reshape(tf.gather(tf.reshape(x, [batchSize * sequenceLength, hiddenDim]), flatIndices, 0), shape) as tf.Tensor3D),
       // Temporaries of a custom gradient are otherwise kept until the whole backward pass ends.
       gradFunc: (dy: tf.Tensor3D, saved: tf.Tensor[]) =>

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { EncoderBlockWeights } from './encoder-block';
 import { encoderBlock } from './encoder-block';
 import { InvalidArgumentError, ShapeError } from './errors';
+import { checkTensorValues } from './device-check';
 import { gatherTokens } from './gather-tokens';
 import { layerNorm } from './layer-norm';
 import { linear } from './linear';
@@ -227,18 +228,18 @@ export class MaskedVisionTransformer {
       throw new ShapeError(`${caller}: 'idxKeep' [${idxKeep.shape}] must be [B, K ≥ 1] with B = ${batchSize} (images [${images.shape}])`);
     }
     const sequenceLength = 1 + (height / patchSize) ** 2;
-    const values = idxKeep.dataSync();
-    for (let index = 0; index < values.length; index++) {
-      const value = values[index]!;
-      if (value < 0 || value >= sequenceLength) {
-        throw new InvalidArgumentError({
-          caller,
-          argument: `idxKeep[${Math.floor(index / idxKeep.shape[1])}, ${index % idxKeep.shape[1]}]`,
-          value,
-          expected: `an index in [0, ${sequenceLength}) (0 = class token, 1 + p = patch p)`,
-        });
-      }
-    }
+    const kept = idxKeep.shape[1];
+    // At once on cpu/wasm; on a GPU backend read back asynchronously, a failure thrown by the next check (device-check.ts).
+    checkTensorValues(tf.clone(idxKeep), (values) => {
+      const index = Array.prototype.findIndex.call(values, (value: number) => value < 0 || value >= sequenceLength);
+      if (index < 0) return undefined;
+      return new InvalidArgumentError({
+        caller,
+        argument: `idxKeep[${Math.floor(index / kept)}, ${index % kept}]`,
+        value: values[index],
+        expected: `an index in [0, ${sequenceLength}) (0 = class token, 1 + p = patch p)`,
+      });
+    });
   }
 
   // The position table for n patches; interpolation matrices are cached per n (they depend only on the sizes).

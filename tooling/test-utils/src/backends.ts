@@ -40,8 +40,15 @@ export async function useBackend(backend: TestBackend): Promise<void> {
 
 /** Backends the suite runs on: cpu and wasm always, `tensorflow` when `@tensorflow/tfjs-node` resolves. */
 export function embeddedBackends(): TestBackend[] {
-  // webgpu is opt-in (MSN_TEST_WEBGPU=1, e.g. with DAWN_BACKEND=opengles on Mesa) until every suite passes on it.
-  return process.env.MSN_TEST_WEBGPU === '1' ? ['cpu', 'wasm', 'webgpu'] : ['cpu', 'wasm'];
+  return ['cpu', 'wasm'];
+}
+
+/**
+ * Backends of the suites that read tensors only asynchronously (the loss, ViT and step fixtures): the embedded ones,
+ * plus webgpu when `MSN_TEST_WEBGPU=1` (CI sets it with `DAWN_BACKEND=opengles` on Mesa, where no GPU is needed).
+ */
+export function fixtureBackends(): TestBackend[] {
+  return process.env.MSN_TEST_WEBGPU === '1' ? [...embeddedBackends(), 'webgpu'] : embeddedBackends();
 }
 
 /** `describe` once per backend, activating it before the block's tests. */

@@ -23,11 +23,41 @@ type Numbers = ArrayLike<number>;
 
 function valuesOf(value: Numbers | number | tf.Tensor | FixtureTensor): { data: Numbers; shape?: number[] } {
   if (typeof value === 'number') return { data: [value] };
-  if (value instanceof tf.Tensor) return { data: value.dataSync(), shape: value.shape };
+  if (value instanceof tf.Tensor) return { data: readSync(value), shape: value.shape };
   if ('data' in value && 'shape' in value && !ArrayBuffer.isView(value)) {
     return { data: (value as FixtureTensor).data, shape: (value as FixtureTensor).shape };
   }
   return { data: value as Numbers };
+}
+
+// webgpu in Node has no synchronous read (tfjs reads through an OffscreenCanvas): name the async helper instead.
+function readSync(tensor: tf.Tensor): ArrayLike<number> {
+  try {
+    return tensor.dataSync();
+  } catch (error) {
+    throw new Error(
+      `expectClose: tensor [${tensor.shape}] cannot be read synchronously on backend '${tf.getBackend()}'; use await expectTensorClose(…)`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * {@link expectClose} for a tensor read with `await data()`, which every backend supports (webgpu included).
+ * Returns the largest share of the budget used.
+ */
+export async function expectTensorClose(
+  got: tf.Tensor,
+  want: Numbers | number | FixtureTensor | tf.Tensor,
+  options: CloseOptions,
+): Promise<number> {
+  const expected: Numbers | number | FixtureTensor =
+    want instanceof tf.Tensor ? { shape: [...want.shape], dtype: 'float64', data: Array.from(await want.data()) } : want;
+  const wantShape = typeof expected === 'object' && 'shape' in expected ? (expected as FixtureTensor).shape : undefined;
+  if (wantShape !== undefined && wantShape.join(',') !== got.shape.join(',')) {
+    throw new Error(`${options.label}: shape [${got.shape}] differs from expected [${wantShape}]`);
+  }
+  return expectClose(await got.data(), expected, options);
 }
 
 /**

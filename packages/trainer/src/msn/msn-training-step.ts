@@ -1,11 +1,12 @@
 // One MSN optimisation step in the order of lightly's MSN example: EMA, target forward, anchor forward, loss, AdamW.
 import * as tf from '@tensorflow/tfjs-core';
-import { MSNLoss, type MSNLossDetails } from '@msn/loss';
+import { MSNLoss, settleDeviceChecks, type MSNLossDetails } from '@msn/loss';
 import { createRandom, type Random } from '@msn/vit';
 import { InvalidArgumentError, ShapeError } from '../errors';
 import type { NamedGradients } from '../optim/adamw';
 import { healthStatistics, readStepHealth, type StepHealth } from '../health/health-statistics';
 import { clipGradientsByGlobalNorm } from '../optim/clip-gradients';
+import { globalNorm } from '../optim/global-norm';
 import { assertInRange, assertInteger, assertKnownKeys, assertPositive } from '../validate';
 import type { MSNModel } from './msn-model';
 
@@ -189,7 +190,7 @@ export async function msnTrainingStep(model: MSNModel, batch: MSNBatch, options:
     const prototypesGradient = settings.updatePrototypes ? gradients.get(PROTOTYPES) : undefined;
     let gradNorm: tf.Scalar;
     if (settings.maxGradNorm === undefined) {
-      gradNorm = tf.tidy(() => tf.sqrt(tf.addN([...encoderGradients.values()].map((gradient) => tf.sum(tf.square(gradient))))) as tf.Scalar);
+      gradNorm = globalNorm([...encoderGradients.values()]);
       owned.push(gradNorm);
       if (prototypesGradient !== undefined) encoderGradients.set(PROTOTYPES, prototypesGradient);
       settings.optimizer.step(encoderGradients);
@@ -207,6 +208,8 @@ export async function msnTrainingStep(model: MSNModel, batch: MSNBatch, options:
     });
     owned.push(summary);
     const values = (await summary.data()) as Float32Array;
+    // On a GPU backend the loss's and ViT's input checks read back asynchronously: report a failure with this step.
+    await settleDeviceChecks();
     return { loss: values[0]!, crossEntropy: values[1]!, regLoss: values[2]!, gradNorm: values[3]!, health: readStepHealth(values, 4) };
   } finally {
     tf.dispose(owned);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors';
 import { assertPositive } from '../validate';
 import type { NamedGradients } from './adamw';
+import { globalNorm } from './global-norm';
 
 /** Result of {@link clipGradientsByGlobalNorm}. */
 export interface ClippedGradients {
@@ -32,8 +33,7 @@ export function clipGradientsByGlobalNorm(gradients: NamedGradients, maxNorm: nu
   }
   // tidy keeps the tensors of a returned array (it does not look inside a Map), so return them as a list.
   const [totalNorm, ...scaled] = tf.tidy(() => {
-    const squaredNorms = entries.map(([, gradient]) => tf.sum(tf.square(gradient)));
-    const norm = tf.sqrt(tf.addN(squaredNorms));
+    const norm = globalNorm(entries.map(([, gradient]) => gradient));
     const coefficient = tf.minimum(tf.scalar(1), tf.div(tf.scalar(maxNorm), tf.add(norm, tf.scalar(1e-6))));
     return [norm, ...entries.map(([, gradient]) => tf.mul(gradient, coefficient))];
   });
