@@ -86,7 +86,7 @@ describe('example-plain', () => {
 
   it('reports bad arguments clearly, before training', async () => {
     const cases: [string[], number, RegExp][] = [
-      [['--backend', 'webgpu'], 2, /error: command line: invalid argument '--backend' = "webgpu"; expected one of tensorflow, wasm, cpu/],
+      [['--backend', 'webgl'], 2, /error: command line: invalid argument '--backend' = "webgl"; expected one of tensorflow, webgpu, wasm, cpu/],
       [['--steps', '0'], 2, /'--steps' = "0"; expected an integer >= 1/],
       [['--batch-size', 'many'], 2, /'--batch-size' = "many"; expected an integer >= 1/],
       [['--steps', '5', '--epochs', '1'], 2, /'--epochs' = 1; expected either --steps or --epochs, not both/],

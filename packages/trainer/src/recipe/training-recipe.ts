@@ -12,7 +12,7 @@ import { resolveMSNConfig, type MSNConfig } from '../msn/msn-config';
  * crops, 2 focal views, EMA momentum from 0.99 (a short run needs a target that keeps up), learning rate 2e-3.
  */
 export const MSN_TRAINING_FLAGS = {
-  backend: { type: 'string', choices: BACKEND_PREFERENCE, description: 'TensorFlow.js backend (default: the first usable of tensorflow, wasm, cpu)' },
+  backend: { type: 'string', choices: BACKEND_PREFERENCE, description: 'TensorFlow.js backend (default: the first usable of tensorflow, webgpu on a hardware GPU, wasm, cpu; webgpu on a software adapter only when named)' },
   dataset: { type: 'string', choices: DATASET_NAMES, default: 'synthetic', description: 'data set' },
   data: { type: 'string', description: 'data folder (fashion-mnist: default /usr/share/datasets/fashion-mnist; cifar10, folder: required)' },
   trainSubset: { type: 'integer', minimum: 1, description: 'pre-train on n images drawn (seeded) from the training set; evaluation keeps every split whole' },
