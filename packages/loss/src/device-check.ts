@@ -1,4 +1,5 @@
 // @file Value checks that read a small tensor back: synchronously where tensors live in host memory, else deferred.
+// The same file is in @msn/priors, @msn/loss and @msn/vit (they share no dependency); keep the copies identical.
 import * as tf from '@tensorflow/tfjs-core';
 
 // Why deferred: a GPU backend (webgpu) cannot read synchronously in Node and only slowly in browsers, and the loss
