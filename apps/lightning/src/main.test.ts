@@ -62,7 +62,7 @@ describe('example-lightning', () => {
       runApp(['--val-every-n-epochs', '-1']),
       runApp([...TINY, '--steps', '2', '--resume', join(root, 'no-checkpoint')]),
     ]);
-    expect(results[0]!.stderr).toMatch(/invalid argument '--backend' = "gpu"; expected one of tensorflow, wasm, cpu/);
+    expect(results[0]!.stderr).toMatch(/invalid argument '--backend' = "gpu"; expected one of tensorflow, webgpu, wasm, cpu/);
     expect(results[0]!.status).toBe(2);
     expect(results[1]!.stderr).toMatch(/'--val-every-n-epochs' = "-1"; expected an integer >= 0/);
     expect(results[2]!.stderr).toMatch(/error: checkpoint '.*no-checkpoint' does not exist/);
