@@ -1,5 +1,6 @@
 // One pre-norm transformer block of torchvision's ViT (EncoderBlock) as a single op with a hand-written backward.
 import * as tf from '@tensorflow/tfjs-core';
+import { normalizeRows } from './normalize-rows';
 import { attentionBackward, attentionForward } from './attention';
 import { dropPathScales } from './drop-path';
 import { geluBackward, normalCdf } from './gelu';
@@ -42,13 +43,6 @@ export interface EncoderBlockSettings {
    * @default false
    */
   firstTokenOnly?: boolean;
-}
-
-// (x − mean)/√(var + eps) per row, and 1/√(var + eps) as [R, 1].
-function normalize(x: tf.Tensor2D, epsilon: number): { normalized: tf.Tensor2D; inverseStd: tf.Tensor2D } {
-  const centered = tf.sub(x, tf.mean(x, 1, true));
-  const inverseStd = tf.rsqrt(tf.add(tf.mean(tf.square(centered), 1, true), epsilon)) as tf.Tensor2D;
-  return { normalized: tf.mul(centered, inverseStd), inverseStd };
 }
 
 // LayerNorm backward for the input: (g − mean(g) − x̂·mean(g·x̂))/σ with g = dy·γ.
@@ -121,14 +115,14 @@ export function encoderBlock(rows: tf.Tensor2D, weights: EncoderBlockWeights, se
         tf.Tensor2D,
         tf.Tensor1D,
       ];
-    const first = normalize(x, layerNormEps);
+    const first = normalizeRows(x, layerNormEps);
     const attentionInput = tf.add(tf.mul(first.normalized, ln1Weight), ln1Bias) as tf.Tensor2D;
     // [q | k | v] rows from one product with the whole in_proj.
     const projections = affine(attentionInput, inProjWeight, inProjBias);
     const { probabilities: attention, context } = attentionForward(projections, sizes, queryScale);
     const residual = firstTokenOnly ? firstRows(x) : x;
     const afterAttention = tf.add(residual, applyScales(affine(context, outProjWeight, outProjBias), attentionScales)) as tf.Tensor2D;
-    const second = normalize(afterAttention, layerNormEps);
+    const second = normalizeRows(afterAttention, layerNormEps);
     const hidden = affine(tf.add(tf.mul(second.normalized, ln2Weight), ln2Bias) as tf.Tensor2D, mlp0Weight, mlp0Bias);
     const activated = tf.mul(hidden, normalCdf(hidden)) as tf.Tensor2D;
     const output = tf.add(afterAttention, applyScales(affine(activated, mlp3Weight, mlp3Bias), mlpScales)) as tf.Tensor2D;

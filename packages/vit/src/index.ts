@@ -7,6 +7,7 @@ export { resolveViTConfig, vitBase, vitSmall, vitTiny } from './vit-config';
 export type { PositionEmbeddingKind, ViTConfig, ViTConfigInput, ViTInitialization, ViTPresetOverrides } from './vit-config';
 export { MaskedVisionTransformer } from './masked-vision-transformer';
 export { settleDeviceChecks } from './device-check';
+export { NORMALIZE_ROWS_KERNEL, normalizeRows } from './normalize-rows';
 export type { MaskedVisionTransformerOptions, ViTForwardOptions } from './masked-vision-transformer';
 export { sinCosPositionEmbedding } from './sincos-position-embedding';
 export { interpolatePositionEmbedding, positionInterpolationMatrix } from './position-embedding-interpolation';

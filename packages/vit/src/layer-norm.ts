@@ -1,5 +1,6 @@
 // LayerNorm over the last axis with a closed-form gradient (fewer kernels and saved tensors than the op chain).
 import * as tf from '@tensorflow/tfjs-core';
+import { normalizeRows } from './normalize-rows';
 
 /**
  * y = (x − μ)/√(σ² + eps)·γ + β per row of `[rows, D]`, σ² the biased variance (torch's `LayerNorm`).
@@ -10,9 +11,7 @@ export function layerNorm(input: tf.Tensor2D, scale: tf.Tensor1D, shift: tf.Tens
   const run = tf.customGrad((...args: unknown[]) => {
     const save = args[3] as tf.GradSaveFunc;
     const [x, gamma, beta] = args as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
-    const centered = tf.sub(x, tf.mean(x, 1, true));
-    const inverseStd = tf.rsqrt(tf.add(tf.mean(tf.square(centered), 1, true), epsilon));
-    const normalized = tf.mul(centered, inverseStd);
+    const { normalized, inverseStd } = normalizeRows(x, epsilon);
     save([normalized, inverseStd, gamma]);
     return {
       value: tf.add(tf.mul(normalized, gamma), beta) as tf.Tensor2D,

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, InvalidArgumentError } from '../errors';
 import { installDawnGpu } from './dawn-gpu';
+import { registerWebgpuKernels } from './webgpu-kernels/register-webgpu-kernels';
 
 /** Backends the trainer can run on, by the name `tf.setBackend` knows them. */
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -104,6 +105,8 @@ async function attempt(name: BackendName, importModule: (specifier: string) => P
       continue;
     }
     await tf.ready();
+    // Our fused WGSL kernels (LayerNorm rows) replace op chains once webgpu is active; registered here, never on import.
+    if (name === 'webgpu') registerWebgpuKernels();
     const version = versionOf(module, specifier);
     const shortName = specifier.replace('@tensorflow/', '');
     return { ok: true, choice: { name, packageName: specifier, version, description: `backend: ${name} (${shortName} ${version}${adapter})` } };

@@ -15,7 +15,8 @@ import {
   type FixtureFile,
 } from '@msn/test-utils';
 import { loadSafetensors, type SafetensorsContent } from '@msn/vit';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { registerWebgpuKernels } from '../backend/webgpu-kernels/register-webgpu-kernels';
 import { AdamW, decayEverything } from '../optim/adamw';
 import { MSNModel } from './msn-model';
 import { msnTrainingStep, type MSNStepTensors } from './msn-training-step';
@@ -103,7 +104,11 @@ async function compareWeights(model: MSNModel, expected: SafetensorsContent, par
   }
 }
 
-describeEachBackend(fixtureBackends(), 'MSN training step against fixtures step/', () => {
+describeEachBackend(fixtureBackends(), 'MSN training step against fixtures step/', (backend) => {
+  // On webgpu, with the WGSL kernels selectBackend registers (the path training takes).
+  beforeAll(() => {
+    if (backend === 'webgpu') registerWebgpuKernels();
+  });
   for (const path of listFixtures('step')) {
     const file = basename(path);
     it(`${file}: outputs, gradients, parameters and BatchNorm statistics after every step`, async () => {
