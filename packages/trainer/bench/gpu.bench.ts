@@ -4,6 +4,7 @@
 //   npx -y pnpm@12.4.2 --filter @msn/trainer bench:gpu                       # bench + vit-s16 on webgpu, PyTorch
 //   npx -y pnpm@12.4.2 --filter @msn/trainer bench:gpu -- --tiny --backends webgpu,wasm   # smoke test (Mesa)
 //   npx tsx bench/gpu.bench.ts --configs vit-s16 --steps 10 --warmup 3 --no-torch
+//   npx tsx bench/gpu.bench.ts --stock-kernels                              # without our WGSL kernels
 //
 // Without a GPU, run with DAWN_BACKEND=opengles (Mesa's GL ES through Dawn; a software adapter, slow) — the
 // script names the adapter. PyTorch runs ../shared/reference/torch_msn_step.py (or --torch-script) through
@@ -14,6 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { MSNLoss } from '@msn/loss';
+import { NORMALIZE_ROWS_KERNEL } from '@msn/vit';
 import { MSNModel, decayEverything, msnTrainingStep, setupTensorflow, type BackendName } from '../src/index';
 import { GPU_BENCH_CONFIGS, type GpuBenchConfig } from './gpu-bench-configs';
 
@@ -102,6 +104,8 @@ for (const name of configNames) {
   for (const backend of backends) {
     // Naming webgpu explicitly allows a software adapter (Mesa); the chosen adapter is printed.
     const choice = await setupTensorflow({ backend, log: false });
+    // --stock-kernels: tfjs's own kernels only (without the fused WGSL LayerNorm), to measure what it gains.
+    if (flag('stock-kernels') && tf.getKernel(NORMALIZE_ROWS_KERNEL, 'webgpu') !== undefined) tf.unregisterKernel(NORMALIZE_ROWS_KERNEL, 'webgpu');
     console.log(`  ${choice.description}`);
     const ours = await timeOurs(config);
     const ratio = torch && 'msPerStep' in torch ? `, ${(ours.medianMs / torch.msPerStep).toFixed(2)}× PyTorch` : '';

@@ -7,7 +7,7 @@ import { registerWebgpuKernels } from './webgpu-kernels/register-webgpu-kernels'
 /** Backends the trainer can run on, by the name `tf.setBackend` knows them. */
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
-/** Preference order when no backend is requested: native TensorFlow, then WebAssembly, then plain JavaScript. */
+/** The backend names, in preference order when none is requested (see {@link selectBackend} for the exact order). */
 export const BACKEND_PREFERENCE: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 // Each backend is provided by one of these packages, tried in order. tfjs-node(-gpu) are optional peers: their
@@ -18,6 +18,16 @@ const PROVIDERS: Record<BackendName, readonly string[]> = {
   wasm: ['@tensorflow/tfjs-backend-wasm'],
   cpu: ['@tensorflow/tfjs-backend-cpu'],
 };
+
+// Without a request: a GPU before a CPU, native before WebAssembly. tfjs-node-gpu and tfjs-node both provide
+// 'tensorflow', so they are tried separately, with webgpu (hardware adapters only) between them.
+const AUTOMATIC_ORDER: readonly { name: BackendName; packages: readonly string[] }[] = [
+  { name: 'tensorflow', packages: ['@tensorflow/tfjs-node-gpu'] },
+  { name: 'webgpu', packages: PROVIDERS.webgpu },
+  { name: 'tensorflow', packages: ['@tensorflow/tfjs-node'] },
+  { name: 'wasm', packages: PROVIDERS.wasm },
+  { name: 'cpu', packages: PROVIDERS.cpu },
+];
 
 /** The backend in use and where it came from. */
 export interface BackendChoice {
@@ -61,7 +71,7 @@ function versionOf(module: unknown, specifier: string): string {
 
 type Attempt = { ok: true; choice: Omit<BackendChoice, 'skipped'> } | { ok: false; reason: string; notInstalled: boolean; cause?: unknown };
 
-async function attempt(name: BackendName, importModule: (specifier: string) => Promise<unknown>, automatic = false): Promise<Attempt> {
+async function attempt(name: BackendName, importModule: (specifier: string) => Promise<unknown>, automatic: boolean, packages: readonly string[]): Promise<Attempt> {
   const reasons: string[] = [];
   let adapter = '';
   if (name === 'webgpu') {
@@ -79,7 +89,7 @@ async function attempt(name: BackendName, importModule: (specifier: string) => P
   }
   let allMissing = true;
   let lastCause: unknown;
-  for (const specifier of PROVIDERS[name]) {
+  for (const specifier of packages) {
     let module: unknown;
     try {
       module = await importModule(specifier);
@@ -116,7 +126,8 @@ async function attempt(name: BackendName, importModule: (specifier: string) => P
 
 /**
  * Chooses, loads and activates the TensorFlow.js backend, and reports the choice. Without `backend`, tries
- * `tensorflow` (`@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node`), then `wasm`, then `cpu`; a backend
+ * `tensorflow` from `@tensorflow/tfjs-node-gpu`, then `webgpu` on a hardware adapter (Dawn; a software adapter is
+ * used only when `webgpu` is requested), then `tensorflow` from `@tensorflow/tfjs-node`, then `wasm`, then `cpu`; a backend
  * that is not installed is skipped silently, one that fails to load or initialise is skipped with its reason in
  * `skipped`. With `backend`, only that one is tried and any failure is an error.
  *
@@ -135,10 +146,10 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   if (backend !== undefined && !(BACKEND_PREFERENCE as readonly string[]).includes(backend)) {
     throw new InvalidArgumentError({ caller: 'selectBackend', argument: 'backend', value: backend, expected: `one of ${BACKEND_PREFERENCE.join(', ')}` });
   }
-  const candidates = backend === undefined ? BACKEND_PREFERENCE : [backend as BackendName];
+  const candidates = backend === undefined ? AUTOMATIC_ORDER : [{ name: backend as BackendName, packages: PROVIDERS[backend as BackendName] }];
   const skipped: string[] = [];
-  for (const name of candidates) {
-    const result = await attempt(name, importModule, backend === undefined);
+  for (const { name, packages } of candidates) {
+    const result = await attempt(name, importModule, backend === undefined, packages);
     if (result.ok) {
       const choice = { ...result.choice, skipped };
       if (log) log(choice.description);
