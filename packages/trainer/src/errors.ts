@@ -56,6 +56,16 @@ export class BackendUnavailableError extends Error {
   }
 }
 
+/** The GPU rejected work (a WebGPU validation or out-of-memory error): it dropped those commands, so results are invalid. */
+export class DeviceError extends Error {
+  readonly [MSN_ERROR] = true;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DeviceError';
+  }
+}
+
 /** A checkpoint folder that cannot be used (missing, incomplete, corrupt or of another format). */
 export class CheckpointError extends Error {
   readonly [MSN_ERROR] = true;

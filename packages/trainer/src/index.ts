@@ -1,4 +1,4 @@
-export { BackendUnavailableError, CheckpointError, InvalidArgumentError, ShapeError, isMsnError } from './errors';
+export { BackendUnavailableError, CheckpointError, DeviceError, InvalidArgumentError, ShapeError, isMsnError } from './errors';
 export type { InvalidArgumentDetails } from './errors';
 export { AdamW, decayEverything, decayMatricesOnly } from './optim/adamw';
 export type { AdamWOptions, NamedGradients, WeightDecayFilter } from './optim/adamw';

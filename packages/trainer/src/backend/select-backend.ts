@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, InvalidArgumentError } from '../errors';
 import { installDawnGpu } from './dawn-gpu';
+import { watchDeviceErrors } from './webgpu-errors';
 import { registerWebgpuKernels } from './webgpu-kernels/register-webgpu-kernels';
 
 /** Backends the trainer can run on, by the name `tf.setBackend` knows them. */
@@ -116,7 +117,10 @@ async function attempt(name: BackendName, importModule: (specifier: string) => P
     }
     await tf.ready();
     // Our fused WGSL kernels (LayerNorm rows) replace op chains once webgpu is active; registered here, never on import.
-    if (name === 'webgpu') registerWebgpuKernels();
+    if (name === 'webgpu') {
+      registerWebgpuKernels();
+      watchDeviceErrors((tf.backend() as unknown as { device: Parameters<typeof watchDeviceErrors>[0] }).device);
+    }
     const version = versionOf(module, specifier);
     const shortName = specifier.replace('@tensorflow/', '');
     return { ok: true, choice: { name, packageName: specifier, version, description: `backend: ${name} (${shortName} ${version}${adapter})` } };

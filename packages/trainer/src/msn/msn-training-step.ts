@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MSNLoss, settleDeviceChecks, type MSNLossDetails } from '@msn/loss';
 import { createRandom, type Random } from '@msn/vit';
+import { throwDeviceError } from '../backend/webgpu-errors';
 import { InvalidArgumentError, ShapeError } from '../errors';
 import type { NamedGradients } from '../optim/adamw';
 import { healthStatistics, readStepHealth, type StepHealth } from '../health/health-statistics';
@@ -131,6 +132,7 @@ let defaultLoss: MSNLoss | undefined;
  * @throws {InvalidArgumentError} for an unknown option, a momentum outside [0, 1], a non-positive temperature or clip
  *   norm, a tensor that is not a tf.Tensor, or masks that do not fit the views.
  * @throws {ShapeError} for views whose row counts are not multiples of the targets' batch size.
+ * @throws {DeviceError} on webgpu, when the GPU rejected work since the previous step (its results are invalid).
  */
 export async function msnTrainingStep(model: MSNModel, batch: MSNBatch, options: MSNTrainingStepOptions): Promise<MSNStepResult> {
   const settings = validateOptions(options);
@@ -210,6 +212,8 @@ export async function msnTrainingStep(model: MSNModel, batch: MSNBatch, options:
     const values = (await summary.data()) as Float32Array;
     // On a GPU backend the loss's and ViT's input checks read back asynchronously: report a failure with this step.
     await settleDeviceChecks();
+    // A WebGPU validation or out-of-memory error means the GPU dropped work of this step (webgpu-errors.ts).
+    throwDeviceError();
     return { loss: values[0]!, crossEntropy: values[1]!, regLoss: values[2]!, gradNorm: values[3]!, health: readStepHealth(values, 4) };
   } finally {
     tf.dispose(owned);

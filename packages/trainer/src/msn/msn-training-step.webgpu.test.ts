@@ -1,7 +1,9 @@
 // The MSN step on webgpu stays on the device: no synchronous reads, two small asynchronous downloads, no leaks.
 import * as tf from '@tensorflow/tfjs-core';
 import { describeEachBackend, expectNoLeakedTensors } from '@msn/test-utils';
-import { expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
+import { watchDeviceErrors } from '../backend/webgpu-errors';
+import { DeviceError } from '../errors';
 import { MSNModel } from './msn-model';
 import { msnTrainingStep, type MSNBatch } from './msn-training-step';
 
@@ -38,6 +40,9 @@ function countDownloads(): { counts: { sync: number; buffer: number }; restore: 
 }
 
 describeEachBackend(process.env.MSN_TEST_WEBGPU === '1' ? ['webgpu'] : [], 'msnTrainingStep on the device', () => {
+  // What selectBackend does for webgpu (useBackend is the test utilities' plain tf.setBackend).
+  beforeAll(() => watchDeviceErrors((tf.backend() as unknown as { device: Parameters<typeof watchDeviceErrors>[0] }).device));
+
   it('reads nothing synchronously and downloads only the step summary and the loss input flags, leak-free', async () => {
     const model = new MSNModel({ config, seed: 1 });
     const optimizer = model.createOptimizer({ learningRate: 1e-3, weightDecay: 0.04 });
@@ -57,6 +62,27 @@ describeEachBackend(process.env.MSN_TEST_WEBGPU === '1' ? ['webgpu'] : [], 'msnT
       expect(counts.sync).toBe(0);
       // Per step: one summary (loss, parts, norm, health) and the loss's finiteness flags (three numbers).
       expect(counts.buffer).toBe(2 * steps);
+    } finally {
+      tf.dispose(Object.values(batch));
+      optimizer.dispose();
+      model.dispose();
+    }
+  });
+
+  it('fails the step when the GPU rejected work, naming the cause, and the next step runs', async () => {
+    const model = new MSNModel({ config, seed: 3 });
+    const optimizer = model.createOptimizer({ learningRate: 1e-3, weightDecay: 0.04 });
+    const batch = makeBatch(20);
+    try {
+      // tf.addN over 10 tensors compiles a shader with 11 storage buffers; WebGPU allows 8 and drops the commands.
+      const invalid = () => tf.dispose(tf.addN(Array.from({ length: 10 }, (_, index) => tf.fill([4], index))));
+      const first = msnTrainingStep(model, batch, { optimizer, inspect: invalid });
+      await expect(first).rejects.toThrow(DeviceError);
+      await expect(first).rejects.toThrow(/^webgpu: The number of storage buffers \(11\) in the Compute stage exceeds the maximum per-stage limit \(8\).*results since then are invalid\)$/);
+      // tfjs caches the pipeline: the next use reports the invalid pipeline itself.
+      await expect(msnTrainingStep(model, batch, { optimizer, inspect: invalid })).rejects.toThrow(/^webgpu: \[Invalid ComputePipeline "AddNPackedProgram"\]/);
+      const next = await msnTrainingStep(model, batch, { optimizer });
+      expect(Number.isFinite(next.loss)).toBe(true);
     } finally {
       tf.dispose(Object.values(batch));
       optimizer.dispose();
