@@ -85,7 +85,8 @@ async function attempt(name: BackendName, importModule: (specifier: string) => P
     }
     // No adapter is as normal as an absent package (a machine without a GPU): skipped silently when automatic.
     if (!info) return { ok: false, reason: 'no WebGPU adapter (set DAWN_BACKEND=opengles for Mesa GL ES)', notInstalled: true };
-    if (automatic && info.software) return { ok: false, reason: `software adapter ${info.description} is not chosen automatically`, notInstalled: false };
+    // Passed over silently too: a CPU renderer (Mesa on a machine without a GPU) is normal, not a failure.
+    if (automatic && info.software) return { ok: false, reason: `software adapter ${info.description} is not chosen automatically`, notInstalled: true };
     adapter = `, adapter ${info.description}`;
   }
   let allMissing = true;
