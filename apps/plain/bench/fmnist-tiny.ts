@@ -2,7 +2,8 @@
 // ms/step, wall time and label-efficiency evaluations next to the random-init encoder and raw pixels.
 //
 // npx -y pnpm@12.4.2 --filter @msn/example-plain... build && npx -y pnpm@12.4.2 --filter @msn/example-plain bench
-// (flags after `--`: --steps 600 --eval-at 600 [--eval-subset n] [--backend wasm] [--out runs/fmnist-tiny] [--workers 1])
+// (flags after `--`: --steps 600 --eval-at 600 [--eval-subset n] [--backend wasm] [--out runs/fmnist-tiny] [--workers 1]
+//  [--entropy-weight 1: the trainer recipe's default instead of the protocol's 0])
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -34,6 +35,7 @@ const FLAGS = {
   out: { type: 'string', default: 'runs/fmnist-tiny', description: 'output folder' },
   resume: { type: 'string', description: 'checkpoint to resume from' },
   workers: { type: 'integer', minimum: 0, default: 1, description: 'data-loading worker threads' },
+  entropyWeight: { type: 'number', minimum: 0, default: 0, description: 'MSNLoss entropyWeight (0: the protocol; 1: the trainer recipe\'s default)' },
 } as const;
 
 // The protocol's loss windows and the reference implementation's numbers (issue 5).
@@ -83,7 +85,7 @@ await run(async () => {
     momentum: 0.996,
     maxGradNorm: 0,
     freezePrototypes: 0,
-    loss: { temperature: 0.1, sinkhornIterations: 3, regularizationWeight: 1, entropyWeight: 0, sharpenTemperature: 0.25 },
+    loss: { temperature: 0.1, sinkhornIterations: 3, regularizationWeight: 1, entropyWeight: flags.entropyWeight, sharpenTemperature: 0.25 },
     prior: 'uniform',
     out: flags.out,
     ...(flags.resume === undefined ? {} : { resume: flags.resume }),
