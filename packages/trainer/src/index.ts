@@ -155,3 +155,5 @@ export { CollapseMonitor } from './health/collapse-monitor';
 export type { CollapseMonitorOptions } from './health/collapse-monitor';
 export { learningVerdict } from './label-efficiency/learning-verdict';
 export type { LearningVerdict, VerdictColumn } from './label-efficiency/learning-verdict';
+export { TensorBoardWriter, crc32c, encodeEvent, encodeSummary, frameRecord, maskedCrc32c } from './tensorboard';
+export type { EventFields, ScalarValue } from './tensorboard';
