@@ -30,7 +30,7 @@ await run(async () => {
   const started = performance.now();
   await setupTensorflow(recipe.backend === undefined ? {} : { backend: recipe.backend }); // prints the backend
   const data = openRecipeDataset(recipe);
-  const prior = await resolveRecipePrior(recipe);
+  const prior = await resolveRecipePrior(recipe, data);
   await mkdir(recipe.out, { recursive: true });
   await writeFile(join(recipe.out, 'config.json'), `${JSON.stringify(recipe, null, 2)}\n`);
   const { vit, head, numPrototypes, maskRatio } = recipe.config;

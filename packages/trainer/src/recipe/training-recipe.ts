@@ -16,6 +16,7 @@ export const MSN_TRAINING_FLAGS = {
   dataset: { type: 'string', choices: DATASET_NAMES, default: 'synthetic', description: 'data set' },
   data: { type: 'string', description: 'data folder (fashion-mnist: default /usr/share/datasets/fashion-mnist; cifar10, folder: required)' },
   trainSubset: { type: 'integer', minimum: 1, description: 'pre-train on n images drawn (seeded) from the training set; evaluation keeps every split whole' },
+  longTail: { type: 'number', minimum: 1, description: 'pre-train on a long tail of the training set: class sizes fall as a power law of rank, largest / smallest = this ratio (e.g. 100; classes ordered by --seed); evaluation adds head / medium / tail rows' },
   syntheticImages: { type: 'integer', minimum: 1, default: 4096, description: 'images of the synthetic pre-training set' },
   imageSize: { type: 'integer', minimum: 8, description: 'side of the random (target and anchor) views (default: the data set\'s: 28 fashion-mnist, 32 cifar10, 16 synthetic)' },
   focalSize: { type: 'integer', minimum: 1, description: 'side of the focal views (default: half the image size, a multiple of the patch size)' },
@@ -51,7 +52,7 @@ export const MSN_TRAINING_FLAGS = {
   meMaxWeight: { type: 'number', minimum: 0, default: 1, description: 'weight λ of the me-max / prior-matching regulariser (MSN: 1)' },
   entropyWeight: { type: 'number', minimum: 0, default: 0, description: 'weight of the mean per-image anchor entropy (original MSN code\'s ent_weight; lightly: 0)' },
   freezePrototypes: { type: 'integer', minimum: 0, default: 0, description: 'keep the prototypes fixed for the first n steps (0: train them from the start, as MSN)' },
-  prior: { type: 'string', default: 'uniform', description: 'uniform (MSN), power_law (PMSN) or the path of a JS/TS module exporting a prior' },
+  prior: { type: 'string', default: 'uniform', description: 'uniform (MSN), power_law (PMSN), empirical (PMSN with the class frequencies of the pre-training labels, an oracle) or the path of a JS/TS module exporting a prior' },
   powerLawExponent: { type: 'number', minimum: 0, description: 'exponent of the power_law prior (default 0.25)' },
   out: { type: 'string', description: 'output folder: checkpoints/, metrics.jsonl, metrics.csv, config.json (default runs/<app>)' },
   resume: { type: 'string', description: 'checkpoint folder to resume from (e.g. runs/plain/checkpoints/last)' },
@@ -71,6 +72,8 @@ export interface TrainingRecipe {
   syntheticImages?: number;
   /** Pre-train on this many images drawn with the seed from the training set (`SubsetDataset.random`). */
   trainSubset?: number;
+  /** Pre-train on `LongTailedSubset.from(train, { ratio: longTail, seed })`. */
+  longTail?: number;
   imageSize: number;
   focalSize: number;
   randomViews: number;
@@ -133,6 +136,7 @@ function parseRange(flag: string, text: string): [number, number] {
 export function resolveTrainingRecipe(flags: ParsedFlags<typeof MSN_TRAINING_FLAGS>, defaults: { out: string }): TrainingRecipe {
   if (flags.steps !== undefined && flags.epochs !== undefined) throw new CliArgumentError('--epochs', flags.epochs, 'either --steps or --epochs, not both');
   if (flags.epochs !== undefined && flags.epochs <= 0) throw new CliArgumentError('--epochs', flags.epochs, 'a number > 0');
+  if (flags.longTail !== undefined && flags.trainSubset !== undefined) throw new CliArgumentError('--long-tail', flags.longTail, 'either --long-tail or --train-subset, not both');
   if (flags.powerLawExponent !== undefined && flags.prior !== 'power_law') {
     throw new CliArgumentError('--power-law-exponent', flags.powerLawExponent, `no exponent with --prior ${flags.prior} (it applies to --prior power_law only)`);
   }
@@ -179,6 +183,7 @@ export function resolveTrainingRecipe(flags: ParsedFlags<typeof MSN_TRAINING_FLA
     ...(flags.data === undefined ? {} : { data: flags.data }),
     syntheticImages: flags.syntheticImages,
     ...(flags.trainSubset === undefined ? {} : { trainSubset: flags.trainSubset }),
+    ...(flags.longTail === undefined ? {} : { longTail: flags.longTail }),
     imageSize,
     focalSize,
     randomViews: flags.randomViews,
