@@ -1,6 +1,6 @@
 /**
- * Minimal hand encoder for the `Event`/`Summary` protobuf subset TensorBoard scalars need
- * (reason: only three message types with fixed fields, so a protobuf runtime plus codegen would outweigh it).
+ * Minimal hand encoder for the `Event`/`Summary` protobuf subset TensorBoard scalars need.
+ * Why no protobuf library: three tiny messages with five fixed fields; a runtime plus generated code would outweigh them.
  * Event: 1 wall_time double, 2 step int64, 3 file_version string, 5 summary.
  * Summary: 1 repeated Value; Value: 1 tag string, 2 simple_value float.
  */
@@ -8,12 +8,12 @@ const utf8 = new TextEncoder();
 
 function varint(value: bigint): number[] {
   const out: number[] = [];
-  let v = BigInt.asUintN(64, value);
-  while (v >= 0x80n) {
-    out.push(Number(v & 0x7fn) | 0x80);
-    v >>= 7n;
+  let rest = BigInt.asUintN(64, value);
+  while (rest >= 0x80n) {
+    out.push(Number(rest & 0x7fn) | 0x80);
+    rest >>= 7n;
   }
-  out.push(Number(v));
+  out.push(Number(rest));
   return out;
 }
 
@@ -26,13 +26,14 @@ export interface ScalarValue {
   readonly value: number;
 }
 
+/** A `Summary` of scalar `Value`s (tag, simple_value as float32). */
 export function encodeSummary(values: readonly ScalarValue[]): Uint8Array {
   const out: number[] = [];
   for (const { tag, value } of values) {
-    const f = new Uint8Array(4);
-    new DataView(f.buffer).setFloat32(0, value, true);
-    const v = [...lengthDelimited(1, utf8.encode(tag)), (2 << 3) | 5, ...f];
-    out.push(...lengthDelimited(1, Uint8Array.from(v)));
+    const float = new Uint8Array(4);
+    new DataView(float.buffer).setFloat32(0, value, true);
+    const encodedValue = [...lengthDelimited(1, utf8.encode(tag)), (2 << 3) | 5, ...float];
+    out.push(...lengthDelimited(1, Uint8Array.from(encodedValue)));
   }
   return Uint8Array.from(out);
 }
@@ -44,11 +45,12 @@ export interface EventFields {
   readonly summary?: readonly ScalarValue[];
 }
 
-export function encodeEvent(e: EventFields): Uint8Array {
-  const wt = new Uint8Array(8);
-  new DataView(wt.buffer).setFloat64(0, e.wallTime, true);
-  const out: number[] = [(1 << 3) | 1, ...wt, (2 << 3) | 0, ...varint(BigInt(Math.trunc(e.step)))];
-  if (e.fileVersion !== undefined) out.push(...lengthDelimited(3, utf8.encode(e.fileVersion)));
-  if (e.summary !== undefined) out.push(...lengthDelimited(5, encodeSummary(e.summary)));
+/** An `Event` with wall time and step, and either the file version (first record) or a summary. */
+export function encodeEvent(event: EventFields): Uint8Array {
+  const wallTime = new Uint8Array(8);
+  new DataView(wallTime.buffer).setFloat64(0, event.wallTime, true);
+  const out: number[] = [(1 << 3) | 1, ...wallTime, (2 << 3) | 0, ...varint(BigInt(Math.trunc(event.step)))];
+  if (event.fileVersion !== undefined) out.push(...lengthDelimited(3, utf8.encode(event.fileVersion)));
+  if (event.summary !== undefined) out.push(...lengthDelimited(5, encodeSummary(event.summary)));
   return Uint8Array.from(out);
 }

@@ -4,24 +4,32 @@ import { join } from 'node:path';
 import { encodeEvent } from './event-proto';
 import { frameRecord } from './record';
 
-/** Appends TensorBoard scalar events to `events.out.tfevents.<secs>.<host>` in `logDir`. */
+/**
+ * Appends TensorBoard scalar events to `events.out.tfevents.<seconds>.<host>` in `logDir`, a new file per writer, as
+ * TensorFlow's summary writer names them (TensorBoard reads every such file of a folder, in name order, as one run).
+ * Each `addScalars` call is one synchronous append, so a killed run keeps every event written before the kill.
+ *
+ * @example
+ * const writer = new TensorBoardWriter('runs/plain');
+ * writer.addScalars(1, { loss: 5.41, learningRate: 0.001 });
+ */
 export class TensorBoardWriter {
   readonly path: string;
+  private readonly now: () => number;
 
   constructor(logDir: string, now: () => number = Date.now) {
     this.now = now;
     mkdirSync(logDir, { recursive: true });
-    const secs = Math.floor(now() / 1000);
-    this.path = join(logDir, `events.out.tfevents.${secs}.${hostname()}`);
+    const seconds = Math.floor(now() / 1000);
+    this.path = join(logDir, `events.out.tfevents.${seconds}.${hostname()}`);
+    // The first record of every event file names the format version, as TensorFlow writes it.
     writeFileSync(this.path, frameRecord(encodeEvent({ wallTime: now() / 1000, step: 0, fileVersion: 'brain.Event:2' })));
   }
-
-  private readonly now: () => number;
 
   /** Writes every finite number in `scalars` as one Summary at `step`, with the same tags as the JSONL keys. */
   addScalars(step: number, scalars: Readonly<Record<string, unknown>>): void {
     const summary = Object.entries(scalars)
-      .filter((kv): kv is [string, number] => typeof kv[1] === 'number' && Number.isFinite(kv[1]))
+      .filter((entry): entry is [string, number] => typeof entry[1] === 'number' && Number.isFinite(entry[1]))
       .map(([tag, value]) => ({ tag, value }));
     if (summary.length === 0) return;
     appendFileSync(this.path, frameRecord(encodeEvent({ wallTime: this.now() / 1000, step, summary })));
