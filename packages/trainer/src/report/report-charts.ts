@@ -142,7 +142,7 @@ export function buildReportCharts(contents: RunFolderContents): ReportChart[] {
   const charts: (ReportChart | undefined)[] = [
     stepChart(
       contents,
-      { id: 'loss', title: 'Loss and its parts', description: 'The MSN loss = cross-entropy of anchors against the sharpened targets + λ · the me-max (MSN) or prior-matching (PMSN) term; faint: per step, solid: smoothed.', yLabel: 'nats' },
+      { id: 'loss', title: 'Loss and its parts', description: 'The MSN loss = cross-entropy of the anchors against the sharpened targets + λ · the me-max (MSN) or prior-matching (PMSN) term (+ the anchor-entropy term with --entropy-weight); faint: per step, solid: smoothed.', yLabel: 'nats' },
       [REPORT_METRICS.loss, REPORT_METRICS.crossEntropy, REPORT_METRICS.regLoss],
       { smoothed: true },
     ),
