@@ -75,6 +75,9 @@ export const REPORT_PAGE_SCRIPT = String.raw`
       xAxis.splits = function () { return categories.map(function (_, index) { return index; }); };
       xAxis.values = function (plot, splits) { return splits.map(function (split) { return categories[split] || ''; }); };
       xScale.range = [-0.5, categories.length - 0.5];
+    } else {
+      // Steps are whole numbers: no 1.25 ticks on a 3-step run.
+      xAxis.incrs = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000, 500000, 1000000];
     }
     return {
       width: width,

@@ -11,7 +11,7 @@ export interface RunReportOptions {
   /** Rebuild the report every n steps (use the checkpoint interval). @default only at the end of the fit */
   everyNTrainSteps?: number;
   /** Runs before each rebuild, e.g. to write health.json so the report shows the latest health. */
-  beforeWrite?: (trainer: Trainer) => void | Promise<void>;
+  beforeWrite?: (trainer: Trainer) => unknown;
 }
 
 const KNOWN = ['folder', 'everyNTrainSteps', 'beforeWrite'] as const;
