@@ -16,7 +16,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const outIndex = argv.indexOf('--out');
   const output = outIndex === -1 ? undefined : argv[outIndex + 1];
-  const positional = argv.filter((_, index) => index !== outIndex && index !== outIndex + 1);
+  const positional = outIndex === -1 ? argv : argv.filter((_, index) => index !== outIndex && index !== outIndex + 1);
   const unknown = positional.find((argument) => argument.startsWith('-'));
   const problem =
     unknown !== undefined ? `msn-report: unknown flag '${unknown}'; expected --out <file> or --help`

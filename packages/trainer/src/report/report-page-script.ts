@@ -93,11 +93,15 @@ export const REPORT_PAGE_SCRIPT = String.raw`
           width: series.style === 'raw' ? 1 : 2,
           spanGaps: true,
           paths: points ? function () { return null; } : undefined,
-          points: points ? { show: true, size: 9, fill: colour(series.colour, 1) } : { show: false },
+          // Markers where a line alone would not show its data: a validation logged once or a few times.
+          points: points ? { show: true, size: 9, fill: colour(series.colour, 1) } : { show: series.style !== 'raw' && count(series.values) <= 60, size: 6 },
         };
       })),
       hooks: { draw: [errorBars(chart), warningLines(chart)] },
     };
+  }
+  function count(values) {
+    return values.filter(function (value) { return value !== null; }).length;
   }
   var drawn = [];
   report.charts.forEach(function (chart) {

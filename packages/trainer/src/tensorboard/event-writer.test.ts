@@ -51,12 +51,14 @@ function readScalars(bytes: Buffer): Array<{ step: number; tag: string; value: n
 
 it('writes every finite scalar with its step in CRC-checked records', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tb-'));
-  const w = new TensorBoardWriter(dir, () => 1_700_000_000_000);
-  w.addScalars(1, { loss: 2.5, lr: 0.001, note: 'x', bad: Number.NaN });
-  w.addScalars(300, { loss: 1.25 });
+  const writer = new TensorBoardWriter(dir, () => 1_700_000_000_000);
+  writer.addScalars(1, { loss: 2.5, lr: 0.001, note: 'x', bad: Number.NaN });
+  writer.addScalars(300, { loss: 1.25 });
   const files = readdirSync(dir);
   expect(files).toHaveLength(1);
-  expect(files[0]).toMatch(/^events\.out\.tfevents\.1700000000\./);
+  expect(files[0]).toMatch(new RegExp(`^events\\.out\\.tfevents\\.1700000000\\..+\\.${process.pid}\\.\\d+$`));
+  // A second writer in the same second gets a file of its own.
+  expect(new TensorBoardWriter(dir, () => 1_700_000_000_000).path).not.toBe(join(dir, files[0]!));
   const scalars = readScalars(readFileSync(join(dir, files[0]!)));
   expect(scalars).toEqual([
     { step: 1, tag: 'loss', value: 2.5 },

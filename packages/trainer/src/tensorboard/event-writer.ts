@@ -4,9 +4,12 @@ import { join } from 'node:path';
 import { encodeEvent } from './event-proto';
 import { frameRecord } from './record';
 
+let writersCreated = 0;
+
 /**
- * Appends TensorBoard scalar events to `events.out.tfevents.<seconds>.<host>` in `logDir`, a new file per writer, as
- * TensorFlow's summary writer names them (TensorBoard reads every such file of a folder, in name order, as one run).
+ * Appends TensorBoard scalar events to `events.out.tfevents.<seconds>.<host>.<pid>.<n>` in `logDir`, a new file per
+ * writer, named as TensorFlow 2's summary writer names them (the pid and counter keep two writers of one second
+ * apart); TensorBoard reads every such file of a folder, in name order, as one run.
  * Each `addScalars` call is one synchronous append, so a killed run keeps every event written before the kill.
  *
  * @example
@@ -21,7 +24,7 @@ export class TensorBoardWriter {
     this.now = now;
     mkdirSync(logDir, { recursive: true });
     const seconds = Math.floor(now() / 1000);
-    this.path = join(logDir, `events.out.tfevents.${seconds}.${hostname()}`);
+    this.path = join(logDir, `events.out.tfevents.${seconds}.${hostname()}.${process.pid}.${writersCreated++}`);
     // The first record of every event file names the format version, as TensorFlow writes it.
     writeFileSync(this.path, frameRecord(encodeEvent({ wallTime: now() / 1000, step: 0, fileVersion: 'brain.Event:2' })));
   }
