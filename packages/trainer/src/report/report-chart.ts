@@ -34,6 +34,8 @@ export interface ReportChart {
   categories?: string[];
   series: ReportSeries[];
   markers?: ReportMarker[];
+  /** The x range to show, when the data's own would mislead (validation logged at one step of a long run). */
+  xRange?: [number, number];
   /** Log-scaled y axis (learning rate, prototype shares). @default false */
   logY?: boolean;
 }

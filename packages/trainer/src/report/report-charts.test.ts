@@ -54,6 +54,7 @@ describe('buildReportCharts', () => {
   it('shows validation accuracy in % at the steps it was logged, and the label-efficiency table with ± std', () => {
     const charts = byId(trainerRun());
     expect(charts.get('validation')!.x).toEqual([4]);
+    expect(charts.get('validation')!.xRange).toEqual([0, 4]);
     expect(charts.get('validation')!.series[0]!.values).toEqual([50]);
     const table = charts.get('label-efficiency')!;
     expect(table.categories).toEqual(['k-NN', '1-shot', '5-shot']);

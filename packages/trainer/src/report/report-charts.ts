@@ -157,12 +157,19 @@ export function buildReportCharts(contents: RunFolderContents): ReportChart[] {
     ),
     withMarkers(stepChart(contents, { id: 'prototypes-used', title: 'Prototypes in use', description: 'Prototypes that won at least one image over the last window of steps. Red lines: the detector’s warnings.', yLabel: 'prototypes' }, [PROTOTYPES_USED]), markers),
     prototypeUsageChart(contents.health),
-    stepChart(contents, { id: 'validation', title: 'Validation k-NN accuracy', description: 'k-NN accuracy of the target encoder on the held-out split, at each validation.', yLabel: 'accuracy %' }, [REPORT_METRICS.knnAccuracy], { scale: 100 }),
+    withRunRange(stepChart(contents, { id: 'validation', title: 'Validation k-NN accuracy', description: 'k-NN accuracy of the target encoder on the held-out split, at each validation.', yLabel: 'accuracy %' }, [REPORT_METRICS.knnAccuracy], { scale: 100 }), contents),
     labelEfficiencyChart(contents),
     throughputChart(contents),
     stepChart(contents, { id: 'milliseconds-per-step', title: 'Time per step', description: 'Wall time of each optimisation step.', yLabel: 'ms' }, [REPORT_METRICS.milliseconds]),
   ];
   return charts.filter((chart): chart is ReportChart => chart !== undefined);
+}
+
+/** Validations are few: show them over the whole run, from step 0 to the last logged step. */
+function withRunRange(chart: ReportChart | undefined, contents: RunFolderContents): ReportChart | undefined {
+  if (chart === undefined) return undefined;
+  const last = contents.metrics.reduce((largest, row) => Math.max(largest, row.step), 0);
+  return { ...chart, xRange: [0, Math.max(last, ...chart.x)] };
 }
 
 function withMarkers(chart: ReportChart | undefined, markers: ReportMarker[]): ReportChart | undefined {

@@ -79,6 +79,7 @@ export const REPORT_PAGE_SCRIPT = String.raw`
       // Steps are whole numbers: no 1.25 ticks on a 3-step run.
       xAxis.incrs = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000, 500000, 1000000];
     }
+    if (chart.xRange) xScale.range = chart.xRange;
     return {
       width: width,
       height: 280,
