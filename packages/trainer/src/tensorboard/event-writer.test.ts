@@ -8,45 +8,67 @@ import { TensorBoardWriter } from './event-writer';
 it('crc32c matches the published check values', () => {
   expect(crc32c(new TextEncoder().encode('123456789'))).toBe(0xe3069283);
   expect(crc32c(new Uint8Array(32))).toBe(0x8a9136aa);
-  const c = 0xe3069283;
-  expect(maskedCrc32c(new TextEncoder().encode('123456789'))).toBe(((((c >>> 15) | (c << 17)) >>> 0) + 0xa282ead8) >>> 0);
+  const crc = 0xe3069283;
+  expect(maskedCrc32c(new TextEncoder().encode('123456789'))).toBe(((((crc >>> 15) | (crc << 17)) >>> 0) + 0xa282ead8) >>> 0);
 });
+
+type WireField = [fieldNumber: number, value: Buffer | bigint | number];
+
+/** The fields of one protobuf message, decoded by wire type alone (no schema). */
+function wireFields(message: Buffer): WireField[] {
+  const fields: WireField[] = [];
+  let offset = 0;
+  const varint = () => {
+    let result = 0n;
+    let shift = 0n;
+    for (;;) {
+      const byte = message[offset++]!;
+      result |= BigInt(byte & 127) << shift;
+      shift += 7n;
+      if (byte < 128) return result;
+    }
+  };
+  while (offset < message.length) {
+    const key = Number(varint());
+    const [fieldNumber, wireType] = [key >> 3, key & 7];
+    if (wireType === 0) fields.push([fieldNumber, varint()]);
+    else if (wireType === 1) {
+      fields.push([fieldNumber, message.readDoubleLE(offset)]);
+      offset += 8;
+    } else if (wireType === 5) {
+      fields.push([fieldNumber, message.readFloatLE(offset)]);
+      offset += 4;
+    } else if (wireType === 2) {
+      const length = Number(varint());
+      fields.push([fieldNumber, message.subarray(offset, offset + length)]);
+      offset += length;
+    } else throw new Error(`wire type ${wireType}`);
+  }
+  return fields;
+}
 
 /** An independent reader: walks the records, checks both CRCs, decodes tags/steps with a generic wire-format parser. */
 function readScalars(bytes: Buffer): Array<{ step: number; tag: string; value: number }> {
-  const out: Array<{ step: number; tag: string; value: number }> = [];
-  const fields = (b: Buffer) => {
-    const f: Array<[number, number, Buffer | bigint | number]> = [];
-    let i = 0;
-    const v = () => { let r = 0n, s = 0n; for (;;) { const x = b[i++]!; r |= BigInt(x & 127) << s; s += 7n; if (x < 128) return r; } };
-    while (i < b.length) {
-      const key = Number(v()); const n = key >> 3; const w = key & 7;
-      if (w === 0) f.push([n, w, v()]);
-      else if (w === 1) { f.push([n, w, b.readDoubleLE(i)]); i += 8; }
-      else if (w === 5) { f.push([n, w, b.readFloatLE(i)]); i += 4; }
-      else if (w === 2) { const len = Number(v()); f.push([n, w, b.subarray(i, i + len)]); i += len; }
-      else throw new Error(`wire type ${w}`);
-    }
-    return f;
-  };
-  let off = 0;
-  while (off < bytes.length) {
-    const len = Number(bytes.readBigUInt64LE(off));
-    expect(bytes.readUInt32LE(off + 8)).toBe(maskedCrc32c(bytes.subarray(off, off + 8)));
-    const data = bytes.subarray(off + 12, off + 12 + len);
-    expect(bytes.readUInt32LE(off + 12 + len)).toBe(maskedCrc32c(data));
-    off += 16 + len;
-    const ev = fields(data);
-    const step = Number(ev.find((x) => x[0] === 2)?.[2] ?? 0n);
-    for (const [, , summary] of ev.filter((x) => x[0] === 5)) {
-      for (const [, , value] of fields(summary as Buffer)) {
-        const vf = fields(value as Buffer);
-        out.push({ step, tag: (vf.find((x) => x[0] === 1)![2] as Buffer).toString(), value: vf.find((x) => x[0] === 2)![2] as number });
+  const scalars: Array<{ step: number; tag: string; value: number }> = [];
+  let offset = 0;
+  while (offset < bytes.length) {
+    const length = Number(bytes.readBigUInt64LE(offset));
+    expect(bytes.readUInt32LE(offset + 8)).toBe(maskedCrc32c(bytes.subarray(offset, offset + 8)));
+    const data = bytes.subarray(offset + 12, offset + 12 + length);
+    expect(bytes.readUInt32LE(offset + 12 + length)).toBe(maskedCrc32c(data));
+    offset += 16 + length;
+    const event = wireFields(data);
+    const step = Number(event.find(([fieldNumber]) => fieldNumber === 2)?.[1] ?? 0n);
+    for (const [, summary] of event.filter(([fieldNumber]) => fieldNumber === 5)) {
+      for (const [, value] of wireFields(summary as Buffer)) {
+        const valueFields = wireFields(value as Buffer);
+        const tag = (valueFields.find(([fieldNumber]) => fieldNumber === 1)![1] as Buffer).toString();
+        scalars.push({ step, tag, value: valueFields.find(([fieldNumber]) => fieldNumber === 2)![1] as number });
       }
     }
   }
-  expect(off).toBe(bytes.length);
-  return out;
+  expect(offset).toBe(bytes.length);
+  return scalars;
 }
 
 it('writes every finite scalar with its step in CRC-checked records', () => {
