@@ -20,6 +20,7 @@ import {
   resolveMSNConfig,
   run,
   setupTensorflow,
+  writeRunReport,
   type LabelEfficiencyRow,
   type NamedEncoder,
   type TrainingRecipe,
@@ -61,7 +62,7 @@ await run(async () => {
     throw new Error(`--eval-at ${flags.evalAt}: expected comma-separated steps in [1, ${flags.steps}]`);
   }
   const started = performance.now();
-  await setupTensorflow(flags.backend === undefined ? {} : { backend: flags.backend });
+  const backend = await setupTensorflow(flags.backend === undefined ? {} : { backend: flags.backend });
   const data = openDataset({ name: 'fashion-mnist', path: flags.data });
   const recipe: TrainingRecipe = {
     dataset: 'fashion-mnist',
@@ -96,7 +97,7 @@ await run(async () => {
     ...(flags.evalSubset === undefined ? {} : { evalSubset: flags.evalSubset }),
   };
   await mkdir(flags.out, { recursive: true });
-  await writeFile(join(flags.out, 'config.json'), `${JSON.stringify(recipe, null, 2)}\n`);
+  await writeFile(join(flags.out, 'config.json'), `${JSON.stringify({ ...recipe, backendUsed: backend.description }, null, 2)}\n`);
   process.stderr.write(`fmnist-tiny: ${data.description}; ${flags.steps} steps, evaluation after ${evalAt.join(', ')}${flags.evalSubset === undefined ? '' : ` on ${flags.evalSubset} / ${flags.evalSubset} images`}\n`);
 
   // Features: the target backbone's class token (before the head), images without augmentation; pixels: one channel
@@ -156,6 +157,8 @@ await run(async () => {
     evaluation: [...rows, ...baselines],
   };
   await writeFile(join(flags.out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  // pretrain rewrote the report at each checkpoint; this one adds summary.json's evaluations.
+  const report = await writeRunReport(flags.out);
   const windowLines = Object.entries(windows).map(([window, mean]) => `  steps ${window.padEnd(8)} mean loss ${mean.toFixed(3)}   (reference ${REFERENCE.loss[window]?.toFixed(2) ?? '–'})`);
   process.stdout.write(
     [
@@ -166,6 +169,8 @@ await run(async () => {
       formatLabelEfficiencyTable(summary.evaluation),
       '',
       ...REFERENCE.evaluation,
+      '',
+      `report: ${report.path}`,
       '',
     ].join('\n'),
   );

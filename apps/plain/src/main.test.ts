@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +58,11 @@ describe('example-plain', () => {
     // Steps 3 and 4 after resuming equal steps 3 and 4 of the uninterrupted run (same data, masks, state).
     // (The health windows, prototypes_used and the collapse detector, start afresh at a resume.)
     expect(lossRows(twoSteps)).toEqual(lossRows(fourSteps).map((row) => ({ ...row, milliseconds: expect.any(Number), prototypes_used: expect.any(Number) })));
+    // The resumed run's report covers both parts; each part wrote its own TensorBoard event file.
+    const report = readFileSync(join(twoSteps, 'report.html'), 'utf8');
+    const charts = (JSON.parse(/id="report-data">(.*?)<\/script>/s.exec(report)![1]!) as { charts: { id: string; x: number[] }[] }).charts;
+    expect(charts.find((chart) => chart.id === 'loss')!.x).toEqual([1, 2, 3, 4]);
+    expect(readdirSync(twoSteps).filter((name) => name.startsWith('events.out.tfevents.'))).toHaveLength(2);
   }, 120_000);
 
   it('warns of a collapse within the first few hundred steps, and not with the recipe default that remedies it', async () => {

@@ -62,6 +62,7 @@ export const MSN_TRAINING_FLAGS = {
   seed: { type: 'integer', minimum: 0, default: 0, description: 'seeds weights, masks, shuffling and augmentation' },
   evaluate: { type: 'boolean', default: true, description: 'evaluate label efficiency at the end (--no-evaluate to skip)' },
   evalSubset: { type: 'integer', minimum: 1, description: 'evaluate on at most n images of each evaluation split' },
+  tensorboard: { type: 'boolean', default: true, description: 'also log the metrics as TensorBoard event files in the output folder (tensorboard --logdir runs; --no-tensorboard to skip)' },
 } as const satisfies FlagSpecs;
 
 /** A resolved, validated description of a training run (JSON: the apps store it as `config.json`). */
@@ -110,6 +111,8 @@ export interface TrainingRecipe {
   seed: number;
   evaluate: boolean;
   evalSubset?: number;
+  /** Log the metrics as TensorBoard event files in `out` too. @default true */
+  tensorboard?: boolean;
 }
 
 /** Native image side of the data sets that have one. */
@@ -212,5 +215,6 @@ export function resolveTrainingRecipe(flags: ParsedFlags<typeof MSN_TRAINING_FLA
     seed: flags.seed,
     evaluate: flags.evaluate,
     ...(flags.evalSubset === undefined ? {} : { evalSubset: flags.evalSubset }),
+    tensorboard: flags.tensorboard,
   };
 }
