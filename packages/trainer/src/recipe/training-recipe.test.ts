@@ -21,6 +21,8 @@ describe('resolveTrainingRecipe', () => {
     expect(fmnist.config).toMatchObject({ vit: { imageSize: 28, patchSize: 4, hiddenDim: 128 }, numPrototypes: 512 });
     expect(recipe('--focal-crop-scale', '0.1,0.4').focalCropScale).toEqual([0.1, 0.4]);
     expect(recipe('--prior', 'power_law', '--power-law-exponent', '0.5')).toMatchObject({ prior: 'power_law', powerLawExponent: 0.5 });
+    // TensorBoard event files are on by default beside metrics.jsonl / metrics.csv.
+    expect([main.tensorboard, recipe('--no-tensorboard').tensorboard]).toEqual([true, false]);
   });
 
   it('rejects flags that do not fit together, naming the flag (exit code 2)', () => {

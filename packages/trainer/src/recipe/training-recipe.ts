@@ -50,7 +50,8 @@ export const MSN_TRAINING_FLAGS = {
   sharpenTemperature: { type: 'number', minimum: 0, default: 0.25, description: 'sharpening temperature of the targets (MSN: 0.25)' },
   sinkhornIterations: { type: 'integer', minimum: 0, default: 3, description: 'Sinkhorn iterations on the targets (MSN: 3; 0: none)' },
   meMaxWeight: { type: 'number', minimum: 0, default: 1, description: 'weight λ of the me-max / prior-matching regulariser (MSN: 1)' },
-  entropyWeight: { type: 'number', minimum: 0, default: 0, description: 'weight of the mean per-image anchor entropy (original MSN code\'s ent_weight; lightly: 0)' },
+  // 1, not the reference's 0: without it the predictions settle on the uniform fixed point on small or simple data.
+  entropyWeight: { type: 'number', minimum: 0, default: 1, description: 'weight of the mean per-image anchor entropy (original MSN code\'s ent_weight; MSNLoss and lightly: 0, which collapses on small or simple data)' },
   freezePrototypes: { type: 'integer', minimum: 0, default: 0, description: 'keep the prototypes fixed for the first n steps (0: train them from the start, as MSN)' },
   prior: { type: 'string', default: 'uniform', description: 'uniform (MSN), power_law (PMSN), empirical (PMSN with the class frequencies of the pre-training labels, an oracle) or the path of a JS/TS module exporting a prior' },
   powerLawExponent: { type: 'number', minimum: 0, description: 'exponent of the power_law prior (default 0.25)' },
@@ -61,6 +62,7 @@ export const MSN_TRAINING_FLAGS = {
   seed: { type: 'integer', minimum: 0, default: 0, description: 'seeds weights, masks, shuffling and augmentation' },
   evaluate: { type: 'boolean', default: true, description: 'evaluate label efficiency at the end (--no-evaluate to skip)' },
   evalSubset: { type: 'integer', minimum: 1, description: 'evaluate on at most n images of each evaluation split' },
+  tensorboard: { type: 'boolean', default: true, description: 'also log the metrics as TensorBoard event files in the output folder (tensorboard --logdir runs; --no-tensorboard to skip)' },
 } as const satisfies FlagSpecs;
 
 /** A resolved, validated description of a training run (JSON: the apps store it as `config.json`). */
@@ -109,6 +111,8 @@ export interface TrainingRecipe {
   seed: number;
   evaluate: boolean;
   evalSubset?: number;
+  /** Log the metrics as TensorBoard event files in `out` too. @default true */
+  tensorboard?: boolean;
 }
 
 /** Native image side of the data sets that have one. */
@@ -211,5 +215,6 @@ export function resolveTrainingRecipe(flags: ParsedFlags<typeof MSN_TRAINING_FLA
     seed: flags.seed,
     evaluate: flags.evaluate,
     ...(flags.evalSubset === undefined ? {} : { evalSubset: flags.evalSubset }),
+    tensorboard: flags.tensorboard,
   };
 }
