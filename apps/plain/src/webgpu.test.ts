@@ -45,7 +45,7 @@ describe.skipIf(process.env.MSN_TEST_WEBGPU !== '1')('example-plain on webgpu', 
     const backends = ['wasm', 'cpu', 'webgpu'] as const;
     const runs = await Promise.all(backends.map((backend) => runApp([...TINY, '--backend', backend, '--out', join(root, backend)])));
     for (const [index, run] of runs.entries()) expect(run.status, `${backends[index]}: ${run.stderr}`).toBe(0);
-    expect(runs[2]!.stderr).toMatch(/^backend: webgpu \(tfjs-backend-webgpu [^,]+, adapter .+\)$/m);
+    expect(runs[2]!.stderr).toMatch(/^backend: webgpu \(tfjs-backend-webgpu 4\.22\.0, adapter .+\)$/m);
     // WebGPU reports invalid pipelines only as console warnings (and then drops the work); none may occur.
     expect(runs[2]!.stderr).not.toMatch(/Invalid (ComputePipeline|CommandBuffer|BindGroup)/);
     const [wasm, cpu, webgpu] = backends.map((backend) => rows(join(root, backend)));

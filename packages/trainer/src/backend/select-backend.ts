@@ -1,4 +1,5 @@
 // @file The one module that chooses the TensorFlow.js backend: an ordered list, native ones loaded on demand.
+import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, InvalidArgumentError } from '../errors';
 import { installDawnGpu } from './dawn-gpu';
@@ -70,6 +71,16 @@ function versionOf(module: unknown, specifier: string): string {
   return found ?? 'unknown';
 }
 
+// tfjs-backend-webgpu 4.22 exports no version: read it from its package.json (it has no exports map to forbid that).
+function packageVersion(specifier: string): string {
+  try {
+    const manifest = createRequire(import.meta.url)(`${specifier}/package.json`) as { version?: unknown };
+    return typeof manifest.version === 'string' ? manifest.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 type Attempt = { ok: true; choice: Omit<BackendChoice, 'skipped'> } | { ok: false; reason: string; notInstalled: boolean; cause?: unknown };
 
 async function attempt(name: BackendName, importModule: (specifier: string) => Promise<unknown>, automatic: boolean, packages: readonly string[]): Promise<Attempt> {
@@ -122,7 +133,7 @@ async function attempt(name: BackendName, importModule: (specifier: string) => P
       registerWebgpuKernels();
       watchDeviceErrors((tf.backend() as unknown as { device: Parameters<typeof watchDeviceErrors>[0] }).device);
     }
-    const version = versionOf(module, specifier);
+    const version = versionOf(module, specifier) === 'unknown' ? packageVersion(specifier) : versionOf(module, specifier);
     const shortName = specifier.replace('@tensorflow/', '');
     return { ok: true, choice: { name, packageName: specifier, version, description: `backend: ${name} (${shortName} ${version}${adapter})` } };
   }
