@@ -103,7 +103,7 @@ await run(async () => {
       const collapseMonitor = new CollapseMonitor();
       // health.json: the monitor's summary, rank 0's sorted prototype usage and the prior's target beside it.
       const trained = module;
-      const priorTarget = { description: prior.description, shares: priorTargetShares(prior.prior, recipe.config.numPrototypes, prior.powerLawExponent) };
+      const priorTarget = { description: prior.description, shares: await priorTargetShares(prior.prior, recipe.config.numPrototypes, prior.powerLawExponent) };
       const writeHealth = () => writeHealthFile(recipe.out, { ...collapseMonitor.summary(), prototypeShares: trained.prototypeShares(), prior: priorTarget });
       const loggers: Logger[] = [new CsvLogger(join(recipe.out, 'metrics.csv')), new JsonLinesLogger(join(recipe.out, 'metrics.jsonl'))];
       if (recipe.tensorboard !== false) loggers.push(new TensorBoardLogger(recipe.out));

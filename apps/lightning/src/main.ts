@@ -81,7 +81,7 @@ await run(async () => {
   // Warns (stderr, health.json) when the health metrics MSNModule logs show a collapse.
   const collapseMonitor = new CollapseMonitor();
   // health.json: the monitor's summary, the sorted prototype usage and the prior's target beside it.
-  const priorTarget = { description: prior.description, shares: priorTargetShares(prior.prior, recipe.config.numPrototypes, prior.powerLawExponent) };
+  const priorTarget = { description: prior.description, shares: await priorTargetShares(prior.prior, recipe.config.numPrototypes, prior.powerLawExponent) };
   const writeHealth = () => writeHealthFile(recipe.out, { ...collapseMonitor.summary(), prototypeShares: module.prototypeShares(), prior: priorTarget });
   const callbacks: Callback[] = [
     collapseMonitor,

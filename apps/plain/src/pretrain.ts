@@ -118,7 +118,7 @@ export async function pretrain(recipe: TrainingRecipe, data: OpenedDataset, prio
   // Entropies, prototype usage and feature similarity of every step; warns once per kind of collapse.
   const health = new TrainingHealth({ numPrototypes: recipe.config.numPrototypes });
   // What the sorted prototype usage in health.json (and the report) is compared with.
-  const priorTarget = { description: prior.description, shares: priorTargetShares(prior.prior, recipe.config.numPrototypes, prior.powerLawExponent) };
+  const priorTarget = { description: prior.description, shares: await priorTargetShares(prior.prior, recipe.config.numPrototypes, prior.powerLawExponent) };
   const writeHealth = () => writeHealthFile(recipe.out, { ...health.summary(), prior: priorTarget });
   const line = new ProgressLine({ totalSteps, batchSize: recipe.batchSize, printEvery: options.printEvery ?? 10 });
   const save = () => saveCheckpoint(checkpoints, { model, optimizer, progress, identity });

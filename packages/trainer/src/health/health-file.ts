@@ -16,7 +16,7 @@ export type HealthFile = HealthSummary & { prior?: PriorTarget };
 /**
  * Writes `<folder>/health.json` atomically (the report reads it while the run goes on) and returns its path.
  *
- * @example await writeHealthFile('runs/plain', { ...health.summary(), prior: { description, shares: priorTargetShares('uniform', 32) } });
+ * @example await writeHealthFile('runs/plain', { ...health.summary(), prior: { description, shares: await priorTargetShares('uniform', 32) } });
  */
 export async function writeHealthFile(folder: string, health: HealthFile): Promise<string> {
   const path = join(folder, 'health.json');

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { evaluatePrior, powerLawPrior, uniformPrior, type Prior } from '@msn/priors';
+import { evaluatePrior, powerLawPrior, settleDeviceChecks, uniformPrior, type Prior } from '@msn/priors';
 import { InvalidArgumentError } from '../errors';
 import type { PriorOption } from '../msn-module/msn-criterion';
 import { assertInteger } from '../validate';
@@ -10,10 +10,10 @@ import { assertInteger } from '../validate';
  * evaluated at the uniform distribution (as `probePrior` checks it), so a prior that adapts to the predictions
  * shows its starting target.
  *
- * @example priorTargetShares('power_law', 4, 0.25) // [0.35, 0.29, 0.19, …] decreasing, sums to 1
+ * @example await priorTargetShares('power_law', 4, 0.25) // [0.35, 0.29, 0.19, …] decreasing, sums to 1
  * @throws {InvalidArgumentError} for an unknown prior or K < 1; a custom prior's own errors (wrong length, …).
  */
-export function priorTargetShares(prior: PriorOption, numPrototypes: number, powerLawExponent?: number): number[] {
+export async function priorTargetShares(prior: PriorOption, numPrototypes: number, powerLawExponent?: number): Promise<number[]> {
   const caller = 'priorTargetShares';
   assertInteger(caller, 'numPrototypes', numPrototypes, 1);
   let priorFunction: Prior;
@@ -22,8 +22,11 @@ export function priorTargetShares(prior: PriorOption, numPrototypes: number, pow
   else if (typeof prior === 'function') priorFunction = prior;
   else throw new InvalidArgumentError({ caller, argument: 'prior', value: prior, expected: "'uniform', 'power_law' or a prior function" });
   const target = tf.tidy(() => evaluatePrior(priorFunction, tf.fill([numPrototypes], 1 / numPrototypes) as tf.Tensor1D, undefined, caller));
+  // Read asynchronously: a GPU backend (webgpu) has no synchronous read in Node; its deferred prior checks settle here.
   try {
-    return Array.from(target.dataSync()).sort((left, right) => right - left);
+    const values = Array.from(await target.data());
+    await settleDeviceChecks();
+    return values.sort((left, right) => right - left);
   } finally {
     target.dispose();
   }
