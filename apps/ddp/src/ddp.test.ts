@@ -1,6 +1,6 @@
 // Smoke tests of the DDP trainer as users run it: msn-run with two ranks on tiny synthetic data.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -66,6 +66,15 @@ describe('example-ddp', () => {
     expect(expected.map(([step]) => step)).toEqual([1, 2, 3, 4, 5, 6]);
     for (const [, loss] of expected) expect(Number.isFinite(loss)).toBe(true);
     expect(losses(partial)).toEqual(expected);
+    // Throughput is the job's: rank 0 logs images/s of the combined batch (2 ranks × 4 images), the batch size its
+    // progress bar divides by too.
+    const timed = readFileSync(join(full, 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { milliseconds?: number; images_per_second?: number }).filter((row) => row.images_per_second !== undefined);
+    expect(timed).toHaveLength(6);
+    for (const row of timed) expect((row.images_per_second! * row.milliseconds!) / 1000).toBeCloseTo(8, 6);
+    // Rank 0 alone writes the report, TensorBoard events and health.json with the power-law target.
+    expect(existsSync(join(full, 'report.html'))).toBe(true);
+    expect(readdirSync(full).filter((name) => name.startsWith('events.out.tfevents.'))).toHaveLength(1);
+    expect(JSON.parse(readFileSync(join(full, 'health.json'), 'utf8')).prior).toMatchObject({ description: 'power_law (PMSN, exponent 0.25)', shares: expect.any(Array) });
   });
 
   it('one rank with batch 8 and two with batch 4 train like apps/lightning with batch 8 (same samples, views, masks); rank 0 evaluates', async () => {

@@ -12,6 +12,9 @@ import {
   MSNModule,
   ModelCheckpoint,
   ProgressBar,
+  RunReport,
+  TensorBoardLogger,
+  ThroughputMonitor,
   Trainer,
   ddpStrategy,
   formatDuration,
@@ -25,10 +28,14 @@ import {
   recipeTotalSteps,
   resolveRecipePrior,
   resolveTrainingRecipe,
+  priorTargetShares,
   run,
   setupTensorflow,
+  writeHealthFile,
+  writeRunReport,
   type Callback,
   type FitResult,
+  type Logger,
 } from '@msn/trainer';
 import { FLAGS } from './flags';
 
@@ -74,11 +81,11 @@ await run(async () => {
   let evaluation: (() => Promise<void>) | undefined;
   try {
     try {
-      await setupTensorflow({ ...(recipe.backend === undefined ? {} : { backend: recipe.backend }), ...(leader ? {} : { log: false }) });
+      const backend = await setupTensorflow({ ...(recipe.backend === undefined ? {} : { backend: recipe.backend }), ...(leader ? {} : { log: false }) });
       const data = openRecipeDataset(recipe);
       if (leader) {
         await mkdir(recipe.out, { recursive: true });
-        await writeFile(join(recipe.out, 'config.json'), `${JSON.stringify({ ...recipe, worldSize: group.worldSize }, null, 2)}\n`);
+        await writeFile(join(recipe.out, 'config.json'), `${JSON.stringify({ ...recipe, worldSize: group.worldSize, backendUsed: backend.description }, null, 2)}\n`);
       }
 
       // Data: MSN's views, as apps/lightning makes them. Every rank sees the same shuffled order and takes its interleaved
@@ -94,6 +101,12 @@ await run(async () => {
       const probe = throughputProbe();
       // Warns on rank 0 when the ranks' mean health metrics show a collapse.
       const collapseMonitor = new CollapseMonitor();
+      // health.json: the monitor's summary, rank 0's sorted prototype usage and the prior's target beside it.
+      const trained = module;
+      const priorTarget = { description: prior.description, shares: priorTargetShares(prior.prior, recipe.config.numPrototypes, prior.powerLawExponent) };
+      const writeHealth = () => writeHealthFile(recipe.out, { ...collapseMonitor.summary(), prototypeShares: trained.prototypeShares(), prior: priorTarget });
+      const loggers: Logger[] = [new CsvLogger(join(recipe.out, 'metrics.csv')), new JsonLinesLogger(join(recipe.out, 'metrics.jsonl'))];
+      if (recipe.tensorboard !== false) loggers.push(new TensorBoardLogger(recipe.out));
       // Callbacks and loggers are given on every rank; the Trainer keeps them on rank 0 only.
       const trainer = new Trainer({
         maxSteps: totalSteps,
@@ -102,10 +115,13 @@ await run(async () => {
           collapseMonitor,
           new ModelCheckpoint({ dirpath: checkpoints, everyNTrainSteps: recipe.checkpointEvery, keepLast: 2 }),
           new LearningRateMonitor(),
+          // The step's batch size is the job's (the ranks' sum), so images/s and the progress bar are the whole job's.
+          new ThroughputMonitor(),
           probe,
           ...(flags.progress ? [new ProgressBar({ printEveryNSteps: 10 })] : []),
+          new RunReport({ folder: recipe.out, everyNTrainSteps: recipe.checkpointEvery, beforeWrite: writeHealth }),
         ],
-        loggers: [new CsvLogger(join(recipe.out, 'metrics.csv')), new JsonLinesLogger(join(recipe.out, 'metrics.jsonl'))],
+        loggers,
         defaultRootDir: recipe.out,
       });
       if (leader) {
@@ -127,7 +143,7 @@ await run(async () => {
       await loader.close();
       if (!leader) return;
       const health = collapseMonitor.summary();
-      await writeFile(join(recipe.out, 'health.json'), `${JSON.stringify(health, null, 2)}\n`);
+      await writeHealth();
       const rate = probe.imagesPerSecond();
       console.log(
         `example-ddp: ${fitted.stopReason} after step ${fitted.globalStep}/${totalSteps}; loss ${trainer.callbackMetrics.loss?.toFixed(4)}; ` +
@@ -135,12 +151,12 @@ await run(async () => {
       );
       console.log(JSON.stringify({ summary: { steps: fitted.globalStep, stopReason: fitted.stopReason, loss: trainer.callbackMetrics.loss, imagesPerSecond: rate, worldSize: group.worldSize, collapseWarnings: health.warnings.map((warning) => warning.kind) } }));
       if (fitted.stopReason === 'interrupted' || !recipe.evaluate || data.evaluation === undefined) return;
-      const trained = module;
       // After the group is gone: the other ranks need not wait for rank 0's evaluation (the fit tore the module's
       // distributed setup down; evaluation uses no collective).
       evaluation = async () => {
         await reportRecipeEvaluation(trained.model, recipe, data);
         process.stderr.write(`total wall time ${formatDuration((performance.now() - started) / 1000)}\n`);
+        process.stderr.write(`report: ${(await writeRunReport(recipe.out)).path}\n`);
       };
     } finally {
       group.destroy();

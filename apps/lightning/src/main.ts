@@ -1,6 +1,7 @@
 // @file The main job with the Lightning-like Trainer: MSNModule + DataLoader + callbacks (checkpoints, learning-rate
-// monitor, progress bar, optional early stopping) + CSV / JSON-lines loggers + k-NN validation, then the
-// label-efficiency table (trained encoder vs. the same encoder untrained vs. raw pixels).
+// and throughput monitors, progress bar, training report, optional early stopping) + CSV / JSON-lines / TensorBoard
+// loggers + k-NN validation, then the label-efficiency table (trained encoder vs. the same encoder untrained vs. raw
+// pixels).
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataLoader, PlainTransform, RandomSampler, type ImageDataset, type Sampler } from '@msn/data';
@@ -14,6 +15,9 @@ import {
   MSN_TRAINING_FLAGS,
   ModelCheckpoint,
   ProgressBar,
+  RunReport,
+  TensorBoardLogger,
+  ThroughputMonitor,
   Trainer,
   formatDuration,
   formatUsage,
@@ -25,9 +29,13 @@ import {
   recipeTotalSteps,
   resolveRecipePrior,
   resolveTrainingRecipe,
+  priorTargetShares,
   run,
   setupTensorflow,
+  writeHealthFile,
+  writeRunReport,
   type Callback,
+  type Logger,
 } from '@msn/trainer';
 
 // Configuration: the shared training flags (defaults: the main job, a few minutes on synthetic shapes; `--help`
@@ -48,11 +56,11 @@ await run(async () => {
   }
   const recipe = resolveTrainingRecipe(flags, { out: APP.out });
   const started = performance.now();
-  await setupTensorflow(recipe.backend === undefined ? {} : { backend: recipe.backend }); // prints the backend
+  const backend = await setupTensorflow(recipe.backend === undefined ? {} : { backend: recipe.backend }); // prints the backend
   const data = openRecipeDataset(recipe);
-  const prior = await resolveRecipePrior(recipe);
+  const prior = await resolveRecipePrior(recipe, data);
   await mkdir(recipe.out, { recursive: true });
-  await writeFile(join(recipe.out, 'config.json'), `${JSON.stringify(recipe, null, 2)}\n`);
+  await writeFile(join(recipe.out, 'config.json'), `${JSON.stringify({ ...recipe, backendUsed: backend.description }, null, 2)}\n`);
 
   // Data: MSN's views (view 0 target, views 1 … randomViews − 1 anchors, then the focal views), shuffled per epoch.
   const loader = recipeLoader(recipe, data);
@@ -72,18 +80,26 @@ await run(async () => {
   });
   // Warns (stderr, health.json) when the health metrics MSNModule logs show a collapse.
   const collapseMonitor = new CollapseMonitor();
+  // health.json: the monitor's summary, the sorted prototype usage and the prior's target beside it.
+  const priorTarget = { description: prior.description, shares: priorTargetShares(prior.prior, recipe.config.numPrototypes, prior.powerLawExponent) };
+  const writeHealth = () => writeHealthFile(recipe.out, { ...collapseMonitor.summary(), prototypeShares: module.prototypeShares(), prior: priorTarget });
   const callbacks: Callback[] = [
     collapseMonitor,
     new ModelCheckpoint({ dirpath: join(recipe.out, 'checkpoints'), everyNTrainSteps: recipe.checkpointEvery, keepLast: 2 }),
     new LearningRateMonitor(),
+    new ThroughputMonitor(),
     new ProgressBar({ printEveryNSteps: 10 }),
+    // report.html at each checkpoint and at the end of the fit (and once more after the evaluation, below).
+    new RunReport({ folder: recipe.out, everyNTrainSteps: recipe.checkpointEvery, beforeWrite: writeHealth }),
   ];
+  const loggers: Logger[] = [new CsvLogger(join(recipe.out, 'metrics.csv')), new JsonLinesLogger(join(recipe.out, 'metrics.jsonl'))];
+  if (recipe.tensorboard !== false) loggers.push(new TensorBoardLogger(recipe.out));
   if (validate && flags.earlyStoppingPatience !== undefined) callbacks.push(new EarlyStopping({ monitor: 'knn_accuracy', mode: 'max', patience: flags.earlyStoppingPatience }));
   const trainer = new Trainer({
     maxSteps: totalSteps,
     ...(validate ? { checkValEveryNEpochs: flags.valEveryNEpochs } : {}),
     callbacks,
-    loggers: [new CsvLogger(join(recipe.out, 'metrics.csv')), new JsonLinesLogger(join(recipe.out, 'metrics.jsonl'))],
+    loggers,
     defaultRootDir: recipe.out,
   });
   const { vit, head, numPrototypes, maskRatio } = recipe.config;
@@ -100,11 +116,12 @@ await run(async () => {
       ...(validate ? { valLoader: labelled(data.evaluation!.test) } : {}),
     });
     await loader.close();
-    await writeFile(join(recipe.out, 'health.json'), `${JSON.stringify(collapseMonitor.summary(), null, 2)}\n`);
+    await writeHealth();
     process.stderr.write(`fit ended (${fitted.stopReason}) at step ${fitted.globalStep}/${totalSteps}; checkpoints in ${join(recipe.out, 'checkpoints')} (resume: --resume ${join(recipe.out, 'checkpoints', 'last')})\n`);
     if (fitted.stopReason === 'interrupted' || !recipe.evaluate || data.evaluation === undefined) return;
     await reportRecipeEvaluation(module.model, recipe, data);
     process.stderr.write(`total wall time ${formatDuration((performance.now() - started) / 1000)}\n`);
+    process.stderr.write(`report: ${(await writeRunReport(recipe.out)).path}\n`);
   } finally {
     module.dispose();
   }

@@ -2,7 +2,8 @@
 // ms/step, wall time and label-efficiency evaluations next to the random-init encoder and raw pixels.
 //
 // npx -y pnpm@12.4.2 --filter @msn/example-plain... build && npx -y pnpm@12.4.2 --filter @msn/example-plain bench
-// (flags after `--`: --steps 600 --eval-at 600 [--eval-subset n] [--backend wasm] [--out runs/fmnist-tiny] [--workers 1])
+// (flags after `--`: --steps 600 --eval-at 600 [--eval-subset n] [--backend wasm] [--out runs/fmnist-tiny] [--workers 1]
+//  [--entropy-weight 1: the trainer recipe's default instead of the protocol's 0])
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -19,6 +20,7 @@ import {
   resolveMSNConfig,
   run,
   setupTensorflow,
+  writeRunReport,
   type LabelEfficiencyRow,
   type NamedEncoder,
   type TrainingRecipe,
@@ -34,6 +36,7 @@ const FLAGS = {
   out: { type: 'string', default: 'runs/fmnist-tiny', description: 'output folder' },
   resume: { type: 'string', description: 'checkpoint to resume from' },
   workers: { type: 'integer', minimum: 0, default: 1, description: 'data-loading worker threads' },
+  entropyWeight: { type: 'number', minimum: 0, default: 0, description: 'MSNLoss entropyWeight (0: the protocol; 1: the trainer recipe\'s default)' },
 } as const;
 
 // The protocol's loss windows and the reference implementation's numbers (issue 5).
@@ -59,7 +62,7 @@ await run(async () => {
     throw new Error(`--eval-at ${flags.evalAt}: expected comma-separated steps in [1, ${flags.steps}]`);
   }
   const started = performance.now();
-  await setupTensorflow(flags.backend === undefined ? {} : { backend: flags.backend });
+  const backend = await setupTensorflow(flags.backend === undefined ? {} : { backend: flags.backend });
   const data = openDataset({ name: 'fashion-mnist', path: flags.data });
   const recipe: TrainingRecipe = {
     dataset: 'fashion-mnist',
@@ -83,7 +86,7 @@ await run(async () => {
     momentum: 0.996,
     maxGradNorm: 0,
     freezePrototypes: 0,
-    loss: { temperature: 0.1, sinkhornIterations: 3, regularizationWeight: 1, entropyWeight: 0, sharpenTemperature: 0.25 },
+    loss: { temperature: 0.1, sinkhornIterations: 3, regularizationWeight: 1, entropyWeight: flags.entropyWeight, sharpenTemperature: 0.25 },
     prior: 'uniform',
     out: flags.out,
     ...(flags.resume === undefined ? {} : { resume: flags.resume }),
@@ -94,7 +97,7 @@ await run(async () => {
     ...(flags.evalSubset === undefined ? {} : { evalSubset: flags.evalSubset }),
   };
   await mkdir(flags.out, { recursive: true });
-  await writeFile(join(flags.out, 'config.json'), `${JSON.stringify(recipe, null, 2)}\n`);
+  await writeFile(join(flags.out, 'config.json'), `${JSON.stringify({ ...recipe, backendUsed: backend.description }, null, 2)}\n`);
   process.stderr.write(`fmnist-tiny: ${data.description}; ${flags.steps} steps, evaluation after ${evalAt.join(', ')}${flags.evalSubset === undefined ? '' : ` on ${flags.evalSubset} / ${flags.evalSubset} images`}\n`);
 
   // Features: the target backbone's class token (before the head), images without augmentation; pixels: one channel
@@ -154,6 +157,8 @@ await run(async () => {
     evaluation: [...rows, ...baselines],
   };
   await writeFile(join(flags.out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  // pretrain rewrote the report at each checkpoint; this one adds summary.json's evaluations.
+  const report = await writeRunReport(flags.out);
   const windowLines = Object.entries(windows).map(([window, mean]) => `  steps ${window.padEnd(8)} mean loss ${mean.toFixed(3)}   (reference ${REFERENCE.loss[window]?.toFixed(2) ?? '–'})`);
   process.stdout.write(
     [
@@ -164,6 +169,8 @@ await run(async () => {
       formatLabelEfficiencyTable(summary.evaluation),
       '',
       ...REFERENCE.evaluation,
+      '',
+      `report: ${report.path}`,
       '',
     ].join('\n'),
   );

@@ -13,6 +13,7 @@ import {
   resolveTrainingRecipe,
   run,
   setupTensorflow,
+  writeRunReport,
 } from '@msn/trainer';
 import { pretrain } from './pretrain';
 
@@ -28,11 +29,11 @@ await run(async () => {
   }
   const recipe = resolveTrainingRecipe(flags, { out: APP.out });
   const started = performance.now();
-  await setupTensorflow(recipe.backend === undefined ? {} : { backend: recipe.backend }); // prints the backend
+  const backend = await setupTensorflow(recipe.backend === undefined ? {} : { backend: recipe.backend }); // prints the backend
   const data = openRecipeDataset(recipe);
-  const prior = await resolveRecipePrior(recipe);
+  const prior = await resolveRecipePrior(recipe, data);
   await mkdir(recipe.out, { recursive: true });
-  await writeFile(join(recipe.out, 'config.json'), `${JSON.stringify(recipe, null, 2)}\n`);
+  await writeFile(join(recipe.out, 'config.json'), `${JSON.stringify({ ...recipe, backendUsed: backend.description }, null, 2)}\n`);
   const { vit, head, numPrototypes, maskRatio } = recipe.config;
   process.stderr.write(
     `data: ${data.description}\n` +
@@ -49,5 +50,7 @@ await run(async () => {
     process.stderr.write(`total wall time ${formatDuration((performance.now() - started) / 1000)}\n`);
   } finally {
     result.model.dispose();
+    // Again after the evaluation, so the report holds the label-efficiency table.
+    process.stderr.write(`report: ${(await writeRunReport(recipe.out)).path}\n`);
   }
 });

@@ -1,5 +1,4 @@
 // @file The MSN / PMSN training loop, written out: data, model, loss, AdamW, schedules, checkpoints, metrics.
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { DataLoader } from '@msn/data';
@@ -7,15 +6,19 @@ import {
   CsvLogger,
   JsonLinesLogger,
   MSNModel,
+  TensorBoardLogger,
   TrainingHealth,
   createMSNCriterion,
   decayEverything,
   maskSeedForStep,
   msnTrainingStep,
+  priorTargetShares,
   recipeLossOptions,
   recipeSchedules,
   recipeTransform,
   recipeTotalSteps,
+  writeHealthFile,
+  writeRunReport,
   type AdamWOptions,
   type HealthRecord,
   type HealthSummary,
@@ -39,6 +42,7 @@ export interface StepRecord extends HealthRecord {
   learningRate: number;
   weightDecay: number;
   momentum: number;
+  sharpenTemperature: number;
   milliseconds: number;
 }
 
@@ -67,9 +71,10 @@ export interface PretrainResult {
 
 /**
  * Pre-trains an MSN model as `recipe` says, resuming from `recipe.resume` when given. Every `checkpointEvery` steps
- * and at the end (or on Ctrl-C) the whole training state is checkpointed to `<out>/checkpoints/`; every step is
- * logged to `<out>/metrics.jsonl` and `<out>/metrics.csv` with its health metrics; a detected collapse prints
- * `warning: collapse: …` and is kept in `<out>/health.json`. The caller owns (and disposes) the returned model.
+ * and at the end (or on Ctrl-C) the whole training state is checkpointed to `<out>/checkpoints/`, and `<out>/health.json`
+ * and `<out>/report.html` are rewritten; every step is logged to `<out>/metrics.jsonl`, `<out>/metrics.csv` and (unless
+ * `recipe.tensorboard` is false) TensorBoard event files in `<out>` with its health metrics; a detected collapse prints
+ * `warning: collapse: …` and is kept in health.json. The caller owns (and disposes) the returned model.
  */
 export async function pretrain(recipe: TrainingRecipe, data: OpenedDataset, prior: RecipePrior, options: PretrainOptions = {}): Promise<PretrainResult> {
   // Data: MSN's multi-view augmentation, views = [target, anchors…, focal…], a pure function of (seed, epoch, image).
@@ -99,6 +104,7 @@ export async function pretrain(recipe: TrainingRecipe, data: OpenedDataset, prio
     process.stderr.write(`resumed from ${recipe.resume} at step ${progress.globalStep} (epoch ${progress.epoch}, batch ${progress.batchInEpoch})\n`);
   }
   const loggers: Logger[] = [new JsonLinesLogger(join(recipe.out, 'metrics.jsonl')), new CsvLogger(join(recipe.out, 'metrics.csv'))];
+  if (recipe.tensorboard !== false) loggers.push(new TensorBoardLogger(recipe.out));
   // Rows logged after the checkpoint by a run that was killed are dropped, so the logs read like one run.
   for (const logger of loggers) await logger.onResume?.(progress.globalStep);
 
@@ -111,7 +117,9 @@ export async function pretrain(recipe: TrainingRecipe, data: OpenedDataset, prio
   process.once('SIGINT', onSignal);
   // Entropies, prototype usage and feature similarity of every step; warns once per kind of collapse.
   const health = new TrainingHealth({ numPrototypes: recipe.config.numPrototypes });
-  const writeHealth = () => writeFile(join(recipe.out, 'health.json'), `${JSON.stringify(health.summary(), null, 2)}\n`);
+  // What the sorted prototype usage in health.json (and the report) is compared with.
+  const priorTarget = { description: prior.description, shares: priorTargetShares(prior.prior, recipe.config.numPrototypes, prior.powerLawExponent) };
+  const writeHealth = () => writeHealthFile(recipe.out, { ...health.summary(), prior: priorTarget });
   const line = new ProgressLine({ totalSteps, batchSize: recipe.batchSize, printEvery: options.printEvery ?? 10 });
   const save = () => saveCheckpoint(checkpoints, { model, optimizer, progress, identity });
   try {
@@ -127,11 +135,12 @@ export async function pretrain(recipe: TrainingRecipe, data: OpenedDataset, prio
         optimizer.learningRate = schedules.learningRate(step);
         optimizer.weightDecay = schedules.weightDecay(step);
         const momentum = schedules.momentum(step);
+        const sharpenTemperature = schedules.sharpenTemperature(step);
         const result = await msnTrainingStep(model, { targets: targets!, anchors, focal }, {
           optimizer,
           loss: criterion,
           momentum,
-          targetSharpenTemperature: schedules.sharpenTemperature(step),
+          targetSharpenTemperature: sharpenTemperature,
           // Masks from (seed, step): a resumed run draws the same ones.
           maskSeed: maskSeedForStep(recipe.seed, step),
           ...(recipe.maxGradNorm > 0 ? { maxGradNorm: recipe.maxGradNorm } : {}),
@@ -150,6 +159,7 @@ export async function pretrain(recipe: TrainingRecipe, data: OpenedDataset, prio
           learningRate: optimizer.learningRate,
           weightDecay: optimizer.weightDecay,
           momentum,
+          sharpenTemperature,
           milliseconds: performance.now() - started,
           ...health.observe(step + 1, result.health),
         };
@@ -159,6 +169,7 @@ export async function pretrain(recipe: TrainingRecipe, data: OpenedDataset, prio
         if (progress.globalStep % recipe.checkpointEvery === 0 || progress.globalStep === totalSteps || interrupted) {
           await save();
           await writeHealth();
+          await writeRunReport(recipe.out);
         }
         await options.afterStep?.(record, model);
         if (progress.globalStep >= totalSteps || interrupted) {

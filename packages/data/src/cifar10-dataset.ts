@@ -159,6 +159,12 @@ export class Cifar10Dataset implements ImageDataset {
     return { image: { width: SIDE, height: SIDE, channels: 3, data }, label: this.records[base]! };
   }
 
+  /** The label byte of record `index`. */
+  labelAt(index: number): number {
+    assertIndex('Cifar10Dataset.labelAt', index, this.length);
+    return this.records[index * RECORD]!;
+  }
+
   toSource(): DatasetSource {
     return { kind: 'cifar10', records: this.records, count: this.length, classes: this.classes, files: this.files };
   }

@@ -29,6 +29,8 @@ describe('IdxDataset', () => {
     expect(sample.image).toMatchObject({ width: 4, height: 2, channels: 3 });
     expect(Array.from(sample.image.data.subarray(0, 6))).toEqual([10, 10, 10, 11, 11, 11]);
     expect(dataset.getSync(2).label).toBe(1);
+    expect([0, 1, 2].map((index) => dataset.labelAt(index))).toEqual([2, 0, 1]);
+    expect(() => dataset.labelAt(3)).toThrow(/index/);
   });
 
   it('keeps one channel on request and finds the standard file names in a folder', () => {
@@ -43,6 +45,7 @@ describe('IdxDataset', () => {
   it('has no labels without a labels file', () => {
     const sample = new IdxDataset({ images }).getSync(0);
     expect(sample.label).toBeUndefined();
+    expect(new IdxDataset({ images }).labelAt(0)).toBeUndefined();
   });
 
   it('rebuilds from its source sharing the pixel memory', () => {

@@ -229,6 +229,12 @@ export class IdxDataset implements ImageDataset {
     return dataset;
   }
 
+  /** The label of sample `index`, read from the label file (`undefined` without one). */
+  labelAt(index: number): number | undefined {
+    assertIndex('IdxDataset.labelAt', index, this.length);
+    return this.labelBytes === null ? undefined : this.labelBytes[index]!;
+  }
+
   /** The sample at `index` (synchronously available; returned as a promise to fit {@link ImageDataset}). */
   get(index: number): Promise<Sample> {
     try {

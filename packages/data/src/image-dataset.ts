@@ -43,6 +43,8 @@ export interface ImageDataset {
   readonly classes?: readonly string[];
   /** Loads and decodes one sample. */
   get(index: number): Promise<Sample | null>;
+  /** The label of sample `index` without decoding its image (`undefined` for an unlabelled set). */
+  labelAt?(index: number): number | undefined;
   /** How worker threads rebuild this dataset; without it, the loader decodes on its own thread. */
   toSource?(): DatasetSource;
   /** Records a sample a worker skipped under this dataset's error policy (warns and counts). */

@@ -205,6 +205,12 @@ export class ImageFolder implements ImageDataset {
     }
   }
 
+  /** The class folder's label of image `index` (`undefined` without class folders). */
+  labelAt(index: number): number | undefined {
+    assertIndex('ImageFolder.labelAt', index, this.length);
+    return this.labelOf === null ? undefined : this.labelOf[index]!;
+  }
+
   /**
    * Decodes the sample at `index` whatever the error policy (workers use this and report skips themselves).
    * @throws {DataFileError} naming the file when it cannot be read or decoded.

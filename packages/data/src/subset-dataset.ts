@@ -2,6 +2,7 @@
 import { assertIndex, type DatasetSource, type ImageDataset } from './image-dataset';
 import { InvalidArgumentError } from './errors';
 import type { Sample } from './image';
+import { seededPermutation } from './seeded-shuffle';
 
 /**
  * The images `indices` of `parent`, in that order: `subset.get(i)` is `parent.get(indices[i])`. Labels and classes
@@ -47,14 +48,7 @@ export class SubsetDataset implements ImageDataset {
     if (!Number.isInteger(size) || size < 1 || size > parent.length) {
       throw new InvalidArgumentError({ caller: 'SubsetDataset.random', argument: 'size', value: size, expected: `an integer in [1, ${parent.length}] (the parent's image count)` });
     }
-    const order = Array.from({ length: parent.length }, (_, index) => index);
-    // A small seeded LCG (Numerical Recipes constants): the subset must not depend on Math.random.
-    let state = ((options.seed ?? 0) ^ 0x5ab5e7) >>> 0;
-    for (let index = order.length - 1; index > 0; index--) {
-      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-      const other = Math.floor((state / 0x1_0000_0000) * (index + 1));
-      [order[index], order[other]] = [order[other]!, order[index]!];
-    }
+    const order = seededPermutation(parent.length, options.seed ?? 0);
     return new SubsetDataset(parent, order.slice(0, size).sort((left, right) => left - right));
   }
 
@@ -65,6 +59,12 @@ export class SubsetDataset implements ImageDataset {
       return Promise.reject(error);
     }
     return this.parent.get(this.indices[index]!);
+  }
+
+  /** The parent's label of the subset's image `index`. */
+  labelAt(index: number): number | undefined {
+    assertIndex('SubsetDataset.labelAt', index, this.length);
+    return this.parent.labelAt?.(this.indices[index]!);
   }
 
   reportSkipped(index: number, reason: string): void {

@@ -41,16 +41,38 @@ const INSIDE: Record<ShapeClass, (u: number, v: number) => boolean> = {
   diamond: (u, v) => Math.abs(u) + Math.abs(v) <= 1.05,
 };
 
-function luminance(red: number, green: number, blue: number): number {
-  return 0.2989 * red + 0.587 * green + 0.114 * blue;
+// Period of the fill textures, in units of the shape radius (about 3.5 pixels at 16 px).
+const TEXTURE_PERIOD = 0.75;
+
+function band(coordinate: number): boolean {
+  return ((coordinate / TEXTURE_PERIOD) % 1 + 1) % 1 < 0.5;
 }
 
+// Each class also has its own fill texture in the shape's frame: outlines alone are a few pixels apart at 16 px,
+// while a texture survives crops, colour jitter and flips (no class's texture is the mirror image of another's).
+const TEXTURE: Record<ShapeClass, (u: number, v: number) => boolean> = {
+  circle: () => true,
+  square: (_u, v) => band(v),
+  triangle: (u) => band(u),
+  cross: (u, v) => band(u) !== band(v),
+  ring: () => true,
+  diamond: (u, v) => band(Math.hypot(u, v)),
+};
+
+// Share of the way from the shape's colour to the background's in the texture's gaps.
+const TEXTURE_GAP = 0.6;
+
+// Channel ranges of background and shape colours.
+const BACKGROUND_MAX = 0.3;
+const SHAPE_MIN = 0.62;
+
 /**
- * Coloured shapes on gradient backgrounds: the class is the shape (circle, square, triangle, cross, ring,
- * diamond); colours, position (centre within the middle 30 % of each axis), size (radius 22–34 % of the side),
- * rotation (±15°), background gradient and noise vary per sample. Colour carries no class information and
- * the shape's luminance is always at least 0.3 away from the background's mean, so a model has to learn
- * shape: what makes it a useful label-efficiency benchmark. Classes are balanced (label = index mod number of classes).
+ * Light shapes on dark gradient backgrounds: the class is the shape (circle, square, triangle, cross, ring,
+ * diamond) and its fill texture (solid, horizontal stripes, vertical stripes, checker, solid, concentric bands), so
+ * classes differ in more than outline and a linear probe on a few labels can separate them; hue, position (centre
+ * within the middle 30 % of each axis), size (radius 26–38 % of the side), rotation (±15°), background gradient and
+ * noise vary per sample. Colour carries no class information, so a model has to learn shape and texture: a
+ * label-efficiency benchmark that needs no files. Classes are balanced (label = index mod number of classes).
  *
  * @example
  * const shapes = new SyntheticShapes({ length: 512, imageSize: 32, seed: 1 });
@@ -99,6 +121,12 @@ export class SyntheticShapes implements ImageDataset {
     return new SyntheticShapes(source.options as SyntheticShapesOptions);
   }
 
+  /** The label of sample `index`: index mod the number of classes. */
+  labelAt(index: number): number {
+    assertIndex('SyntheticShapes.labelAt', index, this.length);
+    return index % this.classes.length;
+  }
+
   get(index: number): Promise<Sample> {
     try {
       return Promise.resolve(this.getSync(index));
@@ -116,32 +144,22 @@ export class SyntheticShapes implements ImageDataset {
     const size = this.imageSize;
     const label = index % this.classes.length;
     const inside = INSIDE[this.classes[label]!];
+    const texture = TEXTURE[this.classes[label]!];
     const random = CounterRandom.fromKey([RANDOM_DOMAIN.synthetic, this.seed, index]);
 
-    const from = [random.next(), random.next(), random.next()];
-    const to = [random.next(), random.next(), random.next()];
+    // Light shapes on dark backgrounds, hues random: colour varies about as much as MSN's colour jitter
+    // distorts it, so it cannot be the easiest way to tell images apart; the shape's luminance is at least 0.32
+    // above every background pixel's.
+    const dark = () => BACKGROUND_MAX * random.next();
+    const from = [dark(), dark(), dark()];
+    const to = [dark(), dark(), dark()];
     const gradientAngle = random.uniform(0, 2 * Math.PI);
     const gradientX = Math.cos(gradientAngle);
     const gradientY = Math.sin(gradientAngle);
-    let color = [random.next(), random.next(), random.next()];
-    const backgroundLuminance = luminance(
-      (from[0]! + to[0]!) / 2,
-      (from[1]! + to[1]!) / 2,
-      (from[2]! + to[2]!) / 2,
-    );
-    const shapeLuminance = luminance(color[0]!, color[1]!, color[2]!);
-    if (backgroundLuminance > 0.5 && shapeLuminance > backgroundLuminance - 0.3) {
-      // Darken (towards black, keeping the hue) until the shape is 0.3 below the background's mean luminance.
-      const factor = (backgroundLuminance - 0.3) / shapeLuminance;
-      color = color.map((value) => value * factor);
-    } else if (backgroundLuminance <= 0.5 && shapeLuminance < backgroundLuminance + 0.3) {
-      // Lighten (towards white) until it is 0.3 above.
-      const factor = (1 - backgroundLuminance - 0.3) / (1 - shapeLuminance);
-      color = color.map((value) => 1 - (1 - value) * factor);
-    }
+    const color = [random.uniform(SHAPE_MIN, 1), random.uniform(SHAPE_MIN, 1), random.uniform(SHAPE_MIN, 1)];
     const centerX = size * random.uniform(0.35, 0.65);
     const centerY = size * random.uniform(0.35, 0.65);
-    const radius = size * random.uniform(0.22, 0.34);
+    const radius = size * random.uniform(0.26, 0.38);
     const rotation = random.uniform(-Math.PI / 12, Math.PI / 12);
     const cosine = Math.cos(rotation);
     const sine = Math.sin(rotation);
@@ -151,14 +169,20 @@ export class SyntheticShapes implements ImageDataset {
     for (let y = 0; y < size; y++) {
       for (let x = 0; x < size; x++) {
         let covered = 0;
+        let textured = 0;
         for (let subY = 0; subY < SUBSAMPLES; subY++) {
           for (let subX = 0; subX < SUBSAMPLES; subX++) {
             const dx = (x + (subX + 0.5) * step - centerX) / radius;
             const dy = (centerY - (y + (subY + 0.5) * step)) / radius;
-            if (inside(cosine * dx + sine * dy, -sine * dx + cosine * dy)) covered++;
+            const u = cosine * dx + sine * dy;
+            const v = -sine * dx + cosine * dy;
+            if (inside(u, v)) {
+              covered++;
+              if (!texture(u, v)) textured++;
+            }
           }
         }
-        const coverage = covered / (SUBSAMPLES * SUBSAMPLES);
+        const coverage = (covered - TEXTURE_GAP * textured) / (SUBSAMPLES * SUBSAMPLES);
         const along = 0.5 + 0.25 * (gradientX * ((2 * x) / size - 1) + gradientY * ((2 * y) / size - 1));
         for (let channel = 0; channel < 3; channel++) {
           const background = from[channel]! + (to[channel]! - from[channel]!) * along;

@@ -67,6 +67,10 @@ describe('PrototypeUsage', () => {
     expect(usage.used).toBe(3);
     usage.record(Int32Array.from([0, 0, 0, 1]));
     expect(usage.used).toBe(1);
+    expect(usage.sortedShares()).toEqual([1, 0, 0, 0]);
+    usage.record(Int32Array.from([2, 0, 1, 0]));
+    expect(usage.sortedShares()).toEqual([0.5, 0.25, 0.25, 0]); // window: [0, 0, 0, 1] and [2, 0, 1, 0]
+    expect(new PrototypeUsage(2).sortedShares()).toEqual([0, 0]);
     expect(() => usage.record(Int32Array.from([1, 2]))).toThrow(/4 prototypes/);
   });
 });

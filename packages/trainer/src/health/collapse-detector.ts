@@ -52,9 +52,9 @@ export const DEFAULT_COLLAPSE_THRESHOLDS: Readonly<CollapseThresholds> = Object.
 });
 
 const ADVICE: Record<CollapseKind, string> = {
-  uniform: 'try --entropy-weight 1 (MSNLoss entropyWeight), a lower --learning-rate or --sharpen-temperature, or fewer --prototypes',
+  uniform: 'try a larger --entropy-weight (MSNLoss entropyWeight; the recipe default is 1, 0 is the reference), a lower --learning-rate or --sharpen-temperature, or fewer --prototypes',
   'single-prototype': 'try more --sinkhorn-iterations (3), a larger --me-max-weight, or a lower --learning-rate; a very peaked custom prior can also cause it',
-  feature: 'try a lower --learning-rate, a lower EMA --momentum (a target that keeps up), stronger augmentation, or --entropy-weight 1',
+  feature: 'try a lower --learning-rate, a lower EMA --momentum (a target that keeps up), stronger augmentation, or a larger --entropy-weight',
 };
 
 /**

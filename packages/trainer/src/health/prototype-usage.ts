@@ -43,6 +43,15 @@ export class PrototypeUsage {
     if (this.history.length > this.window) this.add(this.history.shift()!, -1);
   }
 
+  /**
+   * Each prototype's share of the wins in the window, largest first (what PMSN's prior is compared with: prototypes
+   * are unordered, so only the sorted curve means anything). All zeros before the first win.
+   */
+  sortedShares(): number[] {
+    const total = this.totals.reduce((sum, count) => sum + count, 0);
+    return Array.from(this.totals, (count) => (total === 0 ? 0 : count / total)).sort((left, right) => right - left);
+  }
+
   private add(wins: Int32Array, sign: 1 | -1): void {
     for (let index = 0; index < wins.length; index++) {
       const count = wins[index]!;

@@ -29,6 +29,8 @@ export interface HealthSummary {
   warnings: readonly CollapseWarning[];
   /** The last step's metrics. */
   last?: HealthRecord;
+  /** Each prototype's share of the wins over the last usage window, largest first (`PrototypeUsage.sortedShares`). */
+  prototypeShares?: number[];
 }
 
 /** Prints a collapse warning the way the apps do: one stderr line starting `warning: collapse:`. */
@@ -71,6 +73,11 @@ export class TrainingHealth {
   /** The warnings so far and the last metrics (JSON). */
   summary(): HealthSummary {
     const warnings = this.detector.warnings;
-    return { collapsed: warnings.length > 0, collapsedAtEnd: [...this.detector.active], warnings, ...(this.last === undefined ? {} : { last: this.last }) };
+    return {
+      collapsed: warnings.length > 0,
+      collapsedAtEnd: [...this.detector.active],
+      warnings,
+      ...(this.last === undefined ? {} : { last: this.last, prototypeShares: this.usage.sortedShares() }),
+    };
   }
 }

@@ -39,9 +39,11 @@ export interface CompareEncodersOptions {
   seeds?: number[];
   /** Called before each encoder's k-NN and probes with its name (progress messages). */
   onEvaluate?: (name: string) => void;
+  /** Also score each row on the test images of these classes alone (e.g. a long tail's head / medium / tail). */
+  classGroups?: readonly { name: string; classes: readonly number[] }[];
 }
 
-const KNOWN = ['train', 'test', 'encoders', 'imageSize', 'normalize', 'subset', 'batchSize', 'workers', 'k', 'temperature', 'shots', 'seeds', 'onEvaluate'] as const;
+const KNOWN = ['train', 'test', 'encoders', 'imageSize', 'normalize', 'subset', 'batchSize', 'workers', 'k', 'temperature', 'shots', 'seeds', 'onEvaluate', 'classGroups'] as const;
 
 // A fixed pseudo-random subset (in index order): unlike every n-th image, it cannot alias with a periodic labelling
 // (SyntheticShapes' label is index mod classes).
@@ -112,19 +114,42 @@ export async function compareEncoders(options: CompareEncodersOptions): Promise<
   const trainSets = await embedAll(options.train, 'train');
   const testSets = await embedAll(options.test, 'test');
   const rows: LabelEfficiencyRow[] = [];
+  const protocol = {
+    ...(options.k === undefined ? {} : { k: options.k }),
+    ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
+    ...(options.shots === undefined ? {} : { shots: options.shots }),
+    ...(options.seeds === undefined ? {} : { seeds: options.seeds }),
+  };
   for (const [index, encoder] of encoders.entries()) {
     onEvaluate?.(encoder.name);
-    const result = await evaluateLabelEfficiency({
-      train: trainSets[index]!,
-      test: testSets[index]!,
-      ...(options.k === undefined ? {} : { k: options.k }),
-      ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
-      ...(options.shots === undefined ? {} : { shots: options.shots }),
-      ...(options.seeds === undefined ? {} : { seeds: options.seeds }),
-    });
-    rows.push({ name: encoder.name, result });
+    const train = trainSets[index]!;
+    const result = await evaluateLabelEfficiency({ train, test: testSets[index]!, ...protocol });
+    if (options.classGroups === undefined) {
+      rows.push({ name: encoder.name, result });
+      continue;
+    }
+    const groups = [];
+    for (const group of options.classGroups) {
+      // Same draws and probes as above (they are seeded), scored on this group's test images only.
+      const test = selectClasses(testSets[index]!, group.classes);
+      if (test.labels.length === 0) throw new InvalidArgumentError({ caller, argument: 'classGroups', value: group.name, expected: `classes with test images (${group.classes.join(', ')} have none)` });
+      groups.push({ name: group.name, result: await evaluateLabelEfficiency({ train, test, ...protocol }) });
+    }
+    rows.push({ name: encoder.name, result, groups });
   }
   return rows;
+}
+
+function selectClasses(set: EmbeddedSet, classes: readonly number[]): EmbeddedSet {
+  const wanted = new Set(classes);
+  const rows: number[] = [];
+  set.labels.forEach((label, row) => {
+    if (wanted.has(label)) rows.push(row);
+  });
+  const [, dims] = set.features.shape;
+  const data = new Float32Array(rows.length * dims);
+  rows.forEach((row, position) => data.set(set.features.data.subarray(row * dims, (row + 1) * dims), position * dims));
+  return { features: { data, shape: [rows.length, dims] }, labels: Int32Array.from(rows, (row) => set.labels[row]!) };
 }
 
 function concat<T extends Float32Array | Int32Array>(parts: T[], Type: { new (length: number): T }): T {

@@ -24,6 +24,8 @@ export interface EvaluateAgainstBaselinesOptions {
   workers?: number;
   /** Progress messages, one per evaluated encoder. */
   onEvaluate?: (name: string) => void;
+  /** Also score every row on these classes alone (`compareEncoders`' `classGroups`). */
+  classGroups?: readonly { name: string; classes: readonly number[] }[];
 }
 
 /**
@@ -36,7 +38,7 @@ export interface EvaluateAgainstBaselinesOptions {
  * console.log(formatLabelEfficiencyTable(rows));
  */
 export async function evaluateAgainstBaselines(options: EvaluateAgainstBaselinesOptions): Promise<LabelEfficiencyRow[]> {
-  assertKnownKeys('evaluateAgainstBaselines', options, ['model', 'seed', 'evaluation', 'imageSize', 'normalize', 'subset', 'workers', 'onEvaluate']);
+  assertKnownKeys('evaluateAgainstBaselines', options, ['model', 'seed', 'evaluation', 'imageSize', 'normalize', 'subset', 'workers', 'onEvaluate', 'classGroups']);
   const { model, evaluation } = options;
   const untrained = new MSNModel({ config: model.config, seed: options.seed });
   try {
@@ -48,6 +50,7 @@ export async function evaluateAgainstBaselines(options: EvaluateAgainstBaselines
       ...(options.subset === undefined ? {} : { subset: options.subset }),
       ...(options.workers === undefined ? {} : { workers: options.workers }),
       ...(options.onEvaluate === undefined ? {} : { onEvaluate: options.onEvaluate }),
+      ...(options.classGroups === undefined ? {} : { classGroups: options.classGroups }),
       encoders: [
         { name: 'MSN target encoder (trained)', embed: (images: tf.Tensor4D) => model.embed(images) },
         { name: 'same encoder, random init', embed: (images: tf.Tensor4D) => untrained.embed(images) },

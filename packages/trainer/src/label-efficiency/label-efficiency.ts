@@ -34,6 +34,8 @@ export interface LabelEfficiencyResult {
 export interface LabelEfficiencyRow {
   name: string;
   result: LabelEfficiencyResult;
+  /** The same protocol scored on the test images of some classes only (the probes still see every class). */
+  groups?: { name: string; result: LabelEfficiencyResult }[];
 }
 
 const KNOWN = ['train', 'test', 'k', 'temperature', 'shots', 'seeds', 'inverseRegularization'] as const;

@@ -89,6 +89,11 @@ describeEachBackend(embeddedBackends(), 'MSNModule', () => {
     await new Trainer({ maxSteps: 5, callbacks: [new LearningRateMonitor()], loggers: [logger], handleSignals: false }).fit(module, loader);
     const rows = logger.rows.filter((row) => 'loss' in row);
     expect(rows.map((row) => row.step)).toEqual([1, 2, 3, 4, 5]);
+    // The sorted prototype usage of health.json: one share per prototype, largest first, the wins of 5 steps summing to 1.
+    const shares = module.prototypeShares();
+    expect(shares).toHaveLength(module.model.config.numPrototypes);
+    expect(shares).toEqual([...shares].sort((left, right) => right - left));
+    expect(shares.reduce((sum, share) => sum + share, 0)).toBeCloseTo(1, 6);
     rows.forEach((row, index) => {
       expect(row.lr).toBe(schedules.learningRate(index));
       expect(row.weight_decay).toBe(schedules.weightDecay(index));

@@ -225,6 +225,15 @@ export class MSNModule implements LightningModule<MSNModuleBatch, LabelledBatch>
     this.activeCriterion = this.localCriterion;
   }
 
+  /**
+   * Each prototype's share of the target argmaxes over the last usage window (50 steps), largest first
+   * (`PrototypeUsage.sortedShares`): what health.json and the training report compare with the prior. Under
+   * `ddpStrategy`, the wins of this rank's share of the batch.
+   */
+  prototypeShares(): number[] {
+    return this.prototypeUsage.sortedShares();
+  }
+
   /** The optimiser and the learning-rate and weight-decay schedules; the Trainer applies them before each step. */
   configureOptimizers(): OptimizerConfiguration {
     return { optimizer: this.optimizer, learningRate: this.schedules.learningRate, weightDecay: this.schedules.weightDecay };

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@msn/test-utils';
-import type { Batch, DataLoader } from '@msn/data';
+import { longTailClassSizes, type Batch, type DataLoader } from '@msn/data';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseArguments } from '../cli/parse-arguments';
 import { InvalidArgumentError } from '../errors';
@@ -25,6 +25,18 @@ describe('recipe data', () => {
     const { image } = (await data.train.get(0))!;
     const views = recipeTransform(main, data.normalize).apply(image, { seed: 0, epoch: 0, index: 0 });
     expect(views.map((view) => view.width)).toEqual([16, 16, 8, 8]);
+  });
+
+  it('pre-trains on a long tail with --long-tail and names its head, medium and tail classes for the evaluation', () => {
+    const flags = (...argv: string[]) => resolveTrainingRecipe(parseArguments(MSN_TRAINING_FLAGS, ['--synthetic-images', '600', ...argv]), { out: 'runs/test' });
+    const data = openRecipeDataset(flags('--long-tail', '10', '--seed', '1'));
+    const sizes = longTailClassSizes(6, 100, 10);
+    expect(data.train.length).toBe(sizes.reduce((sum, size) => sum + size, 0));
+    expect(data.classGroups!.map((group) => group.name)).toEqual(['head', 'medium', 'tail']);
+    expect(data.classGroups!.flatMap((group) => group.classes).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(data.description).toContain(`long tail (ratio 10) of ${data.train.length} of its 600 training images: ${sizes.join(', ')} per class`);
+    expect(data.evaluation!.test.length).toBe(openRecipeDataset(flags()).evaluation!.test.length);
+    expect(() => recipe('--long-tail', '10', '--train-subset', '10')).toThrow(/--long-tail.*either --long-tail or --train-subset/);
   });
 
   it('shards the shuffled order across ranks: the ranks\' batches are the one-process batch of batchSize × ranks', async () => {

@@ -1,15 +1,17 @@
 // @file The data side of a recipe: its data set, MSN's multi-view transform and the pre-training loader.
-import { DataLoader, DistributedSampler, MSNTransform, SubsetDataset, type NormalizeStats } from '@msn/data';
+import { DataLoader, DistributedSampler, LongTailedSubset, MSNTransform, SubsetDataset, type NormalizeStats } from '@msn/data';
 import { openDataset, type OpenedDataset } from '../datasets/open-dataset';
 import { InvalidArgumentError } from '../errors';
 import type { TrainingRecipe } from './training-recipe';
 
 /**
  * Opens the recipe's data set (`--dataset`, `--data`; synthetic shapes at the recipe's image size). With
- * `trainSubset`, pre-training sees that many images drawn with the seed; the evaluation splits stay whole.
- * @throws {InvalidArgumentError} when `trainSubset` exceeds the training images.
+ * `trainSubset`, pre-training sees that many images drawn with the seed; with `longTail`, a `LongTailedSubset` of
+ * that ratio (classes ordered by the seed) and the evaluation reports head / medium / tail classes too
+ * (`classGroups`). The evaluation splits stay whole.
+ * @throws {InvalidArgumentError} when `trainSubset` exceeds the training images, or from `LongTailedSubset.from`.
  */
-export function openRecipeDataset(recipe: Pick<TrainingRecipe, 'dataset' | 'data' | 'seed' | 'imageSize' | 'syntheticImages' | 'trainSubset'>): OpenedDataset {
+export function openRecipeDataset(recipe: Pick<TrainingRecipe, 'dataset' | 'data' | 'seed' | 'imageSize' | 'syntheticImages' | 'trainSubset' | 'longTail'>): OpenedDataset {
   const opened = openDataset({
     name: recipe.dataset,
     seed: recipe.seed,
@@ -18,6 +20,11 @@ export function openRecipeDataset(recipe: Pick<TrainingRecipe, 'dataset' | 'data
       ? { imageSize: recipe.imageSize, ...(recipe.syntheticImages === undefined ? {} : { syntheticLength: recipe.syntheticImages }) }
       : {}),
   });
+  if (recipe.longTail !== undefined) {
+    const train = LongTailedSubset.from(opened.train, { ratio: recipe.longTail, seed: recipe.seed });
+    const counts = train.classOrder.map((label) => train.classCounts[label]).join(', ');
+    return { ...opened, train, classGroups: train.groups(), description: `${opened.description}; pre-training on a long tail (ratio ${recipe.longTail}) of ${train.length} of its ${opened.train.length} training images: ${counts} per class, largest first` };
+  }
   if (recipe.trainSubset === undefined) return opened;
   if (recipe.trainSubset > opened.train.length) {
     throw new InvalidArgumentError({ caller: 'openRecipeDataset', argument: 'trainSubset', value: recipe.trainSubset, expected: `at most the ${opened.train.length} training images of ${opened.name}` });

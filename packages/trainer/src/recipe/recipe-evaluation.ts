@@ -21,7 +21,7 @@ import type { TrainingRecipe } from './training-recipe';
 export async function reportRecipeEvaluation(
   model: MSNModel,
   recipe: Pick<TrainingRecipe, 'seed' | 'imageSize' | 'workers' | 'evalSubset' | 'out'>,
-  data: Pick<OpenedDataset, 'name' | 'normalize' | 'evaluation'>,
+  data: Pick<OpenedDataset, 'name' | 'normalize' | 'evaluation' | 'classGroups'>,
 ): Promise<LabelEfficiencyRow[]> {
   if (data.evaluation === undefined) {
     throw new InvalidArgumentError({ caller: 'reportRecipeEvaluation', argument: 'data.evaluation', value: undefined, expected: `labelled splits (${data.name} has no labels)` });
@@ -35,10 +35,15 @@ export async function reportRecipeEvaluation(
     workers: recipe.workers,
     ...(recipe.evalSubset === undefined ? {} : { subset: recipe.evalSubset }),
     onEvaluate: (name) => process.stderr.write(`evaluating: ${name}\n`),
+    ...(data.classGroups === undefined ? {} : { classGroups: data.classGroups }),
   });
   const verdict = learningVerdict(rows[0]!.result, rows[1]!.result);
   await writeFile(join(recipe.out, 'evaluation.json'), `${JSON.stringify({ rows, verdict }, null, 2)}\n`);
   process.stdout.write(`\nlabel efficiency on ${data.name} (accuracy %, few-shot: mean ± std over 5 seeds)\n${formatLabelEfficiencyTable(rows)}\n`);
+  for (const [position, group] of (data.classGroups ?? []).entries()) {
+    const groupRows = rows.map((row) => ({ name: row.name, result: row.groups![position]!.result }));
+    process.stdout.write(`\n${group.name} classes (${group.classes.join(', ')}): test images of these classes only\n${formatLabelEfficiencyTable(groupRows)}\n`);
+  }
   process.stderr.write(verdict.learned ? `${verdict.message}\n` : `warning: ${verdict.message}\n`);
   return rows;
 }

@@ -1,4 +1,7 @@
 // @file What a recipe needs at run time: the step count, the schedules and the prior.
+import { datasetLabels, type ImageDataset } from '@msn/data';
+import { empiricalPrior } from '@msn/priors';
+import { InvalidArgumentError } from '../errors';
 import { loadPriorModule } from '../msn-module/load-prior-module';
 import type { PriorOption } from '../msn-module/msn-criterion';
 import type { MSNModuleOptions } from '../msn-module/msn-module';
@@ -61,12 +64,21 @@ export interface RecipePrior {
 }
 
 /**
- * Resolves `--prior`: `uniform`, `power_law` (with `--power-law-exponent`), or a module path loaded with
- * `loadPriorModule` (its length is checked later, against K, by `createMSNCriterion`).
- * @throws {InvalidArgumentError} from `loadPriorModule` for a missing or unreadable module or a bad export.
+ * Resolves `--prior`: `uniform`, `power_law` (with `--power-law-exponent`), `empirical` (`empiricalPrior` of the
+ * class counts of `data.train`'s labels: the oracle prior, for benchmarks on labelled data), or a module path loaded
+ * with `loadPriorModule` (its length is checked later, against K, by `createMSNCriterion`).
+ * @throws {InvalidArgumentError} from `loadPriorModule` for a missing or unreadable module or a bad export; for
+ *   `empirical` without labelled pre-training data.
  */
-export async function resolveRecipePrior(recipe: Pick<TrainingRecipe, 'prior' | 'powerLawExponent'>): Promise<RecipePrior> {
+export async function resolveRecipePrior(recipe: Pick<TrainingRecipe, 'prior' | 'powerLawExponent'>, data?: { train: ImageDataset }): Promise<RecipePrior> {
   if (recipe.prior === 'uniform') return { prior: 'uniform', description: 'uniform (MSN)' };
+  if (recipe.prior === 'empirical') {
+    if (data === undefined) throw new InvalidArgumentError({ caller: 'resolveRecipePrior', argument: 'data', value: undefined, expected: "the opened data set: --prior empirical counts the pre-training set's labels" });
+    const counts: number[] = [];
+    for (const label of datasetLabels('resolveRecipePrior', data.train)) counts[label] = (counts[label] ?? 0) + 1;
+    const classCounts = Array.from(counts, (count) => count ?? 0);
+    return { prior: empiricalPrior(classCounts), description: `empirical (PMSN, class counts ${classCounts.join(', ')} of the pre-training labels)`, priorName: 'empirical' };
+  }
   if (recipe.prior === 'power_law') {
     const exponent = recipe.powerLawExponent ?? 0.25;
     return { prior: 'power_law', description: `power_law (PMSN, exponent ${exponent})`, powerLawExponent: exponent };

@@ -1,5 +1,9 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { longTailClassSizes } from '@msn/data';
+import { useBackend } from '@msn/test-utils';
 import { describe, expect, it } from 'vitest';
 import { CliArgumentError, parseArguments } from '../cli/parse-arguments';
+import { openRecipeDataset } from './recipe-data';
 import { recipeModuleOptions, recipeSchedules, recipeTotalSteps, resolveRecipePrior } from './recipe-run';
 import { MSN_TRAINING_FLAGS, resolveTrainingRecipe } from './training-recipe';
 
@@ -17,6 +21,8 @@ describe('resolveTrainingRecipe', () => {
     expect(fmnist.config).toMatchObject({ vit: { imageSize: 28, patchSize: 4, hiddenDim: 128 }, numPrototypes: 512 });
     expect(recipe('--focal-crop-scale', '0.1,0.4').focalCropScale).toEqual([0.1, 0.4]);
     expect(recipe('--prior', 'power_law', '--power-law-exponent', '0.5')).toMatchObject({ prior: 'power_law', powerLawExponent: 0.5 });
+    // TensorBoard event files are on by default beside metrics.jsonl / metrics.csv.
+    expect([main.tensorboard, recipe('--no-tensorboard').tensorboard]).toEqual([true, false]);
   });
 
   it('rejects flags that do not fit together, naming the flag (exit code 2)', () => {
@@ -55,6 +61,22 @@ describe('recipe schedules, steps and prior', () => {
     expect(await resolveRecipePrior({ prior: 'uniform' })).toEqual({ prior: 'uniform', description: 'uniform (MSN)' });
     expect(await resolveRecipePrior({ prior: 'power_law' })).toMatchObject({ prior: 'power_law', powerLawExponent: 0.25 });
     await expect(resolveRecipePrior({ prior: 'no-such-prior.mjs' })).rejects.toThrow(/loadPriorModule: invalid argument 'path' = "no-such-prior.mjs"/);
+    await expect(resolveRecipePrior({ prior: 'empirical' })).rejects.toThrow(/'data' = undefined; expected the opened data set/);
+  });
+
+  it('makes the empirical prior from the pre-training labels: the sorted class frequencies when K = C', async () => {
+    const data = openRecipeDataset(resolveTrainingRecipe(parseArguments(MSN_TRAINING_FLAGS, ['--synthetic-images', '600', '--long-tail', '10', '--seed', '2']), { out: 'runs/test' }));
+    const resolved = await resolveRecipePrior({ prior: 'empirical' }, data);
+    await useBackend('cpu');
+    expect(resolved.description).toMatch(/^empirical \(PMSN, class counts /);
+    const counts = longTailClassSizes(6, 100, 10);
+    const total = counts.reduce((sum, count) => sum + count, 0);
+    const prior = resolved.prior as (probabilities: tf.Tensor1D) => tf.Tensor1D;
+    const probabilities = tf.fill([6], 1 / 6) as tf.Tensor1D;
+    const target = prior(probabilities);
+    const values = Array.from(target.dataSync());
+    tf.dispose([probabilities, target]);
+    values.forEach((value, rank) => expect(value).toBeCloseTo(counts[rank]! / total, 6));
   });
 });
 

@@ -16,6 +16,7 @@ export const MSN_TRAINING_FLAGS = {
   dataset: { type: 'string', choices: DATASET_NAMES, default: 'synthetic', description: 'data set' },
   data: { type: 'string', description: 'data folder (fashion-mnist: default /usr/share/datasets/fashion-mnist; cifar10, folder: required)' },
   trainSubset: { type: 'integer', minimum: 1, description: 'pre-train on n images drawn (seeded) from the training set; evaluation keeps every split whole' },
+  longTail: { type: 'number', minimum: 1, description: 'pre-train on a long tail of the training set: class sizes fall as a power law of rank, largest / smallest = this ratio (e.g. 100; classes ordered by --seed); evaluation adds head / medium / tail rows' },
   syntheticImages: { type: 'integer', minimum: 1, default: 4096, description: 'images of the synthetic pre-training set' },
   imageSize: { type: 'integer', minimum: 8, description: 'side of the random (target and anchor) views (default: the data set\'s: 28 fashion-mnist, 32 cifar10, 16 synthetic)' },
   focalSize: { type: 'integer', minimum: 1, description: 'side of the focal views (default: half the image size, a multiple of the patch size)' },
@@ -49,9 +50,10 @@ export const MSN_TRAINING_FLAGS = {
   sharpenTemperature: { type: 'number', minimum: 0, default: 0.25, description: 'sharpening temperature of the targets (MSN: 0.25)' },
   sinkhornIterations: { type: 'integer', minimum: 0, default: 3, description: 'Sinkhorn iterations on the targets (MSN: 3; 0: none)' },
   meMaxWeight: { type: 'number', minimum: 0, default: 1, description: 'weight λ of the me-max / prior-matching regulariser (MSN: 1)' },
-  entropyWeight: { type: 'number', minimum: 0, default: 0, description: 'weight of the mean per-image anchor entropy (original MSN code\'s ent_weight; lightly: 0)' },
+  // 1, not the reference's 0: without it the predictions settle on the uniform fixed point on small or simple data.
+  entropyWeight: { type: 'number', minimum: 0, default: 1, description: 'weight of the mean per-image anchor entropy (original MSN code\'s ent_weight; MSNLoss and lightly: 0, which collapses on small or simple data)' },
   freezePrototypes: { type: 'integer', minimum: 0, default: 0, description: 'keep the prototypes fixed for the first n steps (0: train them from the start, as MSN)' },
-  prior: { type: 'string', default: 'uniform', description: 'uniform (MSN), power_law (PMSN) or the path of a JS/TS module exporting a prior' },
+  prior: { type: 'string', default: 'uniform', description: 'uniform (MSN), power_law (PMSN), empirical (PMSN with the class frequencies of the pre-training labels, an oracle) or the path of a JS/TS module exporting a prior' },
   powerLawExponent: { type: 'number', minimum: 0, description: 'exponent of the power_law prior (default 0.25)' },
   out: { type: 'string', description: 'output folder: checkpoints/, metrics.jsonl, metrics.csv, config.json (default runs/<app>)' },
   resume: { type: 'string', description: 'checkpoint folder to resume from (e.g. runs/plain/checkpoints/last)' },
@@ -60,6 +62,7 @@ export const MSN_TRAINING_FLAGS = {
   seed: { type: 'integer', minimum: 0, default: 0, description: 'seeds weights, masks, shuffling and augmentation' },
   evaluate: { type: 'boolean', default: true, description: 'evaluate label efficiency at the end (--no-evaluate to skip)' },
   evalSubset: { type: 'integer', minimum: 1, description: 'evaluate on at most n images of each evaluation split' },
+  tensorboard: { type: 'boolean', default: true, description: 'also log the metrics as TensorBoard event files in the output folder (tensorboard --logdir runs; --no-tensorboard to skip)' },
 } as const satisfies FlagSpecs;
 
 /** A resolved, validated description of a training run (JSON: the apps store it as `config.json`). */
@@ -71,6 +74,8 @@ export interface TrainingRecipe {
   syntheticImages?: number;
   /** Pre-train on this many images drawn with the seed from the training set (`SubsetDataset.random`). */
   trainSubset?: number;
+  /** Pre-train on `LongTailedSubset.from(train, { ratio: longTail, seed })`. */
+  longTail?: number;
   imageSize: number;
   focalSize: number;
   randomViews: number;
@@ -106,6 +111,8 @@ export interface TrainingRecipe {
   seed: number;
   evaluate: boolean;
   evalSubset?: number;
+  /** Log the metrics as TensorBoard event files in `out` too. @default true */
+  tensorboard?: boolean;
 }
 
 /** Native image side of the data sets that have one. */
@@ -133,6 +140,7 @@ function parseRange(flag: string, text: string): [number, number] {
 export function resolveTrainingRecipe(flags: ParsedFlags<typeof MSN_TRAINING_FLAGS>, defaults: { out: string }): TrainingRecipe {
   if (flags.steps !== undefined && flags.epochs !== undefined) throw new CliArgumentError('--epochs', flags.epochs, 'either --steps or --epochs, not both');
   if (flags.epochs !== undefined && flags.epochs <= 0) throw new CliArgumentError('--epochs', flags.epochs, 'a number > 0');
+  if (flags.longTail !== undefined && flags.trainSubset !== undefined) throw new CliArgumentError('--long-tail', flags.longTail, 'either --long-tail or --train-subset, not both');
   if (flags.powerLawExponent !== undefined && flags.prior !== 'power_law') {
     throw new CliArgumentError('--power-law-exponent', flags.powerLawExponent, `no exponent with --prior ${flags.prior} (it applies to --prior power_law only)`);
   }
@@ -179,6 +187,7 @@ export function resolveTrainingRecipe(flags: ParsedFlags<typeof MSN_TRAINING_FLA
     ...(flags.data === undefined ? {} : { data: flags.data }),
     syntheticImages: flags.syntheticImages,
     ...(flags.trainSubset === undefined ? {} : { trainSubset: flags.trainSubset }),
+    ...(flags.longTail === undefined ? {} : { longTail: flags.longTail }),
     imageSize,
     focalSize,
     randomViews: flags.randomViews,
@@ -206,5 +215,6 @@ export function resolveTrainingRecipe(flags: ParsedFlags<typeof MSN_TRAINING_FLA
     seed: flags.seed,
     evaluate: flags.evaluate,
     ...(flags.evalSubset === undefined ? {} : { evalSubset: flags.evalSubset }),
+    tensorboard: flags.tensorboard,
   };
 }

@@ -1,0 +1,30 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { evaluatePrior, powerLawPrior, uniformPrior, type Prior } from '@msn/priors';
+import { InvalidArgumentError } from '../errors';
+import type { PriorOption } from '../msn-module/msn-criterion';
+import { assertInteger } from '../validate';
+
+/**
+ * The target distribution of a run's prior over its K prototypes, largest first: what the sorted prototype usage
+ * (`PrototypeUsage.sortedShares`) is compared with in health.json and the training report. A custom prior is
+ * evaluated at the uniform distribution (as `probePrior` checks it), so a prior that adapts to the predictions
+ * shows its starting target.
+ *
+ * @example priorTargetShares('power_law', 4, 0.25) // [0.35, 0.29, 0.19, …] decreasing, sums to 1
+ * @throws {InvalidArgumentError} for an unknown prior or K < 1; a custom prior's own errors (wrong length, …).
+ */
+export function priorTargetShares(prior: PriorOption, numPrototypes: number, powerLawExponent?: number): number[] {
+  const caller = 'priorTargetShares';
+  assertInteger(caller, 'numPrototypes', numPrototypes, 1);
+  let priorFunction: Prior;
+  if (prior === 'uniform') priorFunction = uniformPrior();
+  else if (prior === 'power_law') priorFunction = powerLawPrior(powerLawExponent ?? 0.25);
+  else if (typeof prior === 'function') priorFunction = prior;
+  else throw new InvalidArgumentError({ caller, argument: 'prior', value: prior, expected: "'uniform', 'power_law' or a prior function" });
+  const target = tf.tidy(() => evaluatePrior(priorFunction, tf.fill([numPrototypes], 1 / numPrototypes) as tf.Tensor1D, undefined, caller));
+  try {
+    return Array.from(target.dataSync()).sort((left, right) => right - left);
+  } finally {
+    target.dispose();
+  }
+}
