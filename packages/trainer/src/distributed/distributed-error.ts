@@ -22,7 +22,13 @@ export type DistributedErrorCode =
   /** A network error outside the cases above. */
   | 'network'
   /** A bug in the communication worker. */
-  | 'internal';
+  | 'internal'
+  /** koffi or the MPI library could not be loaded (the message says what to install). */
+  | 'mpi-unavailable'
+  /** Started with WORLD_SIZE/RANK (or srun without PMI) but not under an MPI launcher. */
+  | 'not-under-launcher'
+  /** An MPI call returned an error code. */
+  | 'mpi-error';
 
 /** Serialisable form of a {@link DistributedError}, used between the worker thread and the main thread. */
 export interface DistributedErrorDetails {

@@ -3,6 +3,9 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { InvalidArgumentError } from '../errors';
 import { resolveDistributedEnvironment } from './environment';
+import { detectMpiLauncher } from './mpi-launcher';
+import { MpiProcessGroup } from './mpi-process-group';
+import { startMpiSession } from './mpi-session';
 import type { ProcessGroup } from './process-group';
 import type { BackendPreference } from './protocol';
 import { SingleProcessGroup } from './single-process-group';
@@ -10,6 +13,11 @@ import { WorkerProcessGroup } from './worker-process-group';
 
 /** Options of {@link initProcessGroup}; anything unset comes from the environment, then the defaults. */
 export interface InitProcessGroupOptions {
+  /**
+   * Path or name of the MPI shared library (used under an MPI launcher).
+   * @default process.env.MSN_MPI_LIBRARY, else the usual names of Open MPI's and MPICH's libraries
+   */
+  mpiLibrary?: string;
   /**
    * `shm` (processes on one machine exchange data through shared-memory files), `tcp` (pipelined ring over
    * TCP, any topology) or `auto` (shm when every rank is on this machine and can share a file, else tcp).
@@ -86,6 +94,7 @@ function fromEnvironment(env: Record<string, string | undefined>, name: string):
  */
 export async function initProcessGroup(options: InitProcessGroupOptions = {}): Promise<ProcessGroup> {
   const env = options.env ?? process.env;
+  if (detectMpiLauncher(env) !== undefined) return new MpiProcessGroup(await startMpiSession(options.mpiLibrary ?? env.MSN_MPI_LIBRARY, env));
   const resolved = resolveDistributedEnvironment(env);
   const worldSize = positiveInteger('worldSize', options.worldSize ?? resolved.worldSize);
   const rank = options.rank ?? resolved.rank;

@@ -2,8 +2,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ReduceOp, TransportBackend } from './protocol';
 
-/** Backend a group runs on: `single` for a world of one process (every collective is a copy). */
-export type ProcessGroupBackend = 'single' | TransportBackend;
+/** Backend a group runs on: `single` for a world of one process (every collective is a copy), `mpi` under an MPI launcher. */
+export type ProcessGroupBackend = 'single' | 'mpi' | TransportBackend;
 
 /** Typed arrays `allReduce` accepts (int32 sums wrap at 2³², like any int32 addition). */
 export type ReducibleArray = Float32Array | Int32Array;
