@@ -43,7 +43,7 @@ async function start(libraryPath: string | undefined, env: Record<string, string
   const koffi = await loadKoffi();
   const launcher = detectMpiLauncher(env);
   const library = findMpiLibrary(koffi, libraryPath, launcher?.family);
-  const version = readLibraryVersion({ libraryVersion: library.func('int MPI_Get_library_version(_Out_ uint8_t *, _Out_ int *)') as MpiFunctions['libraryVersion'] });
+  const version = readLibraryVersion({ libraryVersion: library.func('int MPI_Get_library_version(void *, _Out_ int *)') as MpiFunctions['libraryVersion'] });
   const abi = detectAbi(library, version);
   const functions = bindMpiFunctions(library, abi);
   const out = (): OutInt => [0];
