@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURE_TOLERANCE, describeEachBackend, embeddedBackends, expectClose, type TestBackend } from '@msn/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MPI_MISSING, runUnderMpirun } from '../distributed/__fixtures__/spawn-mpi';
-import { PACKAGE_DIRECTORY } from '../distributed/__fixtures__/spawn-ranks';
+import { MPI_MISSING, PACKAGE_DIRECTORY, runUnderMpirun } from '../distributed/__fixtures__/spawn-mpi';
 import { compareGradients, compareParameters } from './__fixtures__/equivalence-comparison';
 import { SETUP, createLoss, createModel, runSteps, type LossKind, type RunReport, type Variant } from './__fixtures__/equivalence-setup';
 

@@ -6,8 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MPI_MISSING, jsonLines, runUnderMpirun } from '../distributed/__fixtures__/spawn-mpi';
-import { PACKAGE_DIRECTORY } from '../distributed/__fixtures__/spawn-ranks';
+import { MPI_MISSING, PACKAGE_DIRECTORY, jsonLines, runUnderMpirun } from '../distributed/__fixtures__/spawn-mpi';
 import type { TrainerChildOptions } from './__fixtures__/trainer-child';
 
 const CHILD = join(PACKAGE_DIRECTORY, 'src/ddp/__fixtures__/trainer-child.ts');
@@ -69,6 +68,6 @@ describe('launch errors', () => {
     expect(code).toBe(1);
     const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as Report;
     expect(report.error).toMatchObject({ name: 'DistributedError', code: 'not-under-launcher' });
-    expect(report.error!.message).toMatch(/WORLD_SIZE=2 RANK=1 but not by an MPI launcher: start every rank with mpirun -np N/);
+    expect(report.error!.message).toMatch(/\(WORLD_SIZE=2 RANK=1\) but not by an MPI launcher: start every rank with mpirun -np N/);
   });
 });

@@ -1,5 +1,5 @@
 // The handles and constants of one MPI implementation's C ABI (mpi.h defines them as macros, so they are not symbols).
-import type { DataType } from './protocol';
+import type { DataType } from './collective-types';
 
 /**
  * What the binding needs from an implementation's `mpi.h`. Open MPI's handles are addresses of exported globals

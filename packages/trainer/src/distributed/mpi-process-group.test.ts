@@ -1,8 +1,7 @@
 // The MPI process group under a real mpirun, with world sizes 2 and 3 (an odd size), plain and in chunks.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MPI_MISSING, jsonLines, runUnderMpirun } from './__fixtures__/spawn-mpi';
-import { PACKAGE_DIRECTORY } from './__fixtures__/spawn-ranks';
+import { MPI_MISSING, PACKAGE_DIRECTORY, jsonLines, runUnderMpirun } from './__fixtures__/spawn-mpi';
 import { countChunks } from './mpi-process-group';
 
 const CHILD = join(PACKAGE_DIRECTORY, 'src/distributed/__fixtures__/mpi-collectives-child.ts');

@@ -2,8 +2,8 @@
 import { CollectiveGroup, destroyedError, type PreparedCollective } from './collective-group';
 import { MPI_MAX_COUNT } from './mpi-abi';
 import type { MpiSession } from './mpi-session';
-import { typedView } from './partition';
-import { BYTES_PER_ELEMENT } from './protocol';
+import { typedView } from './typed-view';
+import { BYTES_PER_ELEMENT } from './collective-types';
 
 /** [start, end) element ranges of at most `maxCount` elements covering `count`. */
 export function countChunks(count: number, maxCount: number): [number, number][] {

@@ -1,6 +1,21 @@
 // Test helper: runs a TypeScript script as N ranks under mpirun (Open MPI's by default; MSN_TEST_MPIRUN picks another).
 import { spawn, spawnSync } from 'node:child_process';
-import { PACKAGE_DIRECTORY, type RankOutcome } from './spawn-ranks';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The trainer package directory (tsx resolves from here). */
+export const PACKAGE_DIRECTORY = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** How an mpirun job ended. */
+export interface MpirunOutcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Every rank's output, as mpirun forwards it. */
+  stdout: string;
+  stderr: string;
+  /** Milliseconds from the start of mpirun to its exit. */
+  elapsedMs: number;
+}
 
 /** The launcher the MPI tests use: `mpirun` (Open MPI on Debian), or e.g. `mpirun.mpich` for a hand check. */
 export const MPIRUN = process.env.MSN_TEST_MPIRUN ?? 'mpirun';
@@ -29,7 +44,7 @@ export function runUnderMpirun(
   args: string[],
   env: Record<string, string> = {},
   launcherArguments: string[] = [],
-): Promise<RankOutcome> {
+): Promise<MpirunOutcome> {
   const started = Date.now();
   const child = spawn(MPIRUN, [...mpirunArguments(worldSize), ...launcherArguments, process.execPath, '--import', 'tsx', script, ...args], {
     cwd: PACKAGE_DIRECTORY,
@@ -41,12 +56,12 @@ export function runUnderMpirun(
   child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   return new Promise((resolve) => {
-    child.once('close', (code, signal) => resolve({ rank: -1, code, signal, stdout, stderr, elapsedMs: Date.now() - started }));
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr, elapsedMs: Date.now() - started }));
   });
 }
 
 /** Every `{…}` line the ranks printed, parsed (each rank prints its report as one line). */
-export function jsonLines<T>(outcome: RankOutcome): T[] {
+export function jsonLines<T>(outcome: MpirunOutcome): T[] {
   return outcome.stdout
     .split('\n')
     .filter((line) => line.startsWith('{'))
