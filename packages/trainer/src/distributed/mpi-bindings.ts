@@ -44,7 +44,6 @@ export function bindMpiFunctions(library: MpiLibraryHandle, abi: MpiAbi): MpiFun
     barrier: bind(`int MPI_Barrier(${H})`),
     abort: bind(`int MPI_Abort(${H}, int)`),
     finalize: bind('int MPI_Finalize()'),
-    // Text buffers as plain void *: koffi hands over the array's own memory (an _Out_ pointer would get a one-element copy).
     // Text buffers are plain void *: koffi passes the array's own memory (as _Out_ it would copy one element back).
     errorString: bind('int MPI_Error_string(int, void *, _Out_ int *)'),
     libraryVersion: bind('int MPI_Get_library_version(void *, _Out_ int *)'),
