@@ -27,7 +27,7 @@ export interface DistributedErrorDetails {
 }
 
 /**
- * A failure of the process group: another rank died, a timeout, an inconsistent rendezvous or collective.
+ * A failure of the process group: MPI or koffi missing, a launch mistake, an MPI error, use after destroy.
  * Carries the shared `msn.error` marker, so `isMsnError` recognises it across package versions.
  */
 export class DistributedError extends Error {
