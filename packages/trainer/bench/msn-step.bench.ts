@@ -5,6 +5,7 @@
 //   npx tsx bench/msn-step.bench.ts --backends wasm --steps 5 --warmup 2 --profile
 //   npx tsx bench/msn-step.bench.ts --backends wasm --no-torch --batch 64         # any size flag of the reference
 //   npx tsx bench/msn-step.bench.ts --blas auto,none                              # wasm with and without a BLAS
+//   npx tsx bench/msn-step.bench.ts --explicit-transposes                         # BLAS, but layers transpose as on stock wasm
 //
 // `--blas` (wasm only): `auto` (default: the BLAS found, else pure wasm), `none`, or a library path; a comma list
 // runs wasm once per entry. Each result line names the path used (BLAS library and threads, or pure wasm).
@@ -21,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { MSNLoss } from '@msn/loss';
 import { useBackend, type TestBackend } from '@msn/test-utils';
+import { declareTransposeFreeMatMul } from '@msn/vit';
 import { MSNModel, decayEverything, enableBlas, msnTrainingStep, type MSNBatch } from '../src/index';
 
 const SIZE_FLAGS = {
@@ -105,6 +107,10 @@ async function benchOurs(backend: TestBackend, timedSteps: number, warmupSteps: 
   if (backend === 'wasm') {
     const outcome = await enableBlas({ library: blas });
     label = outcome.blas === null ? `wasm (${outcome.summary})` : `wasm + ${outcome.summary}`;
+    if (outcome.blas !== null && flag('explicit-transposes')) {
+      declareTransposeFreeMatMul('wasm', false);
+      label += ', explicit transposes';
+    }
     process.stderr.write(`  ${label}\n`);
   }
   const model = createModel();

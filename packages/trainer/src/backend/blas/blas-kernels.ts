@@ -1,5 +1,6 @@
 // @file The wasm backend's BatchMatMul and _FusedMatMul replaced by native BLAS products; the stock kernels stay as fallback.
 import * as tf from '@tensorflow/tfjs-core';
+import { declareTransposeFreeMatMul } from '@msn/vit';
 import type { BlasLibrary } from './blas-library';
 import { blasProduct, type WasmHeapBackend } from './blas-product';
 import { applyActivation, isPointwiseActivation } from './fused-activation';
@@ -61,7 +62,8 @@ function fusedMatMul(blas: BlasLibrary, stock: tf.KernelConfig): tf.KernelFunc {
 
 /**
  * Makes the wasm backend's BatchMatMul and _FusedMatMul run on `blas` (the stock kernels remain for other dtypes,
- * prelu and non-vector biases). Replaces an earlier installation. The backend need not be active.
+ * prelu and non-vector biases) and declares wasm's products transpose-free to @msn/vit. Replaces an earlier
+ * installation. The backend need not be active.
  *
  * @example installBlasKernels((await findBlasLibrary()).library!); // tf.matMul on wasm now calls cblas_sgemm
  */
@@ -78,6 +80,8 @@ export function installBlasKernels(blas: BlasLibrary): void {
   tf.registerKernel({ ...stockBatchMatMul, kernelFunc: batchMatMul(blas, stockBatchMatMul) });
   tf.registerKernel({ ...stockFusedMatMul, kernelFunc: fusedMatMul(blas, stockFusedMatMul) });
   installed = { blas, stock };
+  // sgemm reads transposed operands in place: @msn/vit's layers then skip their explicit transposes.
+  declareTransposeFreeMatMul('wasm', true);
 }
 
 /** Restores the stock wasm kernels (no-op when none were replaced). */
@@ -88,6 +92,7 @@ export function uninstallBlasKernels(): void {
     tf.registerKernel(config);
   }
   installed = undefined;
+  declareTransposeFreeMatMul('wasm', false);
 }
 
 /** The BLAS the wasm backend's products run on, or null for the stock kernels. */
