@@ -119,7 +119,7 @@ async function attempt(name: BackendName, importModule: (specifier: string) => P
  * products run on a native BLAS when one is found (`blas`, `MSN_BLAS_LIBRARY`), on all cores.
  *
  * @example
- * const choice = await selectBackend({ backend: args.backend }); // prints "backend: wasm (tfjs-backend-wasm 4.22.0)"
+ * const choice = await selectBackend({ backend: args.backend }); // "backend: wasm (tfjs-backend-wasm 4.22.0, no BLAS found)"
  * @throws {InvalidArgumentError} for an unknown backend name (the message lists the valid ones).
  * @throws {BackendUnavailableError} when the requested backend is not installed or fails to start, (without a
  *   request) when none can be used, or when a BLAS named by `blas` / `MSN_BLAS_LIBRARY` cannot be loaded.

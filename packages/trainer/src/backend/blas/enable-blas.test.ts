@@ -18,6 +18,8 @@ describe('enableBlas and selectBackend with a BLAS', () => {
   afterEach(() => {
     uninstallBlasKernels();
     delete process.env.MSN_BLAS_LIBRARY;
+    delete process.env.LOCAL_WORLD_SIZE;
+    delete process.env.MSN_BLAS_THREADS;
   });
 
   it('rejects a named library that does not exist, naming its path', async () => {
@@ -57,5 +59,16 @@ describe('enableBlas and selectBackend with a BLAS', () => {
     expect(choice.blas).toEqual({ name: available!.name, path: available!.path, threads: availableParallelism() });
     expect(lines).toEqual([`backend: wasm (tfjs-backend-wasm ${choice.version}, BLAS ${available!.name} on ${availableParallelism()} thread${availableParallelism() === 1 ? '' : 's'} (${available!.path}))`]);
     expect(installedBlasLibrary()?.path).toBe(available!.path);
+  });
+
+  it.skipIf(available === null)('shares the cores among the processes of a job on this machine, unless MSN_BLAS_THREADS says', async () => {
+    process.env.LOCAL_WORLD_SIZE = String(availableParallelism() * 2);
+    expect((await enableBlas({ library: available!.path })).blas?.threads).toBe(1);
+    process.env.MSN_BLAS_THREADS = '3';
+    expect((await enableBlas({ library: available!.path })).blas?.threads).toBe(3);
+    // Back to the default for the tests after this one.
+    delete process.env.LOCAL_WORLD_SIZE;
+    delete process.env.MSN_BLAS_THREADS;
+    expect((await enableBlas({ library: available!.path })).blas?.threads).toBe(availableParallelism());
   });
 });

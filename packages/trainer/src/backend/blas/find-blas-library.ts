@@ -24,11 +24,18 @@ export interface FindBlasLibraryOptions {
   library?: string;
   /**
    * Threads of the BLAS products.
-   * @default process.env.MSN_BLAS_THREADS, else the number of cores (os.availableParallelism())
+   * @default process.env.MSN_BLAS_THREADS, else the cores (os.availableParallelism()) shared among the processes of a
+   *   job on this machine (process.env.LOCAL_WORLD_SIZE, set by msn-run and torchrun), at least 1
    */
   threads?: number;
   /** Libraries the automatic search tries, in order. @default BLAS_CANDIDATES of this platform */
   candidates?: readonly string[];
+}
+
+// Every core, divided among the job's processes on this machine (DDP ranks would otherwise oversubscribe the cores).
+function defaultThreads(): number {
+  const localProcesses = Number(process.env.LOCAL_WORLD_SIZE) || 1;
+  return Math.max(1, Math.floor(availableParallelism() / localProcesses));
 }
 
 /** A BLAS found, or why none is used. */
@@ -44,7 +51,7 @@ export type BlasSearch = { library: BlasLibrary } | { library: null; reason: str
  */
 export async function findBlasLibrary(options: FindBlasLibraryOptions = {}): Promise<BlasSearch> {
   const requested = options.library ?? (process.env.MSN_BLAS_LIBRARY || 'auto');
-  const threads = options.threads ?? (Number(process.env.MSN_BLAS_THREADS) || availableParallelism());
+  const threads = options.threads ?? (Number(process.env.MSN_BLAS_THREADS) || defaultThreads());
   if (requested === 'none') return { library: null, reason: 'BLAS disabled' };
   if (requested !== 'auto') return { library: await loadBlasLibrary(requested, threads) };
   const failures: string[] = [];
