@@ -83,6 +83,19 @@ describe.skipIf(found === null)(`BLAS kernels on wasm (${found?.name ?? 'none'},
     });
   }
 
+  it('gives exact small products, plain and with both operands transposed', () => {
+    installBlasKernels(counted!);
+    const a = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const b = tf.tensor2d([1, 0, 0, 1, 1, 1], [3, 2]);
+    const plain = tf.matMul(a, b);
+    const transposed = tf.matMul(b, a, true, true); // bᵀ·aᵀ = (a·b)ᵀ
+    const fused = tf.fused.matMul({ a, b, bias: tf.tensor1d([10, -20]), activation: 'relu' });
+    expect([...plain.dataSync()]).toEqual([4, 5, 10, 11]);
+    expect([...transposed.dataSync()]).toEqual([4, 10, 5, 11]);
+    expect([...fused.dataSync()]).toEqual([14, 0, 20, 0]);
+    tf.dispose([a, b, plain, transposed, fused]);
+  });
+
   it('broadcasts batch dimensions both ways ([2,1]·[3]) as NumPy does', () => {
     const a = random([2, 1, 4, 5], 3);
     const b = random([3, 5, 6], 4);
