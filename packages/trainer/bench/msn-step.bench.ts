@@ -5,7 +5,7 @@
 //   npx tsx bench/msn-step.bench.ts --backends wasm --steps 5 --warmup 2 --profile
 //   npx tsx bench/msn-step.bench.ts --backends wasm --no-torch --batch 64         # any size flag of the reference
 //   npx tsx bench/msn-step.bench.ts --blas auto,none                              # wasm with and without a BLAS
-//   npx tsx bench/msn-step.bench.ts --explicit-transposes                         # BLAS, but layers transpose as on stock wasm
+//   npx tsx bench/msn-step.bench.ts --explicit-transposes                         # each BLAS run again with @msn/vit's explicit transposes
 //
 // `--blas` (wasm only): `auto` (default: the BLAS found, else pure wasm), `none`, or a library path; a comma list
 // runs wasm once per entry. Each result line names the path used (BLAS library and threads, or pure wasm).
@@ -101,13 +101,13 @@ interface OursResult {
   losses: number[];
 }
 
-async function benchOurs(backend: TestBackend, timedSteps: number, warmupSteps: number, blas: string): Promise<OursResult> {
+async function benchOurs(backend: TestBackend, timedSteps: number, warmupSteps: number, blas: string, explicitTransposes = false): Promise<OursResult> {
   await useBackend(backend);
   let label: string = backend;
   if (backend === 'wasm') {
     const outcome = await enableBlas({ library: blas });
     label = outcome.blas === null ? `wasm (${outcome.summary})` : `wasm + ${outcome.summary}`;
-    if (outcome.blas !== null && flag('explicit-transposes')) {
+    if (outcome.blas !== null && explicitTransposes) {
       declareTransposeFreeMatMul('wasm', false);
       label += ', explicit transposes';
     }
@@ -203,6 +203,8 @@ for (const backend of backends) {
   for (const blas of backend === 'wasm' ? blasChoices : ['none']) {
     // cpu is ~25x slower than wasm at these sizes: one timed step there, no warm-up.
     ours.push(await benchOurs(backend, backend === 'cpu' ? 1 : steps, backend === 'cpu' ? 0 : warmup, blas));
+    // The second lever alone: the same BLAS with the layers' explicit transposes (as on stock wasm).
+    if (backend === 'wasm' && blas !== 'none' && flag('explicit-transposes')) ours.push(await benchOurs(backend, steps, warmup, blas, true));
   }
 }
 const torch = flag('no-torch') ? undefined : benchTorch();
