@@ -11,10 +11,13 @@ import {
   fixtureToTensor,
   listFixtures,
   readFixtureJson,
+  useBackend,
   type FixtureFile,
 } from '@msn/test-utils';
 import { loadSafetensors, type SafetensorsContent } from '@msn/vit';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installBlasKernels, uninstallBlasKernels } from '../backend/blas/blas-kernels';
+import { findBlasLibrary } from '../backend/blas/find-blas-library';
 import { AdamW, decayEverything } from '../optim/adamw';
 import { MSNModel } from './msn-model';
 import { msnTrainingStep, type MSNStepTensors } from './msn-training-step';
@@ -102,7 +105,7 @@ function compareWeights(model: MSNModel, expected: SafetensorsContent, params: S
   }
 }
 
-describeEachBackend(embeddedBackends(), 'MSN training step against fixtures step/', () => {
+function stepFixtureTests(): void {
   for (const path of listFixtures('step')) {
     const file = basename(path);
     it(`${file}: outputs, gradients, parameters and BatchNorm statistics after every step`, async () => {
@@ -185,6 +188,22 @@ describeEachBackend(embeddedBackends(), 'MSN training step against fixtures step
       }
     });
   }
+}
+
+describeEachBackend(embeddedBackends(), 'MSN training step against fixtures step/', stepFixtureTests);
+
+// The same steps with the wasm backend's matrix products on a native BLAS (skipped, saying why, without one).
+const blasSearch = await findBlasLibrary({ library: 'auto' }).catch((error: unknown) => ({ library: null, reason: String(error) }));
+if (blasSearch.library === null) process.stderr.write(`msn-step-fixtures.test: wasm + BLAS skipped: ${'reason' in blasSearch ? blasSearch.reason : ''}\n`);
+describe.skipIf(blasSearch.library === null)(`MSN training step against fixtures step/ [wasm + ${blasSearch.library?.name ?? 'BLAS'}]`, () => {
+  beforeAll(async () => {
+    await useBackend('wasm');
+    installBlasKernels(blasSearch.library!);
+  });
+  afterAll(() => {
+    uninstallBlasKernels();
+  });
+  stepFixtureTests();
 });
 
 describe('looseAllowance', () => {
