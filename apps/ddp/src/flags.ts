@@ -5,8 +5,6 @@ import { MSN_TRAINING_FLAGS, type FlagSpecs } from '@msn/trainer';
 export const FLAGS = {
   ...MSN_TRAINING_FLAGS,
   batchSize: { ...MSN_TRAINING_FLAGS.batchSize, description: 'images per rank and step (the job trains on batch-size × world size)' },
-  resume: { type: 'string', description: 'checkpoint folder to resume from, or auto: <out>/checkpoints/last when it exists (for msn-run --max-restarts)' },
-  distBackend: { type: 'string', choices: ['auto', 'shm', 'tcp'], description: 'process-group backend (default: MSN_DIST_BACKEND, else auto)' },
-  timeoutMs: { type: 'integer', minimum: 1, description: 'longest wait for another rank before failing (default: MSN_DIST_TIMEOUT_MS, else 10 min)' },
+  resume: { type: 'string', description: 'checkpoint folder to resume from, or auto: <out>/checkpoints/last when it exists (rerun the same command after a failed job)' },
   progress: { type: 'boolean', default: true, description: 'progress bar with throughput and ETA (rank 0)' },
 } as const satisfies FlagSpecs;

@@ -1,4 +1,4 @@
-// @file The DDP trainer: `msn-run --nproc-per-node 2 src/main.ts [flags]` starts one process per rank. It trains like
+// @file The DDP trainer: `mpirun -np 2 node --import tsx src/main.ts [flags]` starts one process per rank. It trains like
 // apps/lightning (the same flags, recipe, MSNModule and callbacks) with the Trainer's ddp strategy: every rank trains on
 // its share of each batch and the job trains one model on the combined batch. Rank 0 logs, checkpoints and finally
 // prints the label-efficiency table (trained encoder vs. the same encoder untrained vs. raw pixels).
@@ -39,7 +39,7 @@ import {
 } from '@msn/trainer';
 import { FLAGS } from './flags';
 
-const APP = { program: 'msn-run --nproc-per-node N src/main.ts', out: 'runs/ddp' };
+const APP = { program: 'mpirun -np N node --import tsx src/main.ts', out: 'runs/ddp' };
 
 /** Rank 0's record of when each step ended, for the steady-state throughput (the first step warms up). */
 function throughputProbe(): Callback & { imagesPerSecond(): number | undefined } {
@@ -65,17 +65,15 @@ await run(async () => {
   const flags = parseArguments(FLAGS);
   if (flags.help) {
     // Once per job, not once per rank.
-    if ((process.env.RANK ?? '0') === '0') process.stdout.write(`${formatUsage(APP.program, FLAGS)}\n`);
+    if ((process.env.OMPI_COMM_WORLD_RANK ?? process.env.PMI_RANK ?? process.env.PMIX_RANK ?? '0') === '0') process.stdout.write(`${formatUsage(APP.program, FLAGS)}\n`);
     return;
   }
   const recipe = resolveTrainingRecipe(flags, { out: APP.out });
   const started = performance.now();
   // Files and flags are checked before any rank waits for the others.
   const prior = await resolveRecipePrior(recipe);
-  const group = await initProcessGroup({
-    ...(flags.distBackend === undefined ? {} : { backend: flags.distBackend }),
-    ...(flags.timeoutMs === undefined ? {} : { timeoutMs: flags.timeoutMs }),
-  });
+  // MPI under mpirun / srun --mpi=pmix / an MPIJob; a world of one under plain node.
+  const group = await initProcessGroup();
   const leader = group.rank === 0;
   let module: MSNModule | undefined;
   let evaluation: (() => Promise<void>) | undefined;
@@ -135,7 +133,7 @@ await run(async () => {
         );
       }
       // Rank 0 decides whether to resume and reads the checkpoint for every rank. `auto` resumes when there is one, so
-      // the same command line serves the first attempt and the restarts of msn-run --max-restarts.
+      // the same command line serves the first attempt and the rerun after a failed job.
       const last = join(checkpoints, 'last');
       const ckptPath = recipe.resume === 'auto' ? ((await exists(last)) ? last : undefined) : recipe.resume;
       const fitStarted = performance.now();

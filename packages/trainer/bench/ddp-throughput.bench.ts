@@ -1,16 +1,15 @@
 // Training throughput (images/s) of MSN with 1 and 2 processes on this machine (not part of `test`).
 //
-//   npx -y pnpm@12.4.2 --filter @msn/trainer bench:ddp                          # bench config, wasm, shm
-//   npx tsx bench/ddp-throughput.bench.ts --config fmnist --steps 20 --dist-backend tcp
+//   npx -y pnpm@12.4.2 --filter @msn/trainer bench:ddp                          # bench config, wasm, Open MPI
+//   npx tsx bench/ddp-throughput.bench.ts --config fmnist --steps 20 --mpirun mpirun.mpich
 //
 // Each process runs msnTrainingStep on random views (no data loading: the step alone) with the wasm backend. Three
 // runs: one process with the global batch (the baseline), two processes with half of it each (the same training,
 // "strong scaling": DDP equals the one-process run step for step), and two processes with the whole batch each
 // (twice the images per step, "weak scaling"). Steps after the warm-up are timed on rank 0; the load average is
-// printed before and after, since other jobs on the machine share its cores. The all-reduce itself is measured by
-// bench/allreduce.bench.ts.
+// printed before and after, since other jobs on the machine share its cores. Distributed runs start under mpirun
+// (--oversubscribe --bind-to none); the all-reduce itself is measured by scripts/bench-allreduce.sh.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -18,7 +17,6 @@ import { MSNLoss } from '@msn/loss';
 import { useBackend, type TestBackend } from '@msn/test-utils';
 import { ddp } from '../src/ddp/ddp';
 import { initProcessGroup } from '../src/distributed/init-process-group';
-import type { BackendPreference } from '../src/distributed/protocol';
 import { MSNModel } from '../src/msn/msn-model';
 import { msnTrainingStep } from '../src/msn/msn-training-step';
 
@@ -54,7 +52,6 @@ interface ChildOptions {
   steps: number;
   warmup: number;
   backend: TestBackend;
-  distBackend: BackendPreference;
   distributed: boolean;
 }
 
@@ -77,7 +74,7 @@ async function child(options: ChildOptions): Promise<void> {
   await useBackend(options.backend);
   const { vit, head, numPrototypes, focalViews, focalSize } = CONFIGS[options.config];
   const model = new MSNModel({ config: { vit, head, numPrototypes }, seed: 0 });
-  const group = options.distributed ? await initProcessGroup({ backend: options.distBackend }) : undefined;
+  const group = options.distributed ? await initProcessGroup() : undefined;
   // Time spent inside the synchronous collectives a step makes (BatchNorm, Sinkhorn, regulariser, gradients).
   let collectiveMs = 0;
   let collectives = 0;
@@ -136,35 +133,21 @@ async function child(options: ChildOptions): Promise<void> {
   group?.destroy();
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-/** Runs `worldSize` processes of this script in child mode; returns rank 0's report. */
-async function measure(options: ChildOptions, worldSize: number): Promise<ChildReport> {
-  const port = await freePort();
+/** Runs this script in child mode: one process, or `worldSize` ranks under mpirun; returns rank 0's report. */
+async function measure(options: ChildOptions, worldSize: number, mpirun: string): Promise<ChildReport> {
   const script = fileURLToPath(import.meta.url);
-  const ranks = Array.from({ length: worldSize }, (_, rank) => {
-    const env = options.distributed
-      ? { RANK: String(rank), WORLD_SIZE: String(worldSize), LOCAL_RANK: String(rank), LOCAL_WORLD_SIZE: String(worldSize), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) }
-      : {};
-    const process_ = spawn(process.execPath, ['--import', 'tsx', script, '--child', JSON.stringify(options)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-    let stdout = '';
-    process_.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    return new Promise<string>((resolveRank, reject) =>
-      process_.once('close', (code) => (code === 0 ? resolveRank(stdout) : reject(new Error(`rank ${rank} exited with code ${code}`)))),
-    );
-  });
-  const outputs = await Promise.all(ranks);
-  const line = outputs[0]!.trim().split('\n').reverse().find((text) => text.startsWith('{'))!;
-  return JSON.parse(line) as ChildReport;
+  const node = [process.execPath, '--import', 'tsx', script, '--child', JSON.stringify(options)];
+  const root = process.getuid?.() === 0 ? ['--allow-run-as-root'] : [];
+  const openMpi = mpirun.includes('mpich') ? [] : ['--oversubscribe', '--bind-to', 'none', ...root];
+  const command = options.distributed ? [mpirun, ...openMpi, '-np', String(worldSize), ...node] : node;
+  const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  await new Promise<void>((resolveRun, reject) =>
+    child.once('close', (code) => (code === 0 ? resolveRun() : reject(new Error(`${command[0]} exited with code ${code}`)))),
+  );
+  const reports = stdout.split('\n').filter((text) => text.startsWith('{')).map((text) => JSON.parse(text) as ChildReport);
+  return reports.find((report) => report.rank === 0)!;
 }
 
 async function main(): Promise<void> {
@@ -173,14 +156,14 @@ async function main(): Promise<void> {
   const config = (argument('config') ?? 'bench') as ConfigName;
   if (!(config in CONFIGS)) throw new Error(`--config must be one of ${Object.keys(CONFIGS).join(', ')}, got ${config}`);
   const batch = Number(argument('batch') ?? CONFIGS[config].batch);
+  const mpirun = argument('mpirun') ?? 'mpirun';
   const common = {
     config,
     steps: Number(argument('steps') ?? 10),
     warmup: Number(argument('warmup') ?? 2),
     backend: (argument('backend') ?? 'wasm') as TestBackend,
-    distBackend: (argument('dist-backend') ?? 'shm') as BackendPreference,
   };
-  console.log(`ddp throughput: config ${config}, global batch ${batch}, ${common.steps} timed steps after ${common.warmup} warm-up, ${common.backend}, process group ${common.distBackend}`);
+  console.log(`ddp throughput: config ${config}, global batch ${batch}, ${common.steps} timed steps after ${common.warmup} warm-up, ${common.backend}, launcher ${mpirun}`);
   console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average before ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
   const runs: [string, ChildOptions, number][] = [
     ['1 process, batch B', { ...common, batch, distributed: false }, 1],
@@ -190,7 +173,7 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   let baseline = 0;
   for (const [label, options, worldSize] of runs) {
-    const report = await measure(options, worldSize);
+    const report = await measure(options, worldSize, mpirun);
     baseline ||= report.imagesPerSecond;
     const collectives = worldSize === 1 ? '–' : `${report.collectiveMsPerStep.toFixed(0)} (${report.collectivesPerStep} collectives, ${report.megabytesPerStep.toFixed(1)} MiB)`;
     rows.push(`| ${label} | ${options.batch * worldSize} | ${report.msPerStep.toFixed(0)} | ${report.cpuMsPerStep.toFixed(0)} | ${collectives} | ${report.imagesPerSecond.toFixed(1)} | ${(report.imagesPerSecond / baseline).toFixed(2)}× |`);

@@ -4,7 +4,11 @@
 //   npx tsx bench/msn-step.bench.ts --backends wasm,cpu                           # cpu too (minutes per step)
 //   npx tsx bench/msn-step.bench.ts --backends wasm --steps 5 --warmup 2 --profile
 //   npx tsx bench/msn-step.bench.ts --backends wasm --no-torch --batch 64         # any size flag of the reference
+//   npx tsx bench/msn-step.bench.ts --blas auto,none                              # wasm with and without a BLAS
+//   npx tsx bench/msn-step.bench.ts --explicit-transposes                         # each BLAS run again with @msn/vit's explicit transposes
 //
+// `--blas` (wasm only): `auto` (default: the BLAS found, else pure wasm), `none`, or a library path; a comma list
+// runs wasm once per entry. Each result line names the path used (BLAS library and threads, or pure wasm).
 // Size flags are those of ../shared/reference/torch_msn_step.py (image, patch, dim, depth, heads, head-hidden, out,
 // prototypes, batch, focal-views, focal-image, mask-ratio; MLP = 4·dim as there) and are passed to it unchanged, with
 // --steps, --warmup and --threads. `--profile` adds a per-phase breakdown and the slowest kernels of one step.
@@ -18,7 +22,8 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { MSNLoss } from '@msn/loss';
 import { useBackend, type TestBackend } from '@msn/test-utils';
-import { MSNModel, decayEverything, msnTrainingStep, type MSNBatch } from '../src/index';
+import { declareTransposeFreeMatMul } from '@msn/vit';
+import { MSNModel, decayEverything, enableBlas, msnTrainingStep, type MSNBatch } from '../src/index';
 
 const SIZE_FLAGS = {
   image: 32,
@@ -49,6 +54,7 @@ const warmup = number('warmup', 2);
 const threads = number('threads', 2);
 // cpu is opt-in: at the default sizes one step takes minutes there (JavaScript matmuls, ~25x slower than wasm).
 const backends = (argument('backends') ?? 'wasm').split(',') as TestBackend[];
+const blasChoices = (argument('blas') ?? 'auto').split(',');
 
 function repositoryRoot(): string {
   let folder = dirname(fileURLToPath(import.meta.url));
@@ -95,8 +101,18 @@ interface OursResult {
   losses: number[];
 }
 
-async function benchOurs(backend: TestBackend, timedSteps: number, warmupSteps: number): Promise<OursResult> {
+async function benchOurs(backend: TestBackend, timedSteps: number, warmupSteps: number, blas: string, explicitTransposes = false): Promise<OursResult> {
   await useBackend(backend);
+  let label: string = backend;
+  if (backend === 'wasm') {
+    const outcome = await enableBlas({ library: blas });
+    label = outcome.blas === null ? `wasm (${outcome.summary})` : `wasm + ${outcome.summary}`;
+    if (outcome.blas !== null && explicitTransposes) {
+      declareTransposeFreeMatMul('wasm', false);
+      label += ', explicit transposes';
+    }
+    process.stderr.write(`  ${label}\n`);
+  }
   const model = createModel();
   // lightly's example / the reference script: AdamW lr 1e-3, weight decay 0.04 on every parameter.
   const optimizer = model.createOptimizer({ learningRate: 1e-3, weightDecay: 0.04, weightDecayFilter: decayEverything });
@@ -112,17 +128,17 @@ async function benchOurs(backend: TestBackend, timedSteps: number, warmupSteps: 
     tf.dispose([batch.targets, batch.anchors as tf.Tensor, batch.focal]);
     losses.push(result.loss);
     if (step >= warmupSteps) times.push(elapsed);
-    process.stderr.write(`  ${backend} step ${step + 1}/${warmupSteps + timedSteps}: ${elapsed.toFixed(0)} ms${step < warmupSteps ? ' (warm-up)' : ''}\n`);
+    process.stderr.write(`  ${label} step ${step + 1}/${warmupSteps + timedSteps}: ${elapsed.toFixed(0)} ms${step < warmupSteps ? ' (warm-up)' : ''}\n`);
   }
-  if (flag('profile')) await profile(model, optimizer, loss);
+  if (flag('profile')) await profile(model, optimizer, loss, label);
   optimizer.dispose();
   model.dispose();
-  return { backend, medianMs: median(times), minMs: Math.min(...times), steps: timedSteps, losses };
+  return { backend: label, medianMs: median(times), minMs: Math.min(...times), steps: timedSteps, losses };
 }
 
 // The step's phases timed separately (cpu and wasm run kernels synchronously, so wall time is kernel time), then the
 // kernels of one whole step by total time.
-async function profile(model: MSNModel, optimizer: ReturnType<MSNModel['createOptimizer']>, loss: MSNLoss): Promise<void> {
+async function profile(model: MSNModel, optimizer: ReturnType<MSNModel['createOptimizer']>, loss: MSNLoss, label: string): Promise<void> {
   const batch = createBatch(1000);
   const phases: Record<string, number> = {};
   const time = <T>(name: string, run: () => T): T => {
@@ -145,7 +161,7 @@ async function profile(model: MSNModel, optimizer: ReturnType<MSNModel['createOp
   time('4 AdamW', () => optimizer.step(new Map(Object.entries(grads).map(([name, gradient]) => [names.get(name)!, gradient]))));
   tf.dispose([value, targetsOut, ...Object.values(grads)]);
   const total = Object.values(phases).reduce((sum, ms) => sum + ms, 0);
-  console.log(`\nphases on ${tf.getBackend()} (one step, ${total.toFixed(0)} ms):`);
+  console.log(`\nphases on ${label} (one step, ${total.toFixed(0)} ms):`);
   for (const [name, ms] of Object.entries(phases)) console.log(`  ${name.padEnd(38)} ${ms.toFixed(0).padStart(7)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)} %`);
 
   const info = await tf.profile(async () => {
@@ -185,14 +201,18 @@ console.log(`MSN training step: ${JSON.stringify(sizes)}, MLP ${4 * sizes.dim}, 
 console.log(`load average before: ${loadavg().map((load) => load.toFixed(2)).join(' ')} on this machine`);
 const ours: OursResult[] = [];
 for (const backend of backends) {
-  // cpu is ~25x slower than wasm at these sizes: one timed step there, no warm-up.
-  ours.push(await benchOurs(backend, backend === 'cpu' ? 1 : steps, backend === 'cpu' ? 0 : warmup));
+  for (const blas of backend === 'wasm' ? blasChoices : ['none']) {
+    // cpu is ~25x slower than wasm at these sizes: one timed step there, no warm-up.
+    ours.push(await benchOurs(backend, backend === 'cpu' ? 1 : steps, backend === 'cpu' ? 0 : warmup, blas));
+    // The second lever alone: the same BLAS with the layers' explicit transposes (as on stock wasm).
+    if (backend === 'wasm' && blas !== 'none' && flag('explicit-transposes')) ours.push(await benchOurs(backend, steps, warmup, blas, true));
+  }
 }
 const torch = flag('no-torch') ? undefined : benchTorch();
 console.log('\nresults (median ms per step; lower is better):');
 for (const result of ours) {
   const ratio = torch && 'msPerStep' in torch ? `  ${(result.medianMs / torch.msPerStep).toFixed(2)}x PyTorch` : '';
-  console.log(`  @msn/trainer ${result.backend.padEnd(5)} ${result.medianMs.toFixed(0).padStart(7)} ms/step (min ${result.minMs.toFixed(0)}, ${result.steps} steps, ${(sizes.batch / (result.medianMs / 1000)).toFixed(1)} images/s)${ratio}`);
+  console.log(`  @msn/trainer ${result.backend} ${result.medianMs.toFixed(0).padStart(7)} ms/step (min ${result.minMs.toFixed(0)}, ${result.steps} steps, ${(sizes.batch / (result.medianMs / 1000)).toFixed(1)} images/s)${ratio}`);
 }
 if (torch === undefined) console.log('  PyTorch: skipped (--no-torch)');
 else if ('error' in torch) console.log(`  PyTorch: failed: ${torch.error}`);

@@ -19,6 +19,10 @@ export { warmupCosineSchedule } from './schedules/warmup-cosine-schedule';
 export type { WarmupCosineScheduleOptions } from './schedules/warmup-cosine-schedule';
 export { BACKEND_PREFERENCE, selectBackend } from './backend/select-backend';
 export type { BackendChoice, BackendName, SelectBackendOptions } from './backend/select-backend';
+export { enableBlas } from './backend/blas/enable-blas';
+export type { BlasChoice, BlasOutcome } from './backend/blas/enable-blas';
+export { BLAS_CANDIDATES } from './backend/blas/find-blas-library';
+export type { FindBlasLibraryOptions } from './backend/blas/find-blas-library';
 export { knnClassify } from './evaluation/knn';
 export type { KnnOptions, KnnResult } from './evaluation/knn';
 export type { Features, Float64Matrix, Labels } from './evaluation/labels';
@@ -75,11 +79,11 @@ export type {
   MSNViews,
 } from './msn/msn-training-step';
 
-// Distributed training: process groups, collectives, the msn-run launcher.
+// Distributed training: process groups on MPI (or a world of one), collectives.
 export { initProcessGroup } from './distributed/init-process-group';
 export type { InitProcessGroupOptions } from './distributed/init-process-group';
 export type { ProcessGroup, ProcessGroupBackend, ReducibleArray, TransferableArray } from './distributed/process-group';
-export type { BackendPreference, ReduceOp } from './distributed/protocol';
+export type { ReduceOp } from './distributed/collective-types';
 export { SingleProcessGroup } from './distributed/single-process-group';
 export { DistributedError } from './distributed/distributed-error';
 export type { DistributedErrorCode, DistributedErrorDetails } from './distributed/distributed-error';
@@ -88,10 +92,7 @@ export { allReduceMoments } from './distributed/all-reduce-moments';
 export type { GlobalMoments } from './distributed/all-reduce-moments';
 export { broadcastVariables } from './distributed/broadcast-variables';
 export { averageGradients, averageGradientsAsync } from './distributed/average-gradients';
-export { DEFAULT_MASTER_PORT, firstSlurmHost, resolveDistributedEnvironment } from './distributed/environment';
-export type { DistributedEnvironment, EnvironmentSource } from './distributed/environment';
-export { LAUNCHER_USAGE, launch, parseLauncherArguments } from './distributed/launcher';
-export type { LauncherOptions, LauncherOutput } from './distributed/launcher';
+export { MpiProcessGroup } from './distributed/mpi-process-group';
 // Data-parallel training: DDP for MSN models and the Trainer's ddp strategy.
 export { ddp } from './ddp/ddp';
 export type { DDPOptions, DistributedLossOptions, DistributedMSN } from './ddp/ddp';

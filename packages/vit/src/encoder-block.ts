@@ -5,11 +5,12 @@ import { attentionBackward, attentionForward } from './attention';
 import { dropPathScales } from './drop-path';
 import { geluBackward, normalCdf } from './gelu';
 import type { Random } from './random';
+import { timesTransposedWeight, weightGradients } from './weight-products';
 
 // Why one custom-gradient op per block: tfjs keeps every taped intermediate and every intermediate gradient until the
 // whole backward pass ends. As one op, a block keeps only the tensors its backward needs (about a dozen per block
 // instead of ~80) and frees its backward temporaries at once; it also runs fewer kernels. Every matrix product is
-// unflagged and 2-D where possible (wasm's XNNPACK path, see linear.ts).
+// 2-D where possible and unflagged unless the backend's products are transpose-free (see linear.ts).
 
 /** The weights of one block (`encoder.layers.encoder_layer_{i}.*`), in torch's layout. */
 export interface EncoderBlockWeights {
@@ -52,16 +53,13 @@ function layerNormInputGradient(dy: tf.Tensor2D, normalized: tf.Tensor2D, invers
   return tf.mul(tf.sub(tf.sub(scaled, tf.mean(scaled, 1, true)), tf.mul(normalized, projection)), inverseStd);
 }
 
-// x·Wᵀ + b with an explicit transpose (unflagged product).
-function affine(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
-  return tf.fused.matMul({ a: x, b: tf.transpose(weight), bias }) as tf.Tensor2D;
-}
+// x·Wᵀ + b (weight-products.ts: flagged where the backend's products are transpose-free, else an explicit transpose).
+const affine = (x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D => timesTransposedWeight(x, weight, bias);
 
-// Weight dyᵀ·x (unflagged) and bias Σ_rows dy gradients of x·Wᵀ + b. The bias sums the rows of the dyᵀ the weight
-// product needs anyway: wasm's tf.sum(dy, 0) would transpose dy again first (2-3× slower).
+// Weight dyᵀ·x and bias Σ_rows dy gradients of x·Wᵀ + b.
 function linearGradients(dy: tf.Tensor2D, x: tf.Tensor2D): { weight: tf.Tensor2D; bias: tf.Tensor1D } {
-  const transposed = tf.transpose(dy);
-  return { weight: tf.matMul(transposed, x), bias: tf.sum(transposed, 1) };
+  const { weight, bias } = weightGradients(dy, x, true);
+  return { weight, bias: bias! };
 }
 
 /**

@@ -1,9 +1,11 @@
-// y = x·Wᵀ + b with a hand-written gradient whose matrix products carry no transpose flags (wasm's fast path).
+// y = x·Wᵀ + b with a hand-written gradient whose matrix products suit the backend (see weight-products.ts).
 import * as tf from '@tensorflow/tfjs-core';
+import { timesTransposedWeight, weightGradients } from './weight-products';
 
 // Why: tfjs-backend-wasm 4.22 sends a matMul to XNNPACK only when neither operand is flagged as transposed
 // (and the batch is 1); a flagged product runs a scalar loop ~12x slower. tfjs' own matMul gradient uses flags,
-// so both directions here transpose explicitly (a cheap 2-D copy) and multiply unflagged.
+// so both directions here transpose explicitly (a cheap 2-D copy) and multiply unflagged, unless the backend's
+// products are transpose-free (a native BLAS).
 
 /**
  * A fully connected layer `[rows, in] → [rows, out]` with a PyTorch-layout weight `[out, in]` and optional
@@ -17,17 +19,10 @@ export function linear(
   options: { inputGradient?: boolean } = {},
 ): tf.Tensor2D {
   const { inputGradient = true } = options;
-  const forward = (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | undefined): tf.Tensor2D => {
-    const transposedWeight = tf.transpose(w);
-    return b === undefined
-      ? tf.matMul(x, transposedWeight)
-      : (tf.fused.matMul({ a: x, b: transposedWeight, bias: b }) as tf.Tensor2D);
-  };
-  // dyᵀ·x, and Σ_rows dy from the same dyᵀ (wasm's tf.sum(dy, 0) would transpose dy again).
+  const forward = (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | undefined): tf.Tensor2D => timesTransposedWeight(x, w, b);
   const parameterGradients = (dy: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor[] => {
-    const transposed = tf.transpose(dy);
-    const weight = tf.matMul(transposed, x);
-    return bias === undefined ? [weight] : [weight, tf.sum(transposed, 1)];
+    const gradients = weightGradients(dy, x, bias !== undefined);
+    return gradients.bias === undefined ? [gradients.weight] : [gradients.weight, gradients.bias];
   };
 
   if (inputGradient) {

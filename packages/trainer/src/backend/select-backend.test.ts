@@ -41,7 +41,7 @@ describe('selectBackend', () => {
     const choice = await selectBackend({ log: (line) => lines.push(line), importModule });
     expect(choice.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
-    expect(choice.description).toMatch(/^backend: wasm \(tfjs-backend-wasm 4\.\d+\.\d+\)$/);
+    expect(choice.description).toMatch(/^backend: wasm \(tfjs-backend-wasm 4\.\d+\.\d+, (BLAS .+ on \d+ threads? \(.+\)|no BLAS found)\)$/);
     expect(lines).toEqual([choice.description]);
     expect(choice.skipped).toEqual([]); // absent optional backends are a normal situation
     // A GPU before a CPU: tfjs-node-gpu, then webgpu (Dawn finds no hardware adapter here), then tfjs-node.

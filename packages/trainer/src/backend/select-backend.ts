@@ -2,6 +2,7 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, InvalidArgumentError } from '../errors';
+import { enableBlas, type BlasChoice } from './blas/enable-blas';
 import { installDawnGpu } from './dawn-gpu';
 import { watchDeviceErrors } from './webgpu-errors';
 import { registerWebgpuKernels } from './webgpu-kernels/register-webgpu-kernels';
@@ -38,8 +39,13 @@ export interface BackendChoice {
   packageName: string;
   /** That package's version, or `unknown` when it does not export one. */
   version: string;
-  /** One line for the user, e.g. `backend: wasm (tfjs-backend-wasm 4.22.0)`. */
+  /**
+   * One line for the user, e.g. `backend: wasm (tfjs-backend-wasm 4.22.0, BLAS OpenBLAS 0.3.21 on 2 threads
+   * (libopenblas.so.0))` or `backend: wasm (tfjs-backend-wasm 4.22.0, no BLAS found)`.
+   */
   description: string;
+  /** The native BLAS that runs the wasm backend's matrix products, or null (stock wasm kernels, other backends). */
+  blas: BlasChoice | null;
   /** Why preferred backends were passed over (not installed, failed to load or to initialise). */
   skipped: string[];
 }
@@ -55,6 +61,12 @@ export interface SelectBackendOptions {
   log?: ((line: string) => void) | false;
   /** Loads a package (for tests and bundlers). @default (specifier) => import(specifier) */
   importModule?: (specifier: string) => Promise<unknown>;
+  /**
+   * The BLAS for the wasm backend's matrix products (needs the optional peer `koffi`): `auto` (search the usual
+   * libraries, silently none when absent), `none`, or a library path or file name, which must then load.
+   * @default process.env.MSN_BLAS_LIBRARY, else `auto`
+   */
+  blas?: string;
 }
 
 function isNotFound(error: unknown, specifier: string): boolean {
@@ -81,7 +93,7 @@ function packageVersion(specifier: string): string {
   }
 }
 
-type Attempt = { ok: true; choice: Omit<BackendChoice, 'skipped'> } | { ok: false; reason: string; notInstalled: boolean; cause?: unknown };
+type Attempt = { ok: true; choice: Omit<BackendChoice, 'skipped' | 'blas'> } | { ok: false; reason: string; notInstalled: boolean; cause?: unknown };
 
 async function attempt(name: BackendName, importModule: (specifier: string) => Promise<unknown>, automatic: boolean, packages: readonly string[]): Promise<Attempt> {
   const reasons: string[] = [];
@@ -149,16 +161,17 @@ async function attempt(name: BackendName, importModule: (specifier: string) => P
  *
  * The wasm backend runs single-threaded: its multi-threaded build cannot start in Node as shipped (it spawns its
  * workers from blob URLs, and sizes its thread pool as half the logical cores, i.e. one thread on 2 cores); run
- * `pnpm --filter @msn/trainer bench` for the measurement behind this choice (see the README).
+ * `pnpm --filter @msn/trainer bench` for the measurement behind this choice (see the README). On wasm, its matrix
+ * products run on a native BLAS when one is found (`blas`, `MSN_BLAS_LIBRARY`), on all cores.
  *
  * @example
- * const choice = await selectBackend({ backend: args.backend }); // prints "backend: wasm (tfjs-backend-wasm 4.22.0)"
+ * const choice = await selectBackend({ backend: args.backend }); // "backend: wasm (tfjs-backend-wasm 4.22.0, no BLAS found)"
  * @throws {InvalidArgumentError} for an unknown backend name (the message lists the valid ones).
- * @throws {BackendUnavailableError} when the requested backend is not installed or fails to start, or (without a
- *   request) when none can be used.
+ * @throws {BackendUnavailableError} when the requested backend is not installed or fails to start, (without a
+ *   request) when none can be used, or when a BLAS named by `blas` / `MSN_BLAS_LIBRARY` cannot be loaded.
  */
 export async function selectBackend(options: SelectBackendOptions = {}): Promise<BackendChoice> {
-  const { backend, log = (line: string) => process.stderr.write(`${line}\n`), importModule = (specifier: string) => import(specifier) } = options;
+  const { backend, log = (line: string) => process.stderr.write(`${line}\n`), importModule = (specifier: string) => import(specifier), blas } = options;
   if (backend !== undefined && !(BACKEND_PREFERENCE as readonly string[]).includes(backend)) {
     throw new InvalidArgumentError({ caller: 'selectBackend', argument: 'backend', value: backend, expected: `one of ${BACKEND_PREFERENCE.join(', ')}` });
   }
@@ -167,7 +180,11 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   for (const { name, packages } of candidates) {
     const result = await attempt(name, importModule, backend === undefined, packages);
     if (result.ok) {
-      const choice = { ...result.choice, skipped };
+      let choice: BackendChoice = { ...result.choice, skipped, blas: null };
+      if (name === 'wasm') {
+        const outcome = await enableBlas(blas === undefined ? {} : { library: blas });
+        choice = { ...choice, blas: outcome.blas, description: choice.description.replace(/\)$/, `, ${outcome.summary})`) };
+      }
       if (log) log(choice.description);
       return choice;
     }

@@ -21,7 +21,7 @@ export function registerGradientFunctions(): Promise<void> {
  * functions ({@link registerGradientFunctions}), so a program cannot forget either.
  *
  * @example
- * const choice = await setupTensorflow({ backend: flags.backend }); // prints "backend: wasm (tfjs-backend-wasm 4.22.0)"
+ * const choice = await setupTensorflow({ backend: flags.backend }); // "backend: wasm (tfjs-backend-wasm 4.22.0, no BLAS found)"
  * @throws {InvalidArgumentError} for an unknown backend name (the message lists the valid ones).
  * @throws {BackendUnavailableError} when the requested backend (or, without a request, every backend) is unusable.
  */

@@ -28,7 +28,7 @@ const BATCH_SIZE = '\u0000batchSize';
 
 /**
  * Distributed data-parallel training for the {@link Trainer} over the ranks of `group` (start one process per rank,
- * e.g. with `msn-run`). What it does, on top of the Trainer's rank-0-only callbacks, loggers and checkpoint writes:
+ * e.g. `mpirun -np 2 node train.js`). What it does, on top of the Trainer's rank-0-only callbacks, loggers and checkpoint writes:
  *
  * - resuming: rank 0 reads the checkpoint and every rank restores the same contents (no shared file system needed);
  * - setup: broadcasts rank 0's weights, then calls `module.setupDistributed(group)` when the module has it (the module
@@ -44,7 +44,7 @@ const BATCH_SIZE = '\u0000batchSize';
  * Every rank's loader must yield the same number of batches per epoch (a `DistributedSampler` does).
  *
  * @example
- * const group = await initProcessGroup();   // RANK, WORLD_SIZE, … from msn-run / torchrun / Slurm
+ * const group = await initProcessGroup();   // MPI under mpirun / srun --mpi=pmix / an MPIJob
  * const loader = new DataLoader(dataset, { batchSize: 32, sampler: new DistributedSampler({ datasetLength: dataset.length, rank: group.rank, worldSize: group.worldSize }), transform });
  * const trainer = new Trainer({ maxSteps: 1000, strategy: ddpStrategy(group), callbacks: [new ModelCheckpoint({ dirpath: 'runs/ckpt', everyNTrainSteps: 100 })] });
  * await trainer.fit(module, loader, { ckptPath });

@@ -2,9 +2,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors';
 import { DistributedError } from './distributed-error';
-import { typedView } from './partition';
+import { typedView } from './typed-view';
 import type { ProcessGroup, ProcessGroupBackend, ReducibleArray, TransferableArray } from './process-group';
-import { BYTES_PER_ELEMENT, type CollectiveKind, type DataType, type ReduceOp } from './protocol';
+import { BYTES_PER_ELEMENT, type CollectiveKind, type DataType, type ReduceOp } from './collective-types';
 
 /** One collective, ready to run: what every rank must agree on, plus how to copy this rank's input in. */
 export interface PreparedCollective {

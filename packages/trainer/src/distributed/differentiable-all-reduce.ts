@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors';
 import type { ProcessGroup } from './process-group';
-import type { ReduceOp } from './protocol';
+import type { ReduceOp } from './collective-types';
 
 /**
  * All-reduces a float32 tensor inside a differentiable computation: forward y = Σ_r x_r (or the mean), backward

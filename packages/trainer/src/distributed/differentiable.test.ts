@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { FIXTURE_TOLERANCE, expectClose, useBackend } from '@msn/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FEATURES, batchNormLoss, globalBatch, rankWeights, rowsPerRank } from './__fixtures__/batch-statistics';
-import { PACKAGE_DIRECTORY, runRanks } from './__fixtures__/spawn-ranks';
+import { MPI_MISSING, PACKAGE_DIRECTORY, runUnderMpirun } from './__fixtures__/spawn-mpi';
 
 // Gradients through collectives, checked against single-process computation on the combined batch.
 const CHILD = join(PACKAGE_DIRECTORY, 'src/distributed/__fixtures__/gradient-child.ts');
@@ -28,25 +28,22 @@ interface Report {
 }
 
 const configurations = [
-  { worldSize: 2, backend: 'shm', tensorBackend: 'cpu' },
-  { worldSize: 2, backend: 'tcp', tensorBackend: 'wasm' },
-  { worldSize: 3, backend: 'tcp', tensorBackend: 'cpu' },
-  { worldSize: 3, backend: 'shm', tensorBackend: 'wasm' },
+  { worldSize: 2, tensorBackend: 'cpu' },
+  { worldSize: 2, tensorBackend: 'wasm' },
+  { worldSize: 3, tensorBackend: 'cpu' },
+  { worldSize: 3, tensorBackend: 'wasm' },
 ] as const;
 
-describe.each(configurations)('gradients through collectives: world size $worldSize, $backend, tensors on $tensorBackend', ({ worldSize, backend, tensorBackend }) => {
+describe.skipIf(MPI_MISSING !== undefined).each(configurations)(`gradients through collectives under mpirun${MPI_MISSING ? ` (skipped: ${MPI_MISSING})` : ''}: world size $worldSize, tensors on $tensorBackend`, ({ worldSize, tensorBackend }) => {
   let reports: Report[] = [];
   const rows = rowsPerRank(worldSize);
   const total = rows.reduce((sum, count) => sum + count, 0);
 
   beforeAll(async () => {
-    const outcomes = await runRanks(CHILD, worldSize, (rank) => [
-      JSON.stringify({ backend, tensorBackend, output: join(directory, `${backend}-${worldSize}-${tensorBackend}-${rank}.json`) }),
-    ]);
-    for (const outcome of outcomes) expect(outcome.code, `rank ${outcome.rank}: ${outcome.stderr}`).toBe(0);
-    reports = outcomes.map((outcome) =>
-      JSON.parse(readFileSync(join(directory, `${backend}-${worldSize}-${tensorBackend}-${outcome.rank}.json`), 'utf8')),
-    );
+    const output = join(directory, `${worldSize}-${tensorBackend}`);
+    const outcome = await runUnderMpirun(CHILD, worldSize, [JSON.stringify({ tensorBackend, output })]);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    reports = Array.from({ length: worldSize }, (_, rank) => JSON.parse(readFileSync(`${output}-${rank}.json`, 'utf8')) as Report);
   });
 
   it('differentiableAllReduce passes the all-reduced upstream gradient (sum, and mean divided by the world size)', () => {

@@ -1,30 +1,22 @@
-// The error every collective, rendezvous and launcher failure surfaces as; importable from the worker too.
+// The error every process-group failure surfaces as (MPI missing, launch mistakes, MPI errors, use after destroy).
 const MSN_ERROR = Symbol.for('msn.error');
 
 /** What went wrong, for programmatic handling (`error.code`). */
 export type DistributedErrorCode =
-  /** Another rank exited, crashed or lost its connection. */
-  | 'peer-failure'
-  /** A collective waited longer than `timeoutMs` without progress. */
-  | 'timeout'
-  /** Not every rank joined the rendezvous within `rendezvousTimeoutMs`. */
-  | 'rendezvous-timeout'
-  /** The rendezvous found inconsistent ranks (world size, duplicate rank, backend). */
-  | 'rendezvous-mismatch'
-  /** Rank 0 could not listen on `MASTER_PORT`. */
-  | 'address-in-use'
-  /** Ranks called different collectives (kind, dtype, size or root) at the same position. */
-  | 'collective-mismatch'
-  /** The shared-memory backend cannot be used (files, space, other hosts). */
-  | 'shared-memory'
-  /** The group was destroyed, or failed earlier. */
+  /** The group was destroyed (MPI finalised). */
   | 'destroyed'
-  /** A network error outside the cases above. */
-  | 'network'
-  /** A bug in the communication worker. */
+  /** koffi or the MPI library could not be loaded, or the library is not the launcher's (the message says what to do). */
+  | 'mpi-unavailable'
+  /** Started with WORLD_SIZE/RANK (or srun without PMI) but not under an MPI launcher. */
+  | 'not-under-launcher'
+  /** An MPI call returned an error code. */
+  | 'mpi-error'
+  /** Ranks disagree on what they exchange (e.g. the metric names the DDP strategy averages). */
+  | 'collective-mismatch'
+  /** A bug. */
   | 'internal';
 
-/** Serialisable form of a {@link DistributedError}, used between the worker thread and the main thread. */
+/** Plain-object form of a {@link DistributedError}. */
 export interface DistributedErrorDetails {
   code: DistributedErrorCode;
   message: string;
@@ -35,7 +27,7 @@ export interface DistributedErrorDetails {
 }
 
 /**
- * A failure of the process group: another rank died, a timeout, an inconsistent rendezvous or collective.
+ * A failure of the process group: MPI or koffi missing, a launch mistake, an MPI error, use after destroy.
  * Carries the shared `msn.error` marker, so `isMsnError` recognises it across package versions.
  */
 export class DistributedError extends Error {

@@ -1,9 +1,9 @@
-// The process group contract shared by every backend (single process, shared memory, TCP ring).
+// The process group contract shared by both implementations (a single process, an MPI job).
 import type * as tf from '@tensorflow/tfjs-core';
-import type { ReduceOp, TransportBackend } from './protocol';
+import type { ReduceOp } from './collective-types';
 
-/** Backend a group runs on: `single` for a world of one process (every collective is a copy). */
-export type ProcessGroupBackend = 'single' | TransportBackend;
+/** Backend a group runs on: `single` for a world of one process (every collective is a copy), `mpi` under an MPI launcher. */
+export type ProcessGroupBackend = 'single' | 'mpi';
 
 /** Typed arrays `allReduce` accepts (int32 sums wrap at 2³², like any int32 addition). */
 export type ReducibleArray = Float32Array | Int32Array;
@@ -13,27 +13,26 @@ export type TransferableArray = Float32Array | Int32Array | Uint8Array;
 
 /**
  * A set of cooperating processes (ranks 0 … worldSize−1) and the collectives between them, in the style of
- * `torch.distributed`. Every rank must call the same collectives in the same order with the same sizes;
- * a mismatch fails with a `collective-mismatch` {@link DistributedError} instead of exchanging garbage.
+ * `torch.distributed`. Every rank must call the same collectives in the same order with the same sizes (as in
+ * any MPI program, a mismatch is not detected: it hangs or exchanges garbage).
  *
- * Synchronous collectives block the calling thread (the communication runs in a worker thread) and can
- * therefore be used inside `tf.tidy` and gradient functions. Tensors in, new tensors out (same shape and
- * dtype; the caller owns them, arguments are never disposed). `*Async` variants enqueue the operation at call
- * time (program order is what matters) and resolve later, so communication overlaps computation.
+ * Synchronous collectives block the calling thread inside MPI and can therefore be used inside `tf.tidy` and
+ * gradient functions. Tensors in, new tensors out (same shape and dtype; the caller owns them, arguments are
+ * never disposed). `*Async` variants run at call time (program order is what matters) and return a settled
+ * promise, for code written against an overlapping implementation.
  *
- * Sums are deterministic: for the buffer split into worldSize near-equal contiguous chunks, chunk c is summed
- * as (((x_c + x_{c+1}) + x_{c+2}) + … + x_{c−1}) over ranks taken cyclically from c, in float32; every rank
- * receives bitwise-identical results, on both multi-process backends. `mean` divides that sum by worldSize.
+ * Every rank receives the same result (MPI's reductions; float32 sums in the order of the library's
+ * algorithm). `mean` divides the sum by worldSize in float32.
  *
- * Failures (a rank exits or hangs, timeouts, mismatches) throw {@link DistributedError}; the group is then
- * unusable and every later collective throws the same error.
+ * A rank that dies ends the job: the MPI launcher stops every rank and names the one that failed. An MPI call
+ * that returns an error throws a `mpi-error` {@link DistributedError}.
  */
 export interface ProcessGroup {
   /** This process's rank, 0 … worldSize−1. */
   readonly rank: number;
   /** Number of processes in the group. */
   readonly worldSize: number;
-  /** Rank among the processes on this machine (from the launcher's environment). */
+  /** Rank among the processes on this machine (MPI_Comm_split_type(MPI_COMM_TYPE_SHARED)). */
   readonly localRank: number;
   /** Number of group processes on this machine. */
   readonly localWorldSize: number;
@@ -98,8 +97,8 @@ export interface ProcessGroup {
   barrierAsync(): Promise<void>;
 
   /**
-   * Leaves the group: waits (up to the timeout) until every rank has called `destroy`, then closes sockets,
-   * files and the worker thread. Later collectives throw. Idempotent; never throws for peers that are gone.
+   * Leaves the group (MPI: MPI_Finalize, which every rank must reach). Later collectives throw a `destroyed`
+   * {@link DistributedError}. Idempotent. A process that exits without it finalises at exit.
    */
   destroy(): void;
 }

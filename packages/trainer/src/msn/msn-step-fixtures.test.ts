@@ -12,10 +12,13 @@ import {
   fixtureToTensor,
   listFixtures,
   readFixtureJson,
+  useBackend,
   type FixtureFile,
 } from '@msn/test-utils';
 import { loadSafetensors, type SafetensorsContent } from '@msn/vit';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installBlasKernels, uninstallBlasKernels } from '../backend/blas/blas-kernels';
+import { findBlasLibrary } from '../backend/blas/find-blas-library';
 import { registerWebgpuKernels } from '../backend/webgpu-kernels/register-webgpu-kernels';
 import { AdamW, decayEverything } from '../optim/adamw';
 import { MSNModel } from './msn-model';
@@ -104,11 +107,7 @@ async function compareWeights(model: MSNModel, expected: SafetensorsContent, par
   }
 }
 
-describeEachBackend(fixtureBackends(), 'MSN training step against fixtures step/', (backend) => {
-  // On webgpu, with the WGSL kernels selectBackend registers (the path training takes).
-  beforeAll(() => {
-    if (backend === 'webgpu') registerWebgpuKernels();
-  });
+function stepFixtureTests(): void {
   for (const path of listFixtures('step')) {
     const file = basename(path);
     it(`${file}: outputs, gradients, parameters and BatchNorm statistics after every step`, async () => {
@@ -197,6 +196,28 @@ describeEachBackend(fixtureBackends(), 'MSN training step against fixtures step/
       }
     });
   }
+}
+
+describeEachBackend(fixtureBackends(), 'MSN training step against fixtures step/', (backend) => {
+  // On webgpu, with the WGSL kernels selectBackend registers (the path training takes).
+  beforeAll(() => {
+    if (backend === 'webgpu') registerWebgpuKernels();
+  });
+  stepFixtureTests();
+});
+
+// The same steps with the wasm backend's matrix products on a native BLAS (skipped, saying why, without one).
+const blasSearch = await findBlasLibrary({ library: 'auto' }).catch((error: unknown) => ({ library: null, reason: String(error) }));
+if (blasSearch.library === null) process.stderr.write(`msn-step-fixtures.test: wasm + BLAS skipped: ${'reason' in blasSearch ? blasSearch.reason : ''}\n`);
+describe.skipIf(blasSearch.library === null)(`MSN training step against fixtures step/ [wasm + ${blasSearch.library?.name ?? 'BLAS'}]`, () => {
+  beforeAll(async () => {
+    await useBackend('wasm');
+    installBlasKernels(blasSearch.library!);
+  });
+  afterAll(() => {
+    uninstallBlasKernels();
+  });
+  stepFixtureTests();
 });
 
 describe('looseAllowance', () => {

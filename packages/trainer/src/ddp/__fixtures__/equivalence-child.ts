@@ -1,21 +1,22 @@
-// One rank of the DDP equivalence test: trains MSN and PMSN for a few steps on its shard and writes a report.
+// One rank of the DDP equivalence test (started by mpirun): trains MSN and PMSN for a few steps on its shard and writes a report.
 import { writeFileSync } from 'node:fs';
 import { registerGradients, useBackend, type TestBackend } from '@msn/test-utils';
 import { initProcessGroup } from '../../distributed/init-process-group';
-import type { BackendPreference } from '../../distributed/protocol';
 import { ddp } from '../ddp';
 import * as tf from '@tensorflow/tfjs-core';
 import { SETUP, createLoss, createModel, runSteps, stepBatch, type LossKind, type RunReport, type Variant } from './equivalence-setup';
 
 const options = JSON.parse(process.argv[2]!) as {
-  backend: BackendPreference;
   tensorBackend: TestBackend;
+  /** Each rank writes `${output}-rank${rank}.json`. */
   output: string;
   runs: { kind: LossKind; variant: Variant }[];
 };
 await registerGradients();
 await useBackend(options.tensorBackend);
-const group = await initProcessGroup({ backend: options.backend, timeoutMs: 60_000, rendezvousTimeoutMs: 60_000 });
+const group = await initProcessGroup();
+/** b: the combined batch of the one-process run split over the ranks. */
+const perRankBatch = (SETUP.worldSize * SETUP.perRankBatch) / group.worldSize;
 const reports: Record<string, RunReport> = {};
 // ddp's shardMasks must give this rank exactly the rows the test splits from the combined batch's masks.
 let shardMasksAgree = true;
@@ -24,7 +25,7 @@ let shardMasksAgree = true;
   const distributed = ddp(model, group, { broadcastWeights: false, synchronizeBatchNorm: false });
   for (let step = 0; step < SETUP.steps; step++) {
     const batch = stepBatch(model, step, group.rank, group.worldSize);
-    const masks = distributed.shardMasks(SETUP.maskSeed * 7919 + step, { anchors: batch.anchors, focal: batch.focal!, batchSize: SETUP.perRankBatch });
+    const masks = distributed.shardMasks(SETUP.maskSeed * 7919 + step, { anchors: batch.anchors, focal: batch.focal!, batchSize: perRankBatch });
     for (const [mine, expected] of [[masks.idxKeepAnchors, batch.idxKeepAnchors], [masks.idxKeepFocal, batch.idxKeepFocal]] as const) {
       shardMasksAgree &&= mine !== undefined && tf.util.arraysEqual(mine.shape, expected!.shape) && tf.util.arraysEqual(mine.dataSync(), expected!.dataSync());
     }
@@ -45,5 +46,5 @@ for (const { kind, variant } of options.runs) {
   reports[`${kind}/${variant}`] = group.rank === 0 ? report : { ...report, steps: report.steps.map((step) => ({ ...step, gradients: {}, parameters: {} })) };
   model.dispose();
 }
-writeFileSync(options.output, JSON.stringify({ rank: group.rank, backend: group.backend, reports, shardMasksAgree }));
+writeFileSync(`${options.output}-rank${group.rank}.json`, JSON.stringify({ rank: group.rank, backend: group.backend, reports, shardMasksAgree }));
 group.destroy();

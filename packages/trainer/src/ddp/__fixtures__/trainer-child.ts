@@ -1,12 +1,11 @@
 // One rank of the Trainer's ddp strategy tests: the toy regression module on its shard of every batch.
-// Started by spawn-ranks or by msn-run; prints one JSON report line ({ ok, … } or { error }) and exits 0 or 1.
+// Started by mpirun; prints one JSON report line ({ ok, … } or { error }) and exits 0 or 1.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { DistributedError } from '../../distributed/distributed-error';
 import { initProcessGroup } from '../../distributed/init-process-group';
-import type { BackendPreference } from '../../distributed/protocol';
 import type { Callback } from '../../lightning/callback';
 import { ModelCheckpoint } from '../../lightning/callbacks/model-checkpoint';
 import { JsonLinesLogger } from '../../lightning/loggers/json-lines-logger';
@@ -16,7 +15,6 @@ import { ToyLoader, ToyRegression, type ToyBatch } from '../../lightning/__fixtu
 import { ddpStrategy } from '../ddp-strategy';
 
 export interface TrainerChildOptions {
-  backend: BackendPreference;
   /** Per-rank output folder prefix: rank r writes under `${folder}/rank${r}` (rank 1 must write nothing). */
   folder: string;
   maxSteps: number;
@@ -27,9 +25,8 @@ export interface TrainerChildOptions {
   ckptPathOf?: Record<string, string>;
   /** This rank requests an interrupt (as Ctrl-C would) after step `interruptAt.step`. */
   interruptAt?: { rank: number; step: number };
-  /** `victim` dies (SIGKILL) or hangs after `step` steps, on the first attempt only (MSN_RESTART_COUNT = 0). */
-  fault?: { victim: number; step: number; kind: 'die' | 'hang' };
-  timeoutMs?: number;
+  /** `victim` dies (SIGKILL) after `step` steps. */
+  fault?: { victim: number; step: number };
 }
 
 /** The toy loader's batches, rows dealt out like a DistributedSampler (rank r gets rows r, r + W, …). */
@@ -56,23 +53,16 @@ export class ShardedToyLoader implements TrainLoader<ToyBatch> {
 }
 
 const options = JSON.parse(process.argv[2]!) as TrainerChildOptions;
-const rank = Number(process.env.RANK ?? 0);
-const restart = Number(process.env.MSN_RESTART_COUNT ?? 0);
+// The launcher's rank until the group says (for reports of a failure before it exists).
+let rank = Number(process.env.OMPI_COMM_WORLD_RANK ?? process.env.PMI_RANK ?? 0);
 const started = Date.now();
-
-function sleep(milliseconds: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, milliseconds);
-}
 
 class FaultyToy extends ToyRegression {
   trainer: Trainer | undefined;
 
   override async trainingStep(batch: ToyBatch, batchIndex: number, context: StepContext): Promise<TrainingStepOutput> {
     const { fault, interruptAt } = options;
-    if (fault !== undefined && restart === 0 && rank === fault.victim && context.globalStep === fault.step) {
-      if (fault.kind === 'die') process.kill(process.pid, 'SIGKILL');
-      sleep(60_000);
-    }
+    if (fault !== undefined && rank === fault.victim && context.globalStep === fault.step) process.kill(process.pid, 'SIGKILL');
     const output = await super.trainingStep(batch, batchIndex, context);
     if (interruptAt !== undefined && rank === interruptAt.rank && context.globalStep + 1 === interruptAt.step) this.trainer!.requestInterrupt();
     return output;
@@ -81,7 +71,8 @@ class FaultyToy extends ToyRegression {
 
 try {
   await tf.setBackend('cpu');
-  const group = await initProcessGroup({ backend: options.backend, timeoutMs: options.timeoutMs ?? 30_000, rendezvousTimeoutMs: 30_000 });
+  const group = await initProcessGroup();
+  rank = group.rank;
   const folder = join(options.folder, `rank${group.rank}`);
   const batchSizes: number[] = [];
   const tensors: number[] = [];
@@ -108,7 +99,6 @@ try {
   const report = {
     ok: true,
     rank: group.rank,
-    restart,
     result,
     resumed: ckptPath !== undefined,
     weight: Array.from(module.weight.dataSync()),

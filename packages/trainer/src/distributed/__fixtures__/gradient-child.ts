@@ -1,4 +1,4 @@
-// One rank of the gradient tests: differentiable all-reduce and synchronised batch statistics.
+// One rank of the gradient tests (started by mpirun): differentiable all-reduce and synchronised batch statistics.
 import { writeFileSync } from 'node:fs';
 import { registerGradients, useBackend, type TestBackend } from '@msn/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
@@ -7,13 +7,12 @@ import { averageGradients, averageGradientsAsync } from '../average-gradients';
 import { broadcastVariables } from '../broadcast-variables';
 import { differentiableAllReduce } from '../differentiable-all-reduce';
 import { initProcessGroup } from '../init-process-group';
-import type { BackendPreference } from '../protocol';
 import { FEATURES, batchNormLoss, globalBatch, rankWeights, rowsPerRank } from './batch-statistics';
 
-const options = JSON.parse(process.argv[2]!) as { backend: BackendPreference; tensorBackend: TestBackend; output: string };
+const options = JSON.parse(process.argv[2]!) as { tensorBackend: TestBackend; /** Rank r writes `${output}-${r}.json`. */ output: string };
 await registerGradients();
 await useBackend(options.tensorBackend);
-const group = await initProcessGroup({ backend: options.backend, timeoutMs: 30_000, rendezvousTimeoutMs: 30_000 });
+const group = await initProcessGroup();
 const { rank, worldSize } = group;
 const rows = rowsPerRank(worldSize);
 const offset = rows.slice(0, rank).reduce((total, count) => total + count, 0);
@@ -70,4 +69,4 @@ results.averageGradients = [averaged, averagedAsync].map((map) => ({
 }));
 tf.dispose([...variables, ...Object.values(gradients), ...Object.values(averaged), ...Object.values(averagedAsync)]);
 group.destroy();
-writeFileSync(options.output, JSON.stringify(results));
+writeFileSync(`${options.output}-${rank}.json`, JSON.stringify(results));
