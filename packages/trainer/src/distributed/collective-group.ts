@@ -65,8 +65,18 @@ export abstract class CollectiveGroup implements ProcessGroup {
 
   /** Runs `collective` now, blocking; returns the buffer holding the result. */
   protected abstract runSync(collective: PreparedCollective): ArrayBufferLike;
-  /** Enqueues `collective` now (program order); resolves with the buffer holding the result. */
-  protected abstract runAsync(collective: PreparedCollective): Promise<ArrayBufferLike>;
+  /**
+   * Runs `collective` now (program order); resolves with the buffer holding the result. MPI's collectives and the
+   * world of one are synchronous, so the default settles at call time; a group with real asynchronous transfers
+   * overrides it.
+   */
+  protected runAsync(collective: PreparedCollective): Promise<ArrayBufferLike> {
+    try {
+      return Promise.resolve(this.runSync(collective));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
   abstract destroy(): void;
 
   allReduce<T extends tf.Tensor>(tensor: T, op?: ReduceOp): T;

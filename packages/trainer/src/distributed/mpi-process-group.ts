@@ -81,14 +81,6 @@ export class MpiProcessGroup extends CollectiveGroup {
     return buffer;
   }
 
-  protected runAsync(collective: PreparedCollective): Promise<ArrayBufferLike> {
-    try {
-      return Promise.resolve(this.runSync(collective));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
   /** Calls MPI_Finalize (collective: every rank must destroy its group). Later collectives throw; idempotent. */
   destroy(): void {
     if (this.destroyed) return;

@@ -20,14 +20,6 @@ export class SingleProcessGroup extends CollectiveGroup {
     return buffer;
   }
 
-  protected runAsync(collective: PreparedCollective): Promise<ArrayBufferLike> {
-    try {
-      return Promise.resolve(this.runSync(collective));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
   destroy(): void {
     this.destroyed = true;
   }
