@@ -1,5 +1,5 @@
 // Builds one batch as typed arrays (decode + augment), identically on the main thread and in worker threads.
-import { DataFileError, DataLoaderError, isMsnError } from './errors';
+import { DataFileError, DataLoaderError, isMsnError } from '@msn/errors';
 import { assertRgbImage, type Sample } from './image';
 import type { ViewTransform } from './view-transform';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeCifar, gzip } from './__fixtures__/data-files';
 import { CIFAR10_CLASSES, Cifar10Dataset } from './cifar10-dataset';
-import { DataFileError } from './errors';
+import { DataFileError } from '@msn/errors';
 
 const folder = mkdtempSync(join(tmpdir(), 'msn-cifar-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));

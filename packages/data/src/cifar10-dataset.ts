@@ -1,7 +1,7 @@
 // Cifar10Dataset: the CIFAR-10 binary format (records of 1 label byte + 3072 bytes of 32×32 planar RGB).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataFileError, InvalidArgumentError } from './errors';
+import { DataFileError, InvalidArgumentError } from '@msn/errors';
 import { assertIndex, type DatasetSource, type ImageDataset } from './image-dataset';
 import type { Sample } from './image';
 import { readDataFile } from './read-file';

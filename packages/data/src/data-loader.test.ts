@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataLoader, type RawLoaderBatch } from './data-loader';
 import { DistributedSampler } from './distributed-sampler';
-import { DataLoaderError, InvalidArgumentError } from './errors';
+import { DataLoaderError, InvalidArgumentError } from '@msn/errors';
 import type { ImageDataset } from './image-dataset';
 import { ImageFolder } from './image-folder';
 import type { RgbImage, Sample } from './image';

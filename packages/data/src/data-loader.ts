@@ -1,7 +1,7 @@
 // DataLoader: batches of augmented views as NCHW tensors, built in worker threads, prefetched, abortable.
 import * as tf from '@tensorflow/tfjs-core';
 import { assembleBatch, sampleFailure, type RawBatch } from './batch-assembly';
-import { DataLoaderError, InvalidArgumentError } from './errors';
+import { DataLoaderError, InvalidArgumentError } from '@msn/errors';
 import type { ImageDataset } from './image-dataset';
 import { PlainTransform } from './plain-transform';
 import { RandomSampler, SequentialSampler, type Sampler } from './sampler';

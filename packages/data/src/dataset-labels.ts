@@ -1,5 +1,5 @@
 // Every label of a labelled dataset, read without decoding its images.
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 import type { ImageDataset } from './image-dataset';
 
 /**

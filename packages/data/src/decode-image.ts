@@ -1,5 +1,5 @@
 // Decodes an image file to 8-bit interleaved RGB with sharp (loaded on first use: only ImageFolder needs it).
-import { DataFileError } from './errors';
+import { DataFileError } from '@msn/errors';
 import type { RgbImage } from './image';
 
 type SharpModule = typeof import('sharp').default;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DistributedSampler } from './distributed-sampler';
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { RandomSampler, SequentialSampler } from './sampler';
 
 function shards(datasetLength: number, worldSize: number, options: { seed?: number; dropLast?: boolean; shuffle?: boolean }, epoch: number) {

@@ -1,5 +1,5 @@
 // DistributedSampler: torch's per-rank shard of one shared permutation per epoch.
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { epochPermutation, type Sampler } from './sampler';
 import { assertBoolean, assertInteger, assertKnownKeys } from './validate';
 

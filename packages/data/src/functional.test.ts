@@ -6,7 +6,7 @@ import {
   type FixtureTensor,
 } from '@msn/test-utils';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 import {
   adjustBrightness,
   adjustContrast,

@@ -8,7 +8,7 @@ import {
   normalizeInPlace,
   saturationInPlace,
 } from './color';
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { gaussianBlurInPlace, gaussianKernel1d, largestKernel } from './gaussian-blur';
 import { assertFloatImage, type FloatImage } from './image';
 import { AxisFilterCache, ResizeScratch, resizedCropInto, sourceFromFloatImage, type CropBox } from './resize';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeIdx, gzip } from './__fixtures__/data-files';
-import { DataFileError, InvalidArgumentError } from './errors';
+import { DataFileError, InvalidArgumentError } from '@msn/errors';
 import { FASHION_MNIST_CLASSES, IdxDataset } from './idx-dataset';
 
 const folder = mkdtempSync(join(tmpdir(), 'msn-idx-'));

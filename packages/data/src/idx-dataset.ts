@@ -1,7 +1,7 @@
 // IdxDataset: MNIST-format (IDX) image and label files, gzipped or not, e.g. MNIST and Fashion-MNIST.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataFileError, InvalidArgumentError } from './errors';
+import { DataFileError, InvalidArgumentError } from '@msn/errors';
 import { assertIndex, toSharedBytes, type DatasetSource, type ImageDataset } from './image-dataset';
 import type { Sample } from './image';
 import { readDataFile } from './read-file';

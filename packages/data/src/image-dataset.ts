@@ -1,5 +1,5 @@
 // The dataset contract shared by ImageFolder, IdxDataset, Cifar10Dataset, SyntheticShapes and user datasets.
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 import type { Sample } from './image';
 
 /**

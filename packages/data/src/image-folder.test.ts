@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePng } from './__fixtures__/png';
-import { DataFileError, InvalidArgumentError } from './errors';
+import { DataFileError, InvalidArgumentError } from '@msn/errors';
 import { ImageFolder } from './image-folder';
 
 const root = mkdtempSync(join(tmpdir(), 'msn-folder-'));

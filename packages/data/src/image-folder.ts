@@ -2,7 +2,7 @@
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { extname, join, relative } from 'node:path';
 import { decodeImageFile } from './decode-image';
-import { DataFileError, InvalidArgumentError } from './errors';
+import { DataFileError, InvalidArgumentError } from '@msn/errors';
 import { assertIndex, type DatasetSource, type ImageDataset } from './image-dataset';
 import type { Sample } from './image';
 import { assertKnownKeys, assertOneOf } from './validate';

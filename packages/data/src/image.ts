@@ -1,5 +1,5 @@
 // The two image representations: decoded 8-bit interleaved images (datasets) and planar float images (transforms).
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 
 /**
  * A decoded image as datasets return it: 8-bit values, interleaved rows (HWC, `data[(y·width + x)·channels + c]`).

@@ -1,5 +1,5 @@
-export { DataFileError, DataLoaderError, InvalidArgumentError, ShapeError, isMsnError } from './errors';
-export type { DataFileErrorDetails, InvalidArgumentDetails } from './errors';
+export { DataFileError, DataLoaderError, InvalidArgumentError, ShapeError, isMsnError } from '@msn/errors';
+export type { DataFileErrorDetails, InvalidArgumentDetails } from '@msn/errors';
 export { assertRgbImage } from './image';
 export type { FloatImage, RgbImage, Sample } from './image';
 export type { DatasetSource, ImageDataset } from './image-dataset';

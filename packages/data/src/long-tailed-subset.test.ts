@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { datasetLabels } from './dataset-labels';
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 import type { ImageDataset } from './image-dataset';
 import { LongTailedSubset, longTailClassSizes } from './long-tailed-subset';
 import { SyntheticShapes } from './synthetic-shapes';

@@ -1,6 +1,6 @@
 // A long-tailed view of a balanced labelled dataset: class sizes that fall as a power law of the class's rank.
 import { datasetLabels } from './dataset-labels';
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 import type { ImageDataset } from './image-dataset';
 import { seededPermutation } from './seeded-shuffle';
 import { SubsetDataset } from './subset-dataset';

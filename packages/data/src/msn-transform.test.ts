@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { boxBlurInPlace } from './box-blur';
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { gaussianBlur, hflip, normalize, resizedCrop, rgbToGrayscale, vflip } from './functional';
 import type { FloatImage, RgbImage } from './image';
 import { MSNTransform, MSN_TRANSFORM_DEFAULTS, type MSNTransformOptions } from './msn-transform';

@@ -1,6 +1,6 @@
 // MSNTransform: lightly's multi-view MSN augmentation (random views, then focal views), seeded per sample.
 import { augmentViewInto, jitterRange, type AugmentScratch, type ViewSettings } from './augment-view';
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { assertRgbImage, type FloatImage, type RgbImage } from './image';
 import { CounterRandom, RANDOM_DOMAIN } from './random';
 import { AxisFilterCache, ResizeScratch } from './resize';

@@ -1,6 +1,6 @@
 // PlainTransform: one deterministic view (centre crop, resize, normalise) for evaluation and embedding.
 import { normalizeInPlace } from './color';
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { assertRgbImage, type FloatImage, type RgbImage } from './image';
 import { roundHalfEven } from './random';
 import { AxisFilterCache, ResizeScratch, resizedCropInto, sourceFromRgbImage } from './resize';

@@ -1,5 +1,5 @@
 // A small counter-based PRNG: every draw is a pure function of (key, counter), keyed by (seed, epoch, index, …).
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 
 // Chris Wellons' "lowbias32" integer hash: full avalanche, cheap with Math.imul, no BigInt.
 function mix32(value: number): number {

@@ -1,7 +1,7 @@
 // Reads a whole data file, transparently gunzipping, with errors that name the file.
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { DataFileError } from './errors';
+import { DataFileError } from '@msn/errors';
 
 /** True when `bytes` start with the gzip magic number 1f 8b. */
 export function isGzip(bytes: Uint8Array): boolean {

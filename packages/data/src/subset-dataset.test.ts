@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@msn/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DataLoader } from './data-loader';
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 import type { ImageDataset } from './image-dataset';
 import { PlainTransform } from './plain-transform';
 import { SubsetDataset } from './subset-dataset';

@@ -1,6 +1,6 @@
 // A view of some images of another dataset (a small-data run, a held-out split), rebuildable in worker threads.
 import { assertIndex, type DatasetSource, type ImageDataset } from './image-dataset';
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 import type { Sample } from './image';
 import { seededPermutation } from './seeded-shuffle';
 

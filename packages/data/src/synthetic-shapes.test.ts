@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { SHAPE_CLASSES, SyntheticShapes } from './synthetic-shapes';
 
 /** Gradient-magnitude features, unit length: colour-blind, so only shape and position remain. */

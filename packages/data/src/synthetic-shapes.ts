@@ -1,5 +1,5 @@
 // SyntheticShapes: a procedurally generated, labelled, seeded dataset of shapes that needs no files.
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { assertIndex, type DatasetSource, type ImageDataset } from './image-dataset';
 import type { Sample } from './image';
 import { CounterRandom, RANDOM_DOMAIN } from './random';

@@ -1,5 +1,5 @@
 // Argument checks shared by the package; each throws InvalidArgumentError naming caller, argument and value.
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 
 export function assertInteger(caller: string, argument: string, value: unknown, minimum: number): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum) {

@@ -1,5 +1,5 @@
 // The contract between transforms and loaders: a fixed list of square views written into batch buffers.
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 import type { RgbImage } from './image';
 
 /** What the randomness of one sample's views is a pure function of. */

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { RawBatch } from './batch-assembly';
-import { DataLoaderError } from './errors';
+import { DataLoaderError } from '@msn/errors';
 import type { WorkerInit, WorkerResponse, WorkerTask } from './worker-protocol';
 
 interface Pending {

@@ -2,7 +2,7 @@
 import { parentPort } from 'node:worker_threads';
 import { assembleBatch, type SampleLoader } from './batch-assembly';
 import { datasetFromSource } from './dataset-source';
-import { DataFileError, DataLoaderError } from './errors';
+import { DataFileError, DataLoaderError } from '@msn/errors';
 import { ImageFolder } from './image-folder';
 import type { DatasetSource, ImageDataset } from './image-dataset';
 import type { Sample } from './image';

@@ -2,8 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describeEachBackend, expectNoLeakedTensors, expectTensorClose, FIXTURE_TOLERANCE, fixtureBackends } from '@msn/test-utils';
 import { expect, it } from 'vitest';
-import { settleDeviceChecks } from './device-check';
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError, settleDeviceChecks } from '@msn/errors';
 import { MSNLoss } from './msn-loss';
 import { PMSNCustomLoss } from './pmsn-custom-loss';
 

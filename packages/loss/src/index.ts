@@ -1,6 +1,5 @@
-export { InvalidArgumentError, ShapeError, isMsnError } from './errors';
-export type { InvalidArgumentDetails } from './errors';
-export { settleDeviceChecks } from './device-check';
+export { InvalidArgumentError, ShapeError, isMsnError, settleDeviceChecks } from '@msn/errors';
+export type { InvalidArgumentDetails } from '@msn/errors';
 export { MSNLoss } from './msn-loss';
 export type { MSNLossDetails, MSNLossOptions, TargetDistribution } from './msn-loss';
 export { PMSNLoss } from './pmsn-loss';

@@ -8,7 +8,7 @@ import {
   expectNoLeakedTensors,
 } from '@msn/test-utils';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, ShapeError } from './errors';
+import { InvalidArgumentError, ShapeError } from '@msn/errors';
 import { MSNLoss } from './msn-loss';
 import { PMSNCustomLoss } from './pmsn-custom-loss';
 import { PMSNLoss } from './pmsn-loss';

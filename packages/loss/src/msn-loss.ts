@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { evaluatePrior, powerLawPrior, type Prior } from '@msn/priors';
 import type { AllReduceSum } from '@msn/sinkhorn';
-import { adoptError } from './adopt-error';
 import { averageAcrossProcesses } from './average-across-processes';
-import { InvalidArgumentError, ShapeError } from './errors';
+import { InvalidArgumentError, ShapeError } from '@msn/errors';
 import { normalizeRows } from './normalize-rows';
 import { prototypeLogits } from './prototype-probabilities';
 import { regularizationLoss } from './regularization-loss';
@@ -292,11 +291,8 @@ export class MSNLoss {
   private evaluatePrior(caller: string, meanAnchorProbs: tf.Tensor1D): tf.Tensor1D | undefined {
     if (this.prior === undefined) return undefined;
     if (this.builtInPrior) return this.prior(meanAnchorProbs);
-    try {
-      return evaluatePrior(this.prior, meanAnchorProbs, this.prior.name || 'targetDistribution', caller);
-    } catch (error) {
-      return adoptError(error);
-    }
+    // @msn/priors throws the same @msn/errors classes, so its errors pass through unchanged.
+    return evaluatePrior(this.prior, meanAnchorProbs, this.prior.name || 'targetDistribution', caller);
   }
 
   private validateInputs(caller: string, request: ComputeRequest): void {

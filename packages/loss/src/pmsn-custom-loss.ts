@@ -1,5 +1,5 @@
 import type { Prior } from '@msn/priors';
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { MSNLoss, type MSNLossOptions } from './msn-loss';
 
 /** Options of {@link PMSNCustomLoss}: those of {@link MSNLoss}, with a required prior function. */

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { MSNLoss, type MSNLossOptions } from './msn-loss';
 
 /** Options of {@link PMSNLoss}: those of {@link MSNLoss} without `targetDistribution` (always the power law). */

@@ -7,7 +7,7 @@ import {
   expectNoLeakedTensors,
 } from '@msn/test-utils';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, ShapeError } from './errors';
+import { InvalidArgumentError, ShapeError } from '@msn/errors';
 import { prototypeProbabilities } from './prototype-probabilities';
 
 describeEachBackend(embeddedBackends(), 'prototypeProbabilities', () => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError } from './errors';
+import { ShapeError } from '@msn/errors';
 import { matMulByTranspose } from './mat-mul-by-transpose';
 import { assertFloatTensor, assertPositiveFinite } from './validate';
 

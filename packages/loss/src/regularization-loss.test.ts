@@ -7,7 +7,7 @@ import {
   expectNoLeakedTensors,
 } from '@msn/test-utils';
 import { describe, expect, it } from 'vitest';
-import { ShapeError } from './errors';
+import { ShapeError } from '@msn/errors';
 import { regularizationLoss } from './regularization-loss';
 
 const q = [0.7, 0.1, 0.1, 0.1];

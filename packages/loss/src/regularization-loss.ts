@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError } from './errors';
+import { ShapeError } from '@msn/errors';
 import { withoutGradient } from './without-gradient';
 import { assertFloatTensor } from './validate';
 

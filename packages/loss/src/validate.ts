@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkTensorValues } from './device-check';
-import { InvalidArgumentError, ShapeError } from './errors';
+import { InvalidArgumentError, ShapeError, checkTensorValues } from '@msn/errors';
 
 export function assertPositiveFinite(caller: string, argument: string, value: number): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {

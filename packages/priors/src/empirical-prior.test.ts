@@ -8,7 +8,7 @@ import {
 } from '@msn/test-utils';
 import { describe, expect, it } from 'vitest';
 import { empiricalPrior, resampleSortedFrequencies } from './empirical-prior';
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 
 function evaluate(counts: number[], size: number): number[] {
   const input = tf.zeros([size]) as tf.Tensor1D;

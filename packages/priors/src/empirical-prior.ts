@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { namePrior, type Prior } from './prior';
 import { assertMeanAnchorProbs } from './validate';
 

@@ -7,7 +7,7 @@ import {
   expectNoLeakedTensors,
 } from '@msn/test-utils';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, ShapeError } from './errors';
+import { InvalidArgumentError, ShapeError } from '@msn/errors';
 import { evaluatePrior, priorSumTolerance } from './evaluate-prior';
 import type { Prior } from './prior';
 import { powerLawPrior } from './power-law-prior';

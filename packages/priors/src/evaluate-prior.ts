@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkTensorValues } from './device-check';
-import { InvalidArgumentError, ShapeError } from './errors';
+import { InvalidArgumentError, ShapeError, checkTensorValues } from '@msn/errors';
 import type { Prior } from './prior';
 import { assertMeanAnchorProbs } from './validate';
 

@@ -10,7 +10,7 @@ import {
   type FixtureCases,
 } from '@msn/test-utils';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, ShapeError } from './errors';
+import { InvalidArgumentError, ShapeError } from '@msn/errors';
 import { powerLawPrior } from './power-law-prior';
 
 const fixtureCases = listFixtures('priors').flatMap((path) =>

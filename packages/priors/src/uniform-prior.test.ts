@@ -7,7 +7,7 @@ import {
   expectNoLeakedTensors,
 } from '@msn/test-utils';
 import { expect, it } from 'vitest';
-import { ShapeError } from './errors';
+import { ShapeError } from '@msn/errors';
 import { uniformPrior } from './uniform-prior';
 
 describeEachBackend(embeddedBackends(), 'uniformPrior', () => {

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, ShapeError } from './errors';
+import { InvalidArgumentError, ShapeError } from '@msn/errors';
 
 export function assertNonNegativeFinite(caller: string, argument: string, value: number): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {

@@ -11,7 +11,7 @@ import {
   type FixtureCases,
 } from '@msn/test-utils';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { sharpen } from './sharpen';
 
 // The folder holds sinkhorn and sharpen cases; which is which comes from the parameters, not the file name.

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, ShapeError } from './errors';
+import { InvalidArgumentError, ShapeError } from '@msn/errors';
 
 export function assertMatrix(caller: string, argument: string, tensor: tf.Tensor): asserts tensor is tf.Tensor2D {
   if (tensor.rank !== 2) {

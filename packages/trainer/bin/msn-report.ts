@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // msn-report: builds report.html for a run folder of @msn/trainer's apps (see `msn-report --help`).
-import { isMsnError } from '../src/errors';
+import { isMsnError } from '@msn/errors';
 import { writeRunReport } from '../src/report/write-run-report';
 
 const USAGE = `usage: msn-report <run folder> [--out <file>]

@@ -1,5 +1,5 @@
-export { BackendUnavailableError, CheckpointError, DeviceError, InvalidArgumentError, ShapeError, isMsnError } from './errors';
-export type { InvalidArgumentDetails } from './errors';
+export { BackendUnavailableError, CheckpointError, DeviceError, InvalidArgumentError, ShapeError, isMsnError } from '@msn/errors';
+export type { InvalidArgumentDetails } from '@msn/errors';
 export { AdamW, decayEverything, decayMatricesOnly } from './optim/adamw';
 export type { AdamWOptions, NamedGradients, WeightDecayFilter } from './optim/adamw';
 export type { JsonValue, OptimizerState, StoredTensor, TrainerOptimizer } from './optim/optimizer-state';

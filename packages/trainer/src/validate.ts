@@ -1,5 +1,5 @@
 // Argument checks shared by the package: each throws InvalidArgumentError naming caller, argument, value, expectation.
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 
 export function assertFiniteNumber(caller: string, argument: string, value: unknown): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {

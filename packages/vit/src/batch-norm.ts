@@ -1,7 +1,7 @@
 // BatchNorm1d in training mode (batch statistics, running-statistics update) and evaluation mode.
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchStatisticsFunction } from './batch-statistics';
-import { ShapeError } from './errors';
+import { ShapeError } from '@msn/errors';
 
 export interface BatchNormVariables {
   weight: tf.Variable;

@@ -1,6 +1,6 @@
 // The batch-statistics step of BatchNorm, replaceable so statistics can span several processes (SyncBatchNorm).
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError } from './errors';
+import { ShapeError } from '@msn/errors';
 
 /** Per-feature statistics of a batch: mean, biased variance (÷ count) and the number of samples behind them. */
 export interface BatchStatistics {

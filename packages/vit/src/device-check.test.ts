@@ -2,8 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describeEachBackend, expectNoLeakedTensors, fixtureBackends } from '@msn/test-utils';
 import { expect, it } from 'vitest';
-import { settleDeviceChecks } from './device-check';
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError, settleDeviceChecks } from '@msn/errors';
 import { MaskedVisionTransformer } from './masked-vision-transformer';
 
 describeEachBackend(fixtureBackends(), 'idxKeep checks', () => {

@@ -1,6 +1,6 @@
 // A token mask that keeps one random contiguous rectangle of the patch grid (plus the class token).
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { resolveRandom, type RandomSource } from './random-source';
 import { assertInteger, assertKnownKeys } from './validate';
 

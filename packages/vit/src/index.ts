@@ -1,12 +1,11 @@
-export { InvalidArgumentError, SafetensorsError, ShapeError, StateDictError, isMsnError } from './errors';
-export type { InvalidArgumentDetails, StateDictMismatch } from './errors';
+export { InvalidArgumentError, SafetensorsError, ShapeError, StateDictError, isMsnError, settleDeviceChecks } from '@msn/errors';
+export type { InvalidArgumentDetails, StateDictMismatch } from '@msn/errors';
 export { createRandom } from './random';
 export type { Random } from './random';
 export type { RandomSource } from './random-source';
 export { resolveViTConfig, vitBase, vitSmall, vitTiny } from './vit-config';
 export type { PositionEmbeddingKind, ViTConfig, ViTConfigInput, ViTInitialization, ViTPresetOverrides } from './vit-config';
 export { MaskedVisionTransformer } from './masked-vision-transformer';
-export { settleDeviceChecks } from './device-check';
 export { NORMALIZE_ROWS_KERNEL, normalizeRows } from './normalize-rows';
 export type { MaskedVisionTransformerOptions, ViTForwardOptions } from './masked-vision-transformer';
 export { sinCosPositionEmbedding } from './sincos-position-embedding';

@@ -14,7 +14,7 @@ import {
   type FixtureFile,
 } from '@msn/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError, ShapeError } from './errors';
+import { InvalidArgumentError, ShapeError } from '@msn/errors';
 import { weightsFor } from './fixture-weights.test-support';
 import { MaskedVisionTransformer } from './masked-vision-transformer';
 import { numTokensKept } from './random-token-mask';

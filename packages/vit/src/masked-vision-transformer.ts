@@ -2,8 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EncoderBlockWeights } from './encoder-block';
 import { encoderBlock } from './encoder-block';
-import { InvalidArgumentError, ShapeError } from './errors';
-import { checkTensorValues } from './device-check';
+import { InvalidArgumentError, ShapeError, checkTensorValues } from '@msn/errors';
 import { gatherTokens } from './gather-tokens';
 import { layerNorm } from './layer-norm';
 import { linear } from './linear';

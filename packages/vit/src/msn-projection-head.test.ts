@@ -15,7 +15,7 @@ import {
 } from '@msn/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { localBatchStatistics, synchronizedBatchStatistics } from './batch-statistics';
-import { InvalidArgumentError, ShapeError, StateDictError } from './errors';
+import { InvalidArgumentError, ShapeError, StateDictError } from '@msn/errors';
 import { weightsFor } from './fixture-weights.test-support';
 import { MSNProjectionHead } from './msn-projection-head';
 import { loadSafetensors } from './safetensors-file';

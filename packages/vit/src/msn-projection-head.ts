@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNorm1d, type BatchNormVariables } from './batch-norm';
 import { localBatchStatistics, type BatchStatisticsFunction } from './batch-statistics';
-import { InvalidArgumentError, ShapeError } from './errors';
+import { InvalidArgumentError, ShapeError } from '@msn/errors';
 import { gelu } from './gelu';
 import { linear } from './linear';
 import { resolveRandom } from './random-source';

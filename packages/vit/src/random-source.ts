@@ -1,5 +1,5 @@
 // Resolves the `seed` / `random` pair that every randomised function accepts.
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { createRandom, unseededRandom, type Random } from './random';
 
 /** Where a randomised function draws from: a seed for a fresh stream, or an existing stream to continue. */

@@ -1,6 +1,6 @@
 // lightly's random token mask: the indices of the tokens each sample keeps, class token first.
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { resolveRandom, type RandomSource } from './random-source';
 import { assertBoolean, assertFiniteInRange, assertInteger, assertKnownKeys } from './validate';
 

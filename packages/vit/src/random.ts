@@ -1,5 +1,5 @@
 // Seeded pseudo-random numbers (xoshiro128**), identical on every backend and platform.
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 
 /** A seeded stream of pseudo-random numbers. Every draw advances the stream. */
 export interface Random {

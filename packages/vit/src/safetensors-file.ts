@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
-import { SafetensorsError } from './errors';
+import { SafetensorsError } from '@msn/errors';
 import { readSafetensors, writeSafetensors, type SafetensorsContent, type SafetensorsInput } from './safetensors';
 
 /**

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { listFixtures, useBackend } from '@msn/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError, SafetensorsError } from './errors';
+import { InvalidArgumentError, SafetensorsError } from '@msn/errors';
 import { readSafetensors, writeSafetensors } from './safetensors';
 import { loadSafetensors, saveSafetensors } from './safetensors-file';
 

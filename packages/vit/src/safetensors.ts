@@ -1,6 +1,6 @@
 // The safetensors format (Hugging Face): parse and write in memory, validating every header field.
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, SafetensorsError } from './errors';
+import { InvalidArgumentError, SafetensorsError } from '@msn/errors';
 
 /** Element types of the safetensors format that this reader accepts. */
 export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';

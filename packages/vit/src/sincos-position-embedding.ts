@@ -1,5 +1,5 @@
 // The fixed 2-D sine-cosine position table of MAE, which lightly's masked ViT installs and freezes.
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { assertInteger } from './validate';
 
 /**

@@ -1,6 +1,6 @@
 // Loading PyTorch-named tensors into a module's variables, with one error that lists every mismatch.
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, StateDictError, type StateDictMismatch } from './errors';
+import { InvalidArgumentError, StateDictError, type StateDictMismatch } from '@msn/errors';
 
 /** One tensor of a state dict: a tfjs tensor, or raw values with a shape (what `readSafetensors` returns). */
 export type StateDictTensor = tf.Tensor | { readonly shape: readonly number[]; readonly data: ArrayLike<number> };

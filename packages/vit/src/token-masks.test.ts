@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expectNoLeakedTensors, useBackend } from '@msn/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { focalTokenMask } from './focal-token-mask';
 import { createRandom } from './random';
 import { numTokensKept, randomTokenMask } from './random-token-mask';

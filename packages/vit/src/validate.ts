@@ -1,6 +1,6 @@
 // Argument checks shared by the package: each throws an error naming caller, argument, value and expectation.
 import type * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, ShapeError } from './errors';
+import { InvalidArgumentError, ShapeError } from '@msn/errors';
 
 export function assertInteger(caller: string, argument: string, value: unknown, minimum: number): asserts value is number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < minimum) {

@@ -1,5 +1,5 @@
 // The ViT configuration: a plain JSON object kept apart from the model, with defaults, validation and presets.
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { assertFiniteInRange, assertInteger, assertKnownKeys, assertOneOf, assertPositiveFinite } from './validate';
 
 /** `'learned'`: a trained table (MSN); `'sincos'`: a fixed 2-D sine-cosine table that is never trained (lightly). */

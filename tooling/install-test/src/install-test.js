@@ -130,14 +130,15 @@ async function main() {
   const tarballs = join(workspace, 'tarballs');
   mkdirSync(tarballs);
   try {
-    const [sinkhorn, priors, loss] = await timed('packed @msn/sinkhorn, @msn/priors, @msn/loss', async () => {
+    // @msn/errors is a dependency of the others: unpublished versions must come from a tarball too.
+    const [errors, sinkhorn, priors, loss] = await timed('packed @msn/errors, @msn/sinkhorn, @msn/priors, @msn/loss', async () => {
       const packed = [];
-      for (const folder of ['sinkhorn', 'priors', 'loss']) packed.push(await pack(folder, tarballs));
+      for (const folder of ['errors', 'sinkhorn', 'priors', 'loss']) packed.push(await pack(folder, tarballs));
       return packed;
     });
     const [priorsOnly, everything] = await Promise.all([
-      installProject('priors-only', workspace, [priors, ...TFJS]),
-      installProject('loss', workspace, [sinkhorn, priors, loss, ...TFJS]),
+      installProject('priors-only', workspace, [errors, priors, ...TFJS]),
+      installProject('loss', workspace, [errors, sinkhorn, priors, loss, ...TFJS]),
     ]);
     for (const project of [priorsOnly, everything]) assertOneTfjsCore(project);
     const priorsExample = readmeExample('priors');

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BackendUnavailableError, InvalidArgumentError } from '../errors';
+import { BackendUnavailableError, InvalidArgumentError } from '@msn/errors';
 import { BACKEND_PREFERENCE, selectBackend } from './select-backend';
 
 function notFound(specifier: string): Error {

@@ -1,7 +1,7 @@
 // @file The one module that chooses the TensorFlow.js backend: an ordered list, native ones loaded on demand.
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendUnavailableError, InvalidArgumentError } from '../errors';
+import { BackendUnavailableError, InvalidArgumentError } from '@msn/errors';
 import { enableBlas, type BlasChoice } from './blas/enable-blas';
 import { installDawnGpu } from './dawn-gpu';
 import { watchDeviceErrors } from './webgpu-errors';

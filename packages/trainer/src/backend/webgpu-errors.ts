@@ -3,7 +3,7 @@
 // Why: an invalid pipeline (e.g. a shader over the storage-buffer limit) or an out-of-memory buffer makes WebGPU drop
 // the whole command buffer, other kernels' work included, and tfjs only logs Dawn's message. Training on would use
 // stale weights without an error. The first such error is kept and thrown by the next check.
-import { DeviceError } from '../errors';
+import { DeviceError } from '@msn/errors';
 
 interface ErrorEventTarget {
   addEventListener(type: 'uncapturederror', listener: (event: { error?: { message?: string } }) => void): void;

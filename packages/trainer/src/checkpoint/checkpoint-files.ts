@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { CheckpointError } from '../errors';
+import { CheckpointError } from '@msn/errors';
 import type { JsonValue, StoredTensor } from '../optim/optimizer-state';
 import { writeFileAtomic } from './atomic-write';
 import type { TensorCodec } from './tensor-codec';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { CliArgumentError, formatUsage, parseArguments, type FlagSpecs } from './parse-arguments';
 import { run } from './run';
 

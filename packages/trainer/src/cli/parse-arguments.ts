@@ -1,5 +1,5 @@
 // Typed command-line flags with errors that name the flag, the value and what was expected.
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 
 /** One flag: its type, documentation and constraints. The flag is the kebab-case form of its key. */
 export interface FlagSpec {

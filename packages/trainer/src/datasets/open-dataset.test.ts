@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SyntheticShapes } from '@msn/data';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { FASHION_MNIST_FOLDER, openDataset } from './open-dataset';
 
 const root = mkdtempSync(join(tmpdir(), 'msn-open-dataset-'));

@@ -11,7 +11,7 @@ import {
   type ImageDataset,
   type NormalizeStats,
 } from '@msn/data';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { assertInteger, assertKnownKeys } from '../validate';
 
 /** Data sets known by name. */

@@ -3,7 +3,7 @@ import { realpath } from 'node:fs/promises';
 import { readCheckpoint, type CheckpointState, type LoadedCheckpoint } from '../checkpoint/checkpoint-files';
 import type { TensorCodec } from '../checkpoint/tensor-codec';
 import type { ProcessGroup } from '../distributed/process-group';
-import { CheckpointError } from '../errors';
+import { CheckpointError } from '@msn/errors';
 import type { StoredTensor } from '../optim/optimizer-state';
 
 interface Header {

@@ -6,7 +6,7 @@ import { FIXTURE_TOLERANCE, expectClose, registerGradients, useBackend } from '@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MPI_MISSING, PACKAGE_DIRECTORY, jsonLines, runUnderMpirun } from '../distributed/__fixtures__/spawn-mpi';
 import { SingleProcessGroup } from '../distributed/single-process-group';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { checkpointName } from '../lightning/callbacks/model-checkpoint';
 import { JsonLinesLogger } from '../lightning/loggers/json-lines-logger';
 import { Trainer } from '../lightning/trainer';

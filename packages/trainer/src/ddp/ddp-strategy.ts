@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LoadedCheckpoint } from '../checkpoint/checkpoint-files';
 import type { TensorCodec } from '../checkpoint/tensor-codec';
 import type { ProcessGroup } from '../distributed/process-group';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import type { LightningModule, Metrics } from '../lightning/lightning-module';
 import type { NamedGradients } from '../optim/adamw';
 import type { StoredTensor, TrainerOptimizer } from '../optim/optimizer-state';

@@ -5,7 +5,7 @@ import { localBatchStatistics } from '@msn/vit';
 import { FIXTURE_TOLERANCE, describeEachBackend, embeddedBackends, expectClose, expectNoLeakedTensors } from '@msn/test-utils';
 import { describe, expect, it } from 'vitest';
 import { SingleProcessGroup } from '../distributed/single-process-group';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { MSNModel } from '../msn/msn-model';
 import { msnTrainingStep } from '../msn/msn-training-step';
 import { ddp } from './ddp';

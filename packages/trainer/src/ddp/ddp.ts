@@ -1,7 +1,7 @@
 // Data-parallel MSN: the setup that makes ranks of a process group train one model on one combined batch.
 import * as tf from '@tensorflow/tfjs-core';
 import { localBatchStatistics, synchronizedBatchStatistics, type AllReduceSum, type BatchStatisticsFunction } from '@msn/vit';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { averageGradients } from '../distributed/average-gradients';
 import { broadcastVariables } from '../distributed/broadcast-variables';
 import { differentiableAllReduce } from '../distributed/differentiable-all-reduce';

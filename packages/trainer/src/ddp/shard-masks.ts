@@ -2,7 +2,7 @@
 // one process training on the combined batch.
 import * as tf from '@tensorflow/tfjs-core';
 import { createRandom } from '@msn/vit';
-import { InvalidArgumentError, ShapeError } from '../errors';
+import { InvalidArgumentError, ShapeError } from '@msn/errors';
 import type { MSNModel } from '../msn/msn-model';
 import type { MSNViews } from '../msn/msn-training-step';
 import { assertInteger } from '../validate';

@@ -1,6 +1,6 @@
 // Mean and variance over every rank's batch: the statistics a synchronised BatchNorm normalises with.
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { differentiableAllReduce } from './differentiable-all-reduce';
 import type { ProcessGroup } from './process-group';
 

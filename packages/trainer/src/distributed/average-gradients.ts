@@ -1,6 +1,6 @@
 // DDP's gradient step: every rank replaces its gradients by their mean over ranks, in one collective.
 import type * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import type { ProcessGroup } from './process-group';
 
 /** Gradient names in the order every rank uses (sorted), after checking they are float32. */

@@ -1,6 +1,6 @@
 // Makes every rank start from rank 0's weights: one coalesced broadcast for a list of variables.
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import type { ProcessGroup } from './process-group';
 
 /**

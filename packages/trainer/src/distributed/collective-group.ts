@@ -1,6 +1,6 @@
 // Argument checks and tensor/array conversions shared by every ProcessGroup implementation.
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { DistributedError } from './distributed-error';
 import { typedView } from './typed-view';
 import type { ProcessGroup, ProcessGroupBackend, ReducibleArray, TransferableArray } from './process-group';

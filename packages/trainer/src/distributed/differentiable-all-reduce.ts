@@ -1,6 +1,6 @@
 // An all-reduce that gradients flow through: the building block of synchronised batch statistics.
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import type { ProcessGroup } from './process-group';
 import type { ReduceOp } from './collective-types';
 

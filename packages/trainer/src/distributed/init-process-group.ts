@@ -1,5 +1,5 @@
 // Entry point of distributed training: an MPI process group under an MPI launcher, a world of one otherwise.
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { detectMpiLauncher, refuseLauncherlessWorld } from './mpi-launcher';
 import { MpiProcessGroup } from './mpi-process-group';
 import { startMpiSession } from './mpi-session';

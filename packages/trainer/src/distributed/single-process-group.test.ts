@@ -7,7 +7,7 @@ import {
   expectNoLeakedTensors,
 } from '@msn/test-utils';
 import { expect, it } from 'vitest';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { allReduceMoments } from './all-reduce-moments';
 import { averageGradients, averageGradientsAsync } from './average-gradients';
 import { broadcastVariables } from './broadcast-variables';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@msn/test-utils';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { fewShotEvaluation } from './few-shot';
 import { seededRandom } from './seeded-random';
 

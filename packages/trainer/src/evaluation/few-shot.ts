@@ -1,4 +1,4 @@
-import { InvalidArgumentError, ShapeError } from '../errors';
+import { InvalidArgumentError, ShapeError } from '@msn/errors';
 import { assertInteger, assertKnownKeys, assertPositive } from '../validate';
 import { normalizeRowsInPlace, readFeatures, readLabels, type Features, type Float64Matrix, type Labels } from './labels';
 import type { LbfgsOptions } from './lbfgs';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describeEachBackend, embeddedBackends, expectNoLeakedTensors } from '@msn/test-utils';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, ShapeError } from '../errors';
+import { InvalidArgumentError, ShapeError } from '@msn/errors';
 import { knnClassify } from './knn';
 
 /** Brute-force weighted k-NN in float64 (sort every similarity), the definition the chunked version must match. */

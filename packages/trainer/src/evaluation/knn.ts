@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, ShapeError } from '../errors';
+import { InvalidArgumentError, ShapeError } from '@msn/errors';
 import { assertInteger, assertKnownKeys, assertPositive } from '../validate';
 import { readLabels, type Labels } from './labels';
 

@@ -1,6 +1,6 @@
 // Reading class labels and feature matrices given as tensors or plain arrays.
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, ShapeError } from '../errors';
+import { InvalidArgumentError, ShapeError } from '@msn/errors';
 
 /** Class labels 0…C−1: a plain array, a typed array or a 1-D tensor. */
 export type Labels = ArrayLike<number> | tf.Tensor1D;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ShapeError } from '../errors';
+import { ShapeError } from '@msn/errors';
 import type { Float64Matrix } from './labels';
 import { fitLogisticRegression } from './logistic-regression';
 

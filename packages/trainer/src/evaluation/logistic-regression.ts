@@ -1,4 +1,4 @@
-import { InvalidArgumentError, ShapeError } from '../errors';
+import { InvalidArgumentError, ShapeError } from '@msn/errors';
 import { assertKnownKeys, assertPositive } from '../validate';
 import type { Float64Matrix } from './labels';
 import { minimizeLbfgs, type LbfgsOptions } from './lbfgs';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { CollapseDetector, DEFAULT_COLLAPSE_THRESHOLDS } from './collapse-detector';
 import type { HealthMetrics } from './health-metrics';
 import { PrototypeUsage } from './prototype-usage';

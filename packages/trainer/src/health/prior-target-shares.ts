@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { evaluatePrior, powerLawPrior, settleDeviceChecks, uniformPrior, type Prior } from '@msn/priors';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import type { PriorOption } from '../msn-module/msn-criterion';
 import { assertInteger } from '../validate';
 

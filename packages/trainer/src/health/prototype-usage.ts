@@ -1,5 +1,5 @@
 // @file How many prototypes are in use: those that won at least one image over a sliding window of steps.
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { assertInteger } from '../validate';
 
 /**

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SyntheticShapes } from '@msn/data';
 import { useBackend } from '@msn/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { compareEncoders } from './compare-encoders';
 import { pixelFeatures } from './embed-batches';
 

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fewShotEvaluation, type FewShotResult } from '../evaluation/few-shot';
 import { knnClassify } from '../evaluation/knn';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { assertKnownKeys } from '../validate';
 import type { EmbeddedSet } from './embed-batches';
 

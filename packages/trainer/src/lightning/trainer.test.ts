@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { describeEachBackend, embeddedBackends, useBackend } from '@msn/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CheckpointError, InvalidArgumentError } from '../errors';
+import { CheckpointError, InvalidArgumentError } from '@msn/errors';
 import { checkpointName, ModelCheckpoint } from './callbacks/model-checkpoint';
 import { EarlyStopping } from './callbacks/early-stopping';
 import { LearningRateMonitor } from './callbacks/learning-rate-monitor';

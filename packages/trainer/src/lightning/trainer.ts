@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { readCheckpoint, writeCheckpoint, type LoadedCheckpoint, type TrainingProgress } from '../checkpoint/checkpoint-files';
 import { safetensorsCodec, type TensorCodec } from '../checkpoint/tensor-codec';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import type { JsonValue, TrainerOptimizer } from '../optim/optimizer-state';
 import type { Schedule } from '../schedules/schedule';
 import type { TrainerStrategy } from '../ddp/trainer-strategy';

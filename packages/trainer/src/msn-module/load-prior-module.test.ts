@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { PMSNCustomLoss } from '@msn/loss';
 import { useBackend } from '@msn/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { loadPriorModule } from './load-prior-module';
 import { createMSNCriterion, probePrior } from './msn-criterion';
 

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MSNLoss, PMSNCustomLoss, PMSNLoss, type MSNLossOptions } from '@msn/loss';
 import { evaluatePrior, type Prior } from '@msn/priors';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { assertInteger, assertKnownKeys, assertNonNegative } from '../validate';
 
 /**

@@ -8,7 +8,7 @@ import { DataLoader, MSNTransform, PlainTransform, SyntheticShapes } from '@msn/
 import { FIXTURE_TOLERANCE, describeEachBackend, embeddedBackends, expectClose, expectNoLeakedTensors } from '@msn/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SingleProcessGroup } from '../distributed/single-process-group';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { LearningRateMonitor } from '../lightning/callbacks/learning-rate-monitor';
 import { ModelCheckpoint } from '../lightning/callbacks/model-checkpoint';
 import type { Logger } from '../lightning/loggers/logger';

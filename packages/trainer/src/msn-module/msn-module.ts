@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { MSNLoss, MSNLossOptions } from '@msn/loss';
 import { ddp, type DistributedMSN } from '../ddp/ddp';
 import type { ProcessGroup } from '../distributed/process-group';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { knnClassify } from '../evaluation/knn';
 import { healthMetrics } from '../health/health-metrics';
 import { PrototypeUsage } from '../health/prototype-usage';

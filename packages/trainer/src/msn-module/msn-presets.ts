@@ -1,5 +1,5 @@
 // @file Named MSN model sizes used by the example apps and benchmarks (architecture only; training settings are separate).
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import type { MSNConfigInput } from '../msn/msn-config';
 
 /** Names of {@link msnPreset}. */

@@ -1,7 +1,7 @@
 // Loads a whole state dict into named variables, checking every name and shape before assigning anything.
 import * as tf from '@tensorflow/tfjs-core';
 import { StateDictError, type StateDict, type StateDictMismatch, type StateDictTensor } from '@msn/vit';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 
 /** Options of {@link loadNamedVariables}. */
 export interface LoadNamedVariablesOptions {

@@ -1,6 +1,6 @@
 // The MSN model's configuration: a plain JSON object (stored in checkpoints), with defaults and validation.
 import { resolveViTConfig, type ViTConfig, type ViTConfigInput } from '@msn/vit';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { assertInRange, assertInteger, assertKnownKeys, assertPositive } from '../validate';
 
 /** The projection head's shape (lightly's `MSNProjectionHead`; its input width is the ViT's `hiddenDim`). */

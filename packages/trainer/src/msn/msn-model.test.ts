@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describeEachBackend, embeddedBackends, expectNoLeakedTensors, useBackend } from '@msn/test-utils';
 import { loadSafetensors, saveSafetensors } from '@msn/vit';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CheckpointError, InvalidArgumentError } from '../errors';
+import { CheckpointError, InvalidArgumentError } from '@msn/errors';
 import { decayEverything } from '../optim/adamw';
 import { MSN_CONFIG_METADATA_KEY, MSNModel } from './msn-model';
 import { msnWeightDecayFilter } from './msn-weight-decay';

@@ -10,7 +10,7 @@ import {
   type Random,
   type StateDict,
 } from '@msn/vit';
-import { CheckpointError, InvalidArgumentError, ShapeError } from '../errors';
+import { CheckpointError, InvalidArgumentError, ShapeError } from '@msn/errors';
 import { AdamW, type AdamWOptions } from '../optim/adamw';
 import { updateEma, type EmaPair } from '../optim/ema';
 import { assertInRange, assertInteger, assertKnownKeys } from '../validate';

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MSNLoss, PMSNLoss } from '@msn/loss';
 import { describeEachBackend, embeddedBackends, expectNoLeakedTensors } from '@msn/test-utils';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, ShapeError } from '../errors';
+import { InvalidArgumentError, ShapeError } from '@msn/errors';
 import type { NamedGradients } from '../optim/adamw';
 import { MSNModel } from './msn-model';
 import { msnTrainingStep, type MSNBatch, type MSNStepTensors } from './msn-training-step';

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MSNLoss, settleDeviceChecks, type MSNLossDetails } from '@msn/loss';
 import { createRandom, type Random } from '@msn/vit';
 import { throwDeviceError } from '../backend/webgpu-errors';
-import { InvalidArgumentError, ShapeError } from '../errors';
+import { InvalidArgumentError, ShapeError } from '@msn/errors';
 import type { NamedGradients } from '../optim/adamw';
 import { healthStatistics, readStepHealth, type StepHealth } from '../health/health-statistics';
 import { clipGradientsByGlobalNorm } from '../optim/clip-gradients';

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describeEachBackend, expectNoLeakedTensors } from '@msn/test-utils';
 import { beforeAll, expect, it } from 'vitest';
 import { watchDeviceErrors } from '../backend/webgpu-errors';
-import { DeviceError } from '../errors';
+import { DeviceError } from '@msn/errors';
 import { MSNModel } from './msn-model';
 import { msnTrainingStep, type MSNBatch } from './msn-training-step';
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FIXTURE_TOLERANCE, describeEachBackend, embeddedBackends, expectClose, expectNoLeakedTensors } from '@msn/test-utils';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, ShapeError } from '../errors';
+import { InvalidArgumentError, ShapeError } from '@msn/errors';
 import { AdamW, decayEverything, decayMatricesOnly } from './adamw';
 
 interface ReferenceState {

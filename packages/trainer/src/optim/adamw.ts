@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, ShapeError } from '../errors';
+import { InvalidArgumentError, ShapeError } from '@msn/errors';
 import { assertInRange, assertKnownKeys, assertNonNegative, assertPositive } from '../validate';
 import type { OptimizerState, StoredTensor, TrainerOptimizer } from './optimizer-state';
 

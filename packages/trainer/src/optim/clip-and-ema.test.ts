@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FIXTURE_TOLERANCE, describeEachBackend, embeddedBackends, expectClose, expectNoLeakedTensors } from '@msn/test-utils';
 import { expect, it } from 'vitest';
-import { ShapeError } from '../errors';
+import { ShapeError } from '@msn/errors';
 import { clipGradientsByGlobalNorm } from './clip-gradients';
 import { updateEma } from './ema';
 

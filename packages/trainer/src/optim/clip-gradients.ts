@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { assertPositive } from '../validate';
 import type { NamedGradients } from './adamw';
 import { globalNorm } from './global-norm';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, ShapeError } from '../errors';
+import { InvalidArgumentError, ShapeError } from '@msn/errors';
 import { assertInRange } from '../validate';
 
 /** One EMA pair: the target variable that is updated and the anchor tensor it follows. */

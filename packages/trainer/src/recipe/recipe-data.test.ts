@@ -3,7 +3,7 @@ import { useBackend } from '@msn/test-utils';
 import { longTailClassSizes, type Batch, type DataLoader } from '@msn/data';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseArguments } from '../cli/parse-arguments';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { openRecipeDataset, recipeLoader, recipeTransform } from './recipe-data';
 import { MSN_TRAINING_FLAGS, resolveTrainingRecipe } from './training-recipe';
 

@@ -1,7 +1,7 @@
 // @file The data side of a recipe: its data set, MSN's multi-view transform and the pre-training loader.
 import { DataLoader, DistributedSampler, LongTailedSubset, MSNTransform, SubsetDataset, type NormalizeStats } from '@msn/data';
 import { openDataset, type OpenedDataset } from '../datasets/open-dataset';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import type { TrainingRecipe } from './training-recipe';
 
 /**

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@msn/test-utils';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseArguments } from '../cli/parse-arguments';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { MSNModel } from '../msn/msn-model';
 import { openRecipeDataset } from './recipe-data';
 import { reportRecipeEvaluation } from './recipe-evaluation';

@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OpenedDataset } from '../datasets/open-dataset';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { evaluateAgainstBaselines } from '../label-efficiency/evaluate-against-baselines';
 import { formatLabelEfficiencyTable, type LabelEfficiencyRow } from '../label-efficiency/label-efficiency';
 import { learningVerdict } from '../label-efficiency/learning-verdict';

@@ -1,7 +1,7 @@
 // @file What a recipe needs at run time: the step count, the schedules and the prior.
 import { datasetLabels, type ImageDataset } from '@msn/data';
 import { empiricalPrior } from '@msn/priors';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { loadPriorModule } from '../msn-module/load-prior-module';
 import type { PriorOption } from '../msn-module/msn-criterion';
 import type { MSNModuleOptions } from '../msn-module/msn-module';

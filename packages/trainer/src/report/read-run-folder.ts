@@ -1,7 +1,7 @@
 // @file Reads what a run left in its folder (metrics.jsonl, health.json, …), tolerating missing files and a torn last line.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 
 /** One logged row of metrics.jsonl: the step and every numeric value logged with it. */
 export type MetricsRow = { step: number } & Record<string, number>;

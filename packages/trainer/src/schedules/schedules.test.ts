@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { constantSchedule } from './constant-schedule';
 import { cosineSchedule } from './cosine-schedule';
 import { linearSchedule } from './linear-schedule';

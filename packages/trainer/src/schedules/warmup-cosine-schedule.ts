@@ -1,5 +1,5 @@
 import { assertKnownKeys, assertFiniteNumber, assertInteger, assertNonNegative } from '../validate';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import { assertStep, type Schedule } from './schedule';
 
 /** Options of {@link warmupCosineSchedule} (names follow MSN's `WarmupCosineSchedule`). */

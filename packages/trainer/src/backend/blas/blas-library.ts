@@ -1,5 +1,5 @@
 // @file One native BLAS opened through koffi: its row-major cblas_sgemm, its name and its thread count.
-import { BackendUnavailableError } from '../../errors';
+import { BackendUnavailableError } from '@msn/errors';
 
 // koffi is an optional peer dependency, imported only here and only when a BLAS is wanted; its types stay out of the
 // package's public declarations.

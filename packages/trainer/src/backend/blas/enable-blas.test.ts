@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@msn/test-utils';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BackendUnavailableError } from '../../errors';
+import { BackendUnavailableError } from '@msn/errors';
 import { selectBackend } from '../select-backend';
 import { installedBlasLibrary, uninstallBlasKernels } from './blas-kernels';
 import { enableBlas } from './enable-blas';

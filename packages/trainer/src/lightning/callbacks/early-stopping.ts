@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import type { JsonValue } from '../../optim/optimizer-state';
 import { assertInteger, assertKnownKeys, assertNonNegative } from '../../validate';
 import type { Callback } from '../callback';

@@ -1,6 +1,6 @@
 import { rename, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidArgumentError } from '../../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import type { JsonValue } from '../../optim/optimizer-state';
 import { assertInteger, assertKnownKeys } from '../../validate';
 import type { Callback } from '../callback';

@@ -1,6 +1,6 @@
 import { writeRunReport } from '../../report/write-run-report';
 import { assertInteger, assertKnownKeys } from '../../validate';
-import { InvalidArgumentError } from '../../errors';
+import { InvalidArgumentError } from '@msn/errors';
 import type { Callback } from '../callback';
 import type { Trainer } from '../trainer';
 

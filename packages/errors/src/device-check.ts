@@ -1,11 +1,11 @@
 // @file Value checks that read a small tensor back: synchronously where tensors live in host memory, else deferred.
-// The same file is in @msn/priors, @msn/loss and @msn/vit (they share no dependency); keep the copies identical.
 import * as tf from '@tensorflow/tfjs-core';
 
 // Why deferred: a GPU backend (webgpu) cannot read synchronously in Node and only slowly in browsers, and the loss
 // must stay a synchronous function for the caller's tf.grad. There the check reads its flags asynchronously; the
 // first failure is thrown by the next check (of any @msn package) and by settleDeviceChecks(). The state lives on
-// the global object (like tfjs's engine) so that every package's copy of this file shares one queue.
+// the global object (like tfjs's engine) so that every installed copy of @msn/errors (ESM and CJS, or two versions)
+// shares one queue.
 const HOST_MEMORY_BACKENDS = new Set(['cpu', 'wasm', 'tensorflow']);
 
 interface DeviceCheckState {
