@@ -1,6 +1,4 @@
-import { MSN_ERROR, hasErrorMarker } from './msn-error-marker';
-
-const marker = Symbol.for('@msn/errors.DataFileError');
+import { MsnError } from './msn-error';
 
 /** Where a file-backed failure happened. */
 export interface DataFileErrorDetails {
@@ -15,9 +13,8 @@ export interface DataFileErrorDetails {
 }
 
 /** A file that is missing, unreadable, corrupt, truncated or of an unsupported format; names the file. */
-export class DataFileError extends Error {
-  readonly [MSN_ERROR] = true;
-  readonly [marker] = true;
+export class DataFileError extends MsnError {
+  static override readonly errorName = 'DataFileError';
   readonly caller: string;
   readonly file: string;
   readonly offset: number | undefined;
@@ -25,13 +22,8 @@ export class DataFileError extends Error {
   constructor(details: DataFileErrorDetails, options?: ErrorOptions) {
     const where = details.offset === undefined ? '' : ` at byte ${details.offset}`;
     super(`${details.caller}: '${details.file}'${where}: ${details.problem}`, options);
-    this.name = 'DataFileError';
     this.caller = details.caller;
     this.file = details.file;
     this.offset = details.offset;
-  }
-
-  static [Symbol.hasInstance](value: unknown): value is DataFileError {
-    return hasErrorMarker(this, DataFileError, value, marker);
   }
 }

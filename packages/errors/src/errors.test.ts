@@ -11,6 +11,7 @@ import {
   SafetensorsError,
   ShapeError,
   StateDictError,
+  MsnError,
   isMsnError,
 } from './index';
 
@@ -93,5 +94,15 @@ describe('instanceof across copies', () => {
     expect(new Error('x')).not.toBeInstanceOf(ShapeError);
     expect(null).not.toBeInstanceOf(ShapeError);
     expect(isMsnError(new Error('x'))).toBe(false);
+  });
+
+  it('makes MsnError match every class of every copy, and narrow to the class asked about', () => {
+    const thrown: unknown = samples(cjs).ShapeError;
+    expect(thrown).toBeInstanceOf(MsnError);
+    expect(samples(cjs).StateDictError).toBeInstanceOf(MsnError);
+    expect(new Error('x')).not.toBeInstanceOf(MsnError);
+    if (!(thrown instanceof ShapeError)) throw new Error('expected a ShapeError');
+    const narrowed: ShapeError = thrown; // compile-time check: instanceof narrows to ShapeError, not MsnError
+    expect(narrowed.name).toBe('ShapeError');
   });
 });

@@ -1,7 +1,5 @@
 import { formatValue } from './format-value';
-import { MSN_ERROR, hasErrorMarker } from './msn-error-marker';
-
-const marker = Symbol.for('@msn/errors.InvalidArgumentError');
+import { MsnError } from './msn-error';
 
 export interface InvalidArgumentDetails {
   caller: string;
@@ -17,9 +15,8 @@ export interface InvalidArgumentDetails {
  * throw new InvalidArgumentError({ caller: 'MSNLoss', argument: 'temperature', value: -1, expected: 'a finite number > 0' });
  * // MSNLoss: invalid argument 'temperature' = -1; expected a finite number > 0
  */
-export class InvalidArgumentError extends Error {
-  readonly [MSN_ERROR] = true;
-  readonly [marker] = true;
+export class InvalidArgumentError extends MsnError {
+  static override readonly errorName = 'InvalidArgumentError';
   readonly caller: string;
   readonly argument: string;
   readonly value: unknown;
@@ -30,14 +27,9 @@ export class InvalidArgumentError extends Error {
       `${details.caller}: invalid argument '${details.argument}' = ${formatValue(details.value)}; expected ${details.expected}`,
       options,
     );
-    this.name = 'InvalidArgumentError';
     this.caller = details.caller;
     this.argument = details.argument;
     this.value = details.value;
     this.expected = details.expected;
-  }
-
-  static [Symbol.hasInstance](value: unknown): value is InvalidArgumentError {
-    return hasErrorMarker(this, InvalidArgumentError, value, marker);
   }
 }

@@ -1,6 +1,4 @@
-import { MSN_ERROR, hasErrorMarker } from './msn-error-marker';
-
-const marker = Symbol.for('@msn/errors.StateDictError');
+import { MsnError } from './msn-error';
 
 /** Names that are missing from, unexpected in, or mis-shaped in a state dict loaded into a module. */
 export interface StateDictMismatch {
@@ -10,9 +8,8 @@ export interface StateDictMismatch {
 }
 
 /** A state dict that does not fit a module: lists every missing, unexpected and mis-shaped tensor name. */
-export class StateDictError extends Error {
-  readonly [MSN_ERROR] = true;
-  readonly [marker] = true;
+export class StateDictError extends MsnError {
+  static override readonly errorName = 'StateDictError';
   readonly missing: string[];
   readonly unexpected: string[];
   readonly mismatched: { name: string; expected: number[]; got: number[] }[];
@@ -27,13 +24,8 @@ export class StateDictError extends Error {
       );
     }
     super(`${caller}: the state dict does not fit: ${parts.join('; ')}`);
-    this.name = 'StateDictError';
     this.missing = mismatch.missing;
     this.unexpected = mismatch.unexpected;
     this.mismatched = mismatch.mismatched;
-  }
-
-  static [Symbol.hasInstance](value: unknown): value is StateDictError {
-    return hasErrorMarker(this, StateDictError, value, marker);
   }
 }

@@ -1,5 +1,5 @@
 // The error every process-group failure surfaces as (MPI missing, launch mistakes, MPI errors, use after destroy).
-const MSN_ERROR = Symbol.for('msn.error');
+import { MsnError } from '@msn/errors';
 
 /** What went wrong, for programmatic handling (`error.code`). */
 export type DistributedErrorCode =
@@ -28,10 +28,10 @@ export interface DistributedErrorDetails {
 
 /**
  * A failure of the process group: MPI or koffi missing, a launch mistake, an MPI error, use after destroy.
- * Carries the shared `msn.error` marker, so `isMsnError` recognises it across package versions.
+ * An {@link MsnError}: `instanceof` and `isMsnError` hold across installed copies and versions.
  */
-export class DistributedError extends Error {
-  readonly [MSN_ERROR] = true;
+export class DistributedError extends MsnError {
+  static override readonly errorName = 'DistributedError';
   readonly code: DistributedErrorCode;
   /** The rank held responsible, when one can be named. */
   readonly failedRank: number | undefined;
@@ -40,7 +40,6 @@ export class DistributedError extends Error {
 
   constructor(details: DistributedErrorDetails, options?: ErrorOptions) {
     super(details.message, options);
-    this.name = 'DistributedError';
     this.code = details.code;
     this.failedRank = details.failedRank;
     this.operation = details.operation;
