@@ -1,8 +1,7 @@
 import {
   FIXTURE_TOLERANCE,
   expectClose,
-  listFixtures,
-  readFixtureJson,
+  readFixtures,
   type FixtureTensor,
 } from '@msn/test-utils';
 import { describe, expect, it } from 'vitest';
@@ -76,7 +75,7 @@ function runCase(image: FloatImage, fixture: TransformCase): FloatImage {
   }
 }
 
-const fixtureFiles = listFixtures('transforms').map((path) => ({ path, file: readFixtureJson<TransformFile>(path) }));
+const fixtureFiles = readFixtures<TransformFile>('transforms').map(({ path, fixture }) => ({ path, file: fixture }));
 
 describe('transform fixtures (torchvision.transforms.functional)', () => {
   it('finds fixture cases', () => {

@@ -4,11 +4,10 @@ import { uniformPrior, powerLawPrior, type Prior } from '@msn/priors';
 import {
   FIXTURE_TOLERANCE,
   describeEachBackend,
-  fixtureBackends,
   expectTensorClose,
+  fixtureBackends,
   fixtureToTensor,
-  listFixtures,
-  readFixtureJson,
+  readFixtures,
   type FixtureFile,
 } from '@msn/test-utils';
 import { expect, it } from 'vitest';
@@ -16,7 +15,7 @@ import { MSNLoss, type MSNLossDetails } from './msn-loss';
 import { PMSNCustomLoss } from './pmsn-custom-loss';
 import { PMSNLoss } from './pmsn-loss';
 
-const fixtures = listFixtures('loss').map((path) => ({ path, fixture: readFixtureJson<FixtureFile>(path) }));
+const fixtures = readFixtures<FixtureFile>('loss');
 
 function priorNamed(name: unknown, params: Record<string, unknown>): Prior {
   if (name === 'uniform') return uniformPrior();

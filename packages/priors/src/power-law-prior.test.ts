@@ -5,19 +5,13 @@ import {
   embeddedBackends,
   expectClose,
   expectNoLeakedTensors,
-  listFixtures,
-  readFixtureJson,
-  type FixtureCases,
+  readFixtureCases,
 } from '@msn/test-utils';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, ShapeError } from '@msn/errors';
 import { powerLawPrior } from './power-law-prior';
 
-const fixtureCases = listFixtures('priors').flatMap((path) =>
-  readFixtureJson<FixtureCases>(path)
-    .cases.filter((fixture) => 'exponent' in fixture.params && 'size' in fixture.params)
-    .map((fixture) => ({ path, fixture })),
-);
+const fixtureCases = readFixtureCases('priors', (fixture) => 'exponent' in fixture.params && 'size' in fixture.params);
 
 describeEachBackend(embeddedBackends(), 'powerLawPrior', () => {
   it('finds fixture cases', () => expect(fixtureCases.length).toBeGreaterThan(0));

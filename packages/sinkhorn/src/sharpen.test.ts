@@ -6,20 +6,14 @@ import {
   expectClose,
   expectNoLeakedTensors,
   fixtureToTensor,
-  listFixtures,
-  readFixtureJson,
-  type FixtureCases,
+  readFixtureCases,
 } from '@msn/test-utils';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '@msn/errors';
 import { sharpen } from './sharpen';
 
 // The folder holds sinkhorn and sharpen cases; which is which comes from the parameters, not the file name.
-const fixtureCases = listFixtures('sinkhorn').flatMap((path) =>
-  readFixtureJson<FixtureCases>(path)
-    .cases.filter((fixture) => 'temperature' in fixture.params)
-    .map((fixture) => ({ path, fixture })),
-);
+const fixtureCases = readFixtureCases('sinkhorn', (fixture) => 'temperature' in fixture.params);
 
 describeEachBackend(embeddedBackends(), 'sharpen', () => {
   it('finds fixture cases', () => expect(fixtureCases.length).toBeGreaterThan(0));

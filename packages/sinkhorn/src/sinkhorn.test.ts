@@ -6,20 +6,14 @@ import {
   expectClose,
   expectNoLeakedTensors,
   fixtureToTensor,
-  listFixtures,
-  readFixtureJson,
-  type FixtureCases,
+  readFixtureCases,
 } from '@msn/test-utils';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, ShapeError } from '@msn/errors';
 import { sinkhorn } from './sinkhorn';
 
 // The folder holds sinkhorn and sharpen cases; which is which comes from the parameters, not the file name.
-const fixtureCases = listFixtures('sinkhorn').flatMap((path) =>
-  readFixtureJson<FixtureCases>(path)
-    .cases.filter((fixture) => 'iterations' in fixture.params)
-    .map((fixture) => ({ path, fixture })),
-);
+const fixtureCases = readFixtureCases('sinkhorn', (fixture) => 'iterations' in fixture.params);
 
 describeEachBackend(embeddedBackends(), 'sinkhorn', () => {
   it('finds fixture cases', () => expect(fixtureCases.length).toBeGreaterThan(0));

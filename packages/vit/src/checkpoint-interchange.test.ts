@@ -1,13 +1,18 @@
 // The step/ checkpoints hold lightly's anchor and target networks under prefixes; both modules must load them strictly.
 import * as tf from '@tensorflow/tfjs-core';
-import { listFixtures, readFixtureJson, useBackend, type FixtureFile } from '@msn/test-utils';
+import {
+  listFixtures,
+  readFixtures,
+  useBackend,
+  type FixtureFile,
+} from '@msn/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MaskedVisionTransformer } from './masked-vision-transformer';
 import { MSNProjectionHead } from './msn-projection-head';
 import { readSafetensors, writeSafetensors } from './safetensors';
 import { loadSafetensors } from './safetensors-file';
 
-const runs = listFixtures('step').map((path) => ({ path, fixture: readFixtureJson<FixtureFile>(path) }));
+const runs = readFixtures<FixtureFile>('step');
 const checkpoints = listFixtures('step', '.safetensors');
 
 describe('checkpoint interchange', () => {

@@ -1,16 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   FIXTURE_TOLERANCE,
-  useBackend,
   describeEachBackend,
   embeddedBackends,
   expectClose,
+  expectNoLeakedTensors,
   expectTensorClose,
   fixtureBackends,
-  expectNoLeakedTensors,
   fixtureToTensor,
-  listFixtures,
-  readFixtureJson,
+  readFixtures,
+  useBackend,
   type FixtureFile,
 } from '@msn/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +20,7 @@ import { numTokensKept } from './random-token-mask';
 import { loadSafetensors } from './safetensors-file';
 import type { ViTConfigInput } from './vit-config';
 
-const fixtures = listFixtures('vit').map((path) => ({ path, fixture: readFixtureJson<FixtureFile>(path) }));
+const fixtures = readFixtures<FixtureFile>('vit');
 
 function configFrom(params: Record<string, unknown>): ViTConfigInput {
   return {

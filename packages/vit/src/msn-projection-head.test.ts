@@ -4,12 +4,11 @@ import {
   describeEachBackend,
   embeddedBackends,
   expectClose,
+  expectNoLeakedTensors,
   expectTensorClose,
   fixtureBackends,
-  expectNoLeakedTensors,
   fixtureToTensor,
-  listFixtures,
-  readFixtureJson,
+  readFixtures,
   useBackend,
   type FixtureFile,
 } from '@msn/test-utils';
@@ -20,7 +19,7 @@ import { weightsFor } from './fixture-weights.test-support';
 import { MSNProjectionHead } from './msn-projection-head';
 import { loadSafetensors } from './safetensors-file';
 
-const fixtures = listFixtures('head').map((path) => ({ path, fixture: readFixtureJson<FixtureFile>(path) }));
+const fixtures = readFixtures<FixtureFile>('head');
 
 function headFrom(params: Record<string, unknown>): MSNProjectionHead {
   expect(params.gelu ?? 'erf').toBe('erf');

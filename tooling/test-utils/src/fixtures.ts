@@ -63,6 +63,24 @@ export function readFixtureJson<T = FixtureFile>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
 }
 
+/** Every fixture file of `folder`, read, with its path (for messages). */
+export function readFixtures<T = FixtureFile>(folder: string): { path: string; fixture: T }[] {
+  return listFixtures(folder).map((path) => ({ path, fixture: readFixtureJson<T>(path) }));
+}
+
+/**
+ * The cases of every multi-case fixture file of `folder` that `select` keeps, each with its file's path. One
+ * folder can hold several functions' cases (sinkhorn and sharpen): `select` tells them apart by their parameters.
+ */
+export function readFixtureCases(
+  folder: string,
+  select: (fixture: FixtureCase) => boolean = () => true,
+): { path: string; fixture: FixtureCase }[] {
+  return readFixtures<FixtureCases>(folder).flatMap(({ path, fixture: file }) =>
+    file.cases.filter(select).map((fixture) => ({ path, fixture })),
+  );
+}
+
 /** Loads a fixture tensor as float32 (inputs are float32-exact) or int32. */
 export function fixtureToTensor(fixture: FixtureTensor): tf.Tensor {
   return tf.tensor(fixture.data, fixture.shape, fixture.dtype === 'int32' ? 'int32' : 'float32');
