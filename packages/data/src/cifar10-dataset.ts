@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataFileError, InvalidArgumentError } from '@msn/errors';
-import { assertIndex, type DatasetSource, type ImageDataset } from './image-dataset';
+import { assertIndex, getFromMemory, type DatasetSource, type ImageDataset } from './image-dataset';
 import type { Sample } from './image';
 import { readDataFile } from './read-file';
 import { assertClasses, assertKnownKeys, assertOneOf } from './validate';
@@ -135,11 +135,7 @@ export class Cifar10Dataset implements ImageDataset {
   }
 
   get(index: number): Promise<Sample> {
-    try {
-      return Promise.resolve(this.getSync(index));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return getFromMemory(() => this.getSync(index));
   }
 
   /**

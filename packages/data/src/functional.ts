@@ -37,11 +37,7 @@ function assertFactor(caller: string, argument: string, value: number): void {
  * @throws {InvalidArgumentError} for a non-RGB image or a negative factor.
  */
 export function adjustBrightness(image: FloatImage, brightnessFactor: number): FloatImage {
-  assertRgb('adjustBrightness', image);
-  assertFactor('adjustBrightness', 'brightnessFactor', brightnessFactor);
-  const result = copy(image);
-  brightnessInPlace(result.data, 0, image.height * image.width, brightnessFactor);
-  return result;
+  return adjustedCopy('adjustBrightness', 'brightnessFactor', image, brightnessFactor, brightnessInPlace);
 }
 
 /**
@@ -50,11 +46,7 @@ export function adjustBrightness(image: FloatImage, brightnessFactor: number): F
  * @throws {InvalidArgumentError} for a non-RGB image or a negative factor.
  */
 export function adjustContrast(image: FloatImage, contrastFactor: number): FloatImage {
-  assertRgb('adjustContrast', image);
-  assertFactor('adjustContrast', 'contrastFactor', contrastFactor);
-  const result = copy(image);
-  contrastInPlace(result.data, 0, image.height * image.width, contrastFactor);
-  return result;
+  return adjustedCopy('adjustContrast', 'contrastFactor', image, contrastFactor, contrastInPlace);
 }
 
 /**
@@ -63,10 +55,21 @@ export function adjustContrast(image: FloatImage, contrastFactor: number): Float
  * @throws {InvalidArgumentError} for a non-RGB image or a negative factor.
  */
 export function adjustSaturation(image: FloatImage, saturationFactor: number): FloatImage {
-  assertRgb('adjustSaturation', image);
-  assertFactor('adjustSaturation', 'saturationFactor', saturationFactor);
+  return adjustedCopy('adjustSaturation', 'saturationFactor', image, saturationFactor, saturationInPlace);
+}
+
+/** A copy of `image` with one factor adjustment applied to every pixel, after the checks the three share. */
+function adjustedCopy(
+  caller: string,
+  argument: string,
+  image: FloatImage,
+  factor: number,
+  adjustInPlace: (data: Float32Array, offset: number, plane: number, factor: number) => void,
+): FloatImage {
+  assertRgb(caller, image);
+  assertFactor(caller, argument, factor);
   const result = copy(image);
-  saturationInPlace(result.data, 0, image.height * image.width, saturationFactor);
+  adjustInPlace(result.data, 0, image.height * image.width, factor);
   return result;
 }
 

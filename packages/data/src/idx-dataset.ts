@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataFileError, InvalidArgumentError } from '@msn/errors';
-import { assertIndex, toSharedBytes, type DatasetSource, type ImageDataset } from './image-dataset';
+import { assertIndex, getFromMemory, toSharedBytes, type DatasetSource, type ImageDataset } from './image-dataset';
 import type { Sample } from './image';
 import { readDataFile } from './read-file';
 import { assertClasses, assertKnownKeys, assertString } from './validate';
@@ -237,11 +237,7 @@ export class IdxDataset implements ImageDataset {
 
   /** The sample at `index` (synchronously available; returned as a promise to fit {@link ImageDataset}). */
   get(index: number): Promise<Sample> {
-    try {
-      return Promise.resolve(this.getSync(index));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return getFromMemory(() => this.getSync(index));
   }
 
   /**

@@ -64,3 +64,15 @@ export function toSharedBytes(bytes: Uint8Array): Uint8Array {
   shared.set(bytes);
   return shared;
 }
+
+/**
+ * `ImageDataset.get` for datasets held in memory: the synchronous read as a promise, its throw (a bad index) as a
+ * rejection, as an asynchronous reader would report it.
+ */
+export function getFromMemory(read: () => Sample): Promise<Sample> {
+  try {
+    return Promise.resolve(read());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}

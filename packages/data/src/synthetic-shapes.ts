@@ -1,6 +1,6 @@
 // SyntheticShapes: a procedurally generated, labelled, seeded dataset of shapes that needs no files.
 import { InvalidArgumentError } from '@msn/errors';
-import { assertIndex, type DatasetSource, type ImageDataset } from './image-dataset';
+import { assertIndex, getFromMemory, type DatasetSource, type ImageDataset } from './image-dataset';
 import type { Sample } from './image';
 import { CounterRandom, RANDOM_DOMAIN } from './random';
 import { assertInteger, assertKnownKeys, assertNumberInRange } from './validate';
@@ -128,11 +128,7 @@ export class SyntheticShapes implements ImageDataset {
   }
 
   get(index: number): Promise<Sample> {
-    try {
-      return Promise.resolve(this.getSync(index));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return getFromMemory(() => this.getSync(index));
   }
 
   /**
