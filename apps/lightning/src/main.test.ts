@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TINY_MODEL_FLAGS, readMetricRows, runExample } from '@msn/test-utils/example-app';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -10,21 +10,8 @@ const root = mkdtempSync(join(tmpdir(), 'msn-example-lightning-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 // A model and data small enough for a few seconds on the cpu backend: 16 images, so an epoch is 2 steps.
-const TINY = ['--backend', 'cpu', '--image-size', '16', '--patch-size', '8', '--dim', '16', '--depth', '1', '--heads', '2', '--mlp-dim', '32',
-  '--head-hidden', '16', '--head-out', '8', '--prototypes', '8', '--batch-size', '8', '--focal-views', '2', '--focal-size', '8', '--workers', '0',
-  '--synthetic-images', '16', '--eval-subset', '240', '--val-every-n-epochs', '1', '--val-images', '48'];
-
-function runApp(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'main.ts'), ...args], { cwd: join(here, '..') });
-    let [stdout, stderr] = ['', ''];
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-const rows = (folder: string) => readFileSync(join(folder, 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, number>);
+const TINY = [...TINY_MODEL_FLAGS, '--backend', 'cpu', '--synthetic-images', '16', '--eval-subset', '240', '--val-every-n-epochs', '1', '--val-images', '48'];
+const runApp = (args: string[]) => runExample(join(here, '..'), args);
 
 describe('example-lightning', () => {
   it('fits a few steps with validation at the epoch end, checkpoints and loggers, evaluates, and resumes from the checkpoint', async () => {
@@ -36,7 +23,7 @@ describe('example-lightning', () => {
     expect(first.stderr).toMatch(/fit ended \(maxSteps\) at step 3\/3/);
     expect(first.stdout).toMatch(/MSN target encoder \(trained\)\s+\d+\.\d/);
     expect(first.stdout).toMatch(/same encoder, random init\s+\d+\.\d/);
-    const logged = rows(out);
+    const logged = readMetricRows(out);
     expect(logged.filter((row) => 'loss' in row).map((row) => row.step)).toEqual([1, 2, 3]);
     expect(logged.some((row) => row.knn_accuracy! >= 0 && row.knn_accuracy! <= 1)).toBe(true);
     // The msn schedule (3 steps: no warm-up): cosine learning rate below its 2e-3 peak, weight decay rising from 0.04,
@@ -53,7 +40,7 @@ describe('example-lightning', () => {
 
     const resumed = await runApp([...TINY, '--steps', '4', '--no-evaluate', '--out', out, '--resume', join(out, 'checkpoints', 'last')]);
     expect(resumed.status, resumed.stderr).toBe(0);
-    expect(rows(out).filter((row) => 'loss' in row).map((row) => row.step)).toEqual([1, 2, 3, 4]);
+    expect(readMetricRows(out).filter((row) => 'loss' in row).map((row) => row.step)).toEqual([1, 2, 3, 4]);
   }, 120_000);
 
   it('reports bad arguments clearly', async () => {

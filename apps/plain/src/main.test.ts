@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TINY_MODEL_FLAGS, readMetricRows, runExample, withFlag } from '@msn/test-utils/example-app';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -11,24 +11,9 @@ const root = mkdtempSync(join(tmpdir(), 'msn-example-plain-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 // A model and data small enough for a few seconds on the cpu backend.
-const TINY = ['--backend', 'cpu', '--schedule', 'constant', '--image-size', '16', '--patch-size', '8', '--dim', '16', '--depth', '1', '--heads', '2', '--mlp-dim', '32',
-  '--head-hidden', '16', '--head-out', '8', '--prototypes', '8', '--batch-size', '8', '--focal-views', '2', '--focal-size', '8', '--workers', '0',
-  '--synthetic-images', '32', '--eval-subset', '240'];
-
-/** `args` with `flag`'s value replaced. */
-const withFlag = (args: string[], flag: string, value: string) => args.map((argument, index) => (args[index - 1] === flag ? value : argument));
-
-function runApp(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'main.ts'), ...args], { cwd: appFolder });
-    let [stdout, stderr] = ['', ''];
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-const lossRows = (folder: string) => readFileSync(join(folder, 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { step: number; loss: number });
+const TINY = [...TINY_MODEL_FLAGS, '--backend', 'cpu', '--schedule', 'constant', '--synthetic-images', '32', '--eval-subset', '240'];
+const runApp = (args: string[]) => runExample(appFolder, args);
+const lossRows = (folder: string) => readMetricRows<{ step: number; loss: number }>(folder);
 
 describe('example-plain', () => {
   it('trains two steps, checkpoints, logs, evaluates; resuming continues exactly like an uninterrupted run', async () => {

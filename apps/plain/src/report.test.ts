@@ -1,11 +1,11 @@
 // Opens report.html of a short real run in headless Chromium (Debian's `chromium`, driven by playwright-core) and
 // checks that every chart drew its data: no console errors, the expected series and point counts, coloured pixels.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import { TINY_MODEL_FLAGS, runExample } from '@msn/test-utils/example-app';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -18,19 +18,8 @@ const root = mkdtempSync(join(tmpdir(), 'msn-report-run-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 // A model and data small enough for a few seconds on the cpu backend; K = 8 prototypes, a power-law prior.
-const TINY = ['--backend', 'cpu', '--schedule', 'msn', '--image-size', '16', '--patch-size', '8', '--dim', '16', '--depth', '1', '--heads', '2', '--mlp-dim', '32',
-  '--head-hidden', '16', '--head-out', '8', '--prototypes', '8', '--batch-size', '8', '--focal-views', '2', '--focal-size', '8', '--workers', '0',
-  '--synthetic-images', '32', '--eval-subset', '240', '--prior', 'power_law', '--checkpoint-every', '2'];
+const TINY = [...TINY_MODEL_FLAGS, '--backend', 'cpu', '--schedule', 'msn', '--synthetic-images', '32', '--eval-subset', '240', '--prior', 'power_law', '--checkpoint-every', '2'];
 const STEPS = 3;
-
-function runApp(args: string[]): Promise<{ status: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'main.ts'), ...args], { cwd: join(here, '..'), stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (status) => resolve({ status, stderr }));
-  });
-}
 
 interface DrawnChart {
   id: string;
@@ -43,7 +32,7 @@ describe.skipIf(!existsSync(CHROMIUM))('report.html in headless Chromium', () =>
   const out = join(root, 'run');
   let browser: Browser;
   beforeAll(async () => {
-    const run = await runApp([...TINY, '--steps', String(STEPS), '--out', out]);
+    const run = await runExample(join(here, '..'), [...TINY, '--steps', String(STEPS), '--out', out]);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toContain(`report: ${join(out, 'report.html')}`);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });

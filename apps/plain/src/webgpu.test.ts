@@ -1,9 +1,9 @@
 // A short training run on webgpu logs the losses of the same run on wasm (same seed, data, masks).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TINY_MODEL_FLAGS, readMetricRows, runExample } from '@msn/test-utils/example-app';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -11,9 +11,7 @@ const root = mkdtempSync(join(tmpdir(), 'msn-example-plain-webgpu-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 // Small enough for Mesa's software rasteriser (llvmpipe) behind Dawn's GL ES backend.
-const TINY = ['--schedule', 'constant', '--image-size', '16', '--patch-size', '8', '--dim', '16', '--depth', '1', '--heads', '2', '--mlp-dim', '32',
-  '--head-hidden', '16', '--head-out', '8', '--prototypes', '8', '--batch-size', '8', '--focal-views', '2', '--focal-size', '8', '--workers', '0',
-  '--synthetic-images', '32', '--steps', '4', '--no-evaluate', '--checkpoint-every', '1000'];
+const TINY = [...TINY_MODEL_FLAGS, '--schedule', 'constant', '--synthetic-images', '32', '--steps', '4', '--no-evaluate', '--checkpoint-every', '1000'];
 // Step 1 starts from identical weights and data: only the forward pass's rounding differs.
 const FIRST_STEP_TOLERANCE = 1e-5;
 // Later steps: float32 noise is large here and measured, not guessed. A few gradients are exactly zero in exact
@@ -26,18 +24,10 @@ const METRICS = ['loss', 'crossEntropy', 'regLoss', 'gradNorm'] as const;
 
 type Row = { step: number; loss: number; crossEntropy: number; regLoss: number; gradNorm: number };
 
-function runApp(args: string[]): Promise<{ status: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    // DAWN_BACKEND=opengles: Mesa's GL ES when there is no Vulkan GPU (CI); a real adapter is used where present.
-    const env = { ...process.env, DAWN_BACKEND: process.env.DAWN_BACKEND ?? 'opengles' };
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'main.ts'), ...args], { cwd: join(here, '..'), env });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (status) => resolve({ status, stderr }));
-  });
-}
+// DAWN_BACKEND=opengles: Mesa's GL ES when there is no Vulkan GPU (CI); a real adapter is used where present.
+const runApp = (args: string[]) => runExample(join(here, '..'), args, { DAWN_BACKEND: process.env.DAWN_BACKEND ?? 'opengles' });
 
-const rows = (folder: string): Row[] => readFileSync(join(folder, 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Row);
+const rows = (folder: string) => readMetricRows<Row>(folder);
 
 // Opt-in like the fixture suites (MSN_TEST_WEBGPU=1, set by CI where Mesa's EGL and GL ES are installed).
 describe.skipIf(process.env.MSN_TEST_WEBGPU !== '1')('example-plain on webgpu', () => {
