@@ -12,6 +12,7 @@ import {
   assertKnownKeys,
   assertNonNegativeFinite,
   assertOneOf,
+  assertOptions,
   assertPositiveFinite,
   assertProbability,
   assertRank,
@@ -68,6 +69,10 @@ describe('scalar checks', () => {
       "f: invalid argument 'learningrate' = 1; expected no such option; known options are lr, momentum",
     );
     expect(() => assertKnownKeys('f', { maskratio: 0.1 }, ['maskRatio'], 'config')).toThrow("invalid argument 'config.maskratio' = 0.1");
+    expect(() => assertOptions('f', null, ['lr'], '{ lr }')).toThrow("f: invalid argument 'options' = null; expected { lr }");
+    expect(() => assertOptions('f', 3, ['lr'], '{ lr }')).toThrow("f: invalid argument 'options' = 3; expected { lr }");
+    expect(() => assertOptions('f', { lr: 1, momentum: 0 }, ['lr'], '{ lr }')).toThrow("invalid argument 'momentum' = 0; expected no such option");
+    expect(() => assertOptions('f', { lr: 1 }, ['lr'], '{ lr }')).not.toThrow();
   });
 });
 

@@ -97,3 +97,14 @@ export function assertKnownKeys(caller: string, options: object, known: readonly
     }
   }
 }
+
+/**
+ * An options object (not a primitive, not null) with only `known` keys; `expected` sketches it for the message,
+ * e.g. `'{ batchSize, … }'`.
+ */
+export function assertOptions(caller: string, options: unknown, known: readonly string[], expected: string): asserts options is object {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError({ caller, argument: 'options', value: options, expected });
+  }
+  assertKnownKeys(caller, options, known);
+}

@@ -21,6 +21,7 @@ export {
   assertKnownKeys,
   assertNonNegativeFinite,
   assertOneOf,
+  assertOptions,
   assertPositiveFinite,
   assertProbability,
   assertString,
