@@ -2,18 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { evaluatePrior, powerLawPrior, type Prior } from '@msn/priors';
 import type { AllReduceSum } from '@msn/sinkhorn';
 import { averageAcrossProcesses } from './average-across-processes';
-import { InvalidArgumentError, ShapeError } from '@msn/errors';
+import { InvalidArgumentError, ShapeError, assertInteger, assertNonNegativeFinite, assertPositiveFinite } from '@msn/errors';
 import { normalizeRows } from './normalize-rows';
 import { prototypeLogits } from './prototype-probabilities';
 import { regularizationLoss } from './regularization-loss';
 import { targetProbabilities } from './target-probabilities';
-import {
-  assertFinite,
-  assertFloatTensor,
-  assertNonNegativeFinite,
-  assertNonNegativeInteger,
-  assertPositiveFinite,
-} from './validate';
+import { assertFinite, assertFloatTensor } from './validate';
 
 /**
  * What the regulariser pulls the mean anchor probabilities q towards:
@@ -159,7 +153,7 @@ export class MSNLoss {
       allReduce,
     } = options;
     assertPositiveFinite(caller, 'temperature', temperature);
-    assertNonNegativeInteger(caller, 'sinkhornIterations', sinkhornIterations);
+    assertInteger(caller, 'sinkhornIterations', sinkhornIterations);
     assertNonNegativeFinite(caller, 'regularizationWeight', regularizationWeight);
     assertNonNegativeFinite(caller, 'entropyWeight', entropyWeight);
     assertNonNegativeFinite(caller, 'powerLawExponent', powerLawExponent);

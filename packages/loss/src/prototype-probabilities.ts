@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '@msn/errors';
 import { matMulByTranspose } from './mat-mul-by-transpose';
-import { assertFloatTensor, assertPositiveFinite } from './validate';
+import { assertPositiveFinite } from '@msn/errors';
+import { assertFloatTensor } from './validate';
 
 /** Similarities to every prototype divided by the temperature: (x · prototypesᵀ) / τ, shape [B, K]. */
 export function prototypeLogits(x: tf.Tensor2D, prototypes: tf.Tensor2D, temperature: number): tf.Tensor2D {

@@ -1,23 +1,6 @@
+// Tensor checks of the losses' inputs; the scalar checks come from @msn/errors.
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, ShapeError, checkTensorValues } from '@msn/errors';
-
-export function assertPositiveFinite(caller: string, argument: string, value: number): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidArgumentError({ caller, argument, value, expected: 'a finite number > 0' });
-  }
-}
-
-export function assertNonNegativeFinite(caller: string, argument: string, value: number): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new InvalidArgumentError({ caller, argument, value, expected: 'a finite number >= 0' });
-  }
-}
-
-export function assertNonNegativeInteger(caller: string, argument: string, value: number): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new InvalidArgumentError({ caller, argument, value, expected: 'an integer >= 0' });
-  }
-}
+import { InvalidArgumentError, assertRank, checkTensorValues } from '@msn/errors';
 
 /** A non-empty float32 tensor of the given rank. */
 export function assertFloatTensor(
@@ -30,9 +13,7 @@ export function assertFloatTensor(
   if (!(tensor instanceof tf.Tensor)) {
     throw new InvalidArgumentError({ caller, argument, value: typeof tensor, expected: `a tf.Tensor ${layout}` });
   }
-  if (tensor.rank !== rank || tensor.size === 0) {
-    throw new ShapeError(`${caller}: '${argument}' must be a non-empty ${rank}-D ${layout} tensor, got shape [${tensor.shape}]`);
-  }
+  assertRank(caller, argument, tensor, rank, layout, { nonEmpty: true });
   if (tensor.dtype !== 'float32') {
     throw new InvalidArgumentError({ caller, argument: `${argument}.dtype`, value: tensor.dtype, expected: '"float32"' });
   }

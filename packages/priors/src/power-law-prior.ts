@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { namePrior, type Prior } from './prior';
-import { assertMeanAnchorProbs, assertNonNegativeFinite } from './validate';
+import { assertNonNegativeFinite } from '@msn/errors';
+import { assertMeanAnchorProbs } from './validate';
 
 /** pₖ = k^(−exponent) / Σⱼ j^(−exponent), k = 1…size, in float64 (rounded once to float32 by the caller). */
 function powerLawValues(size: number, exponent: number): Float64Array {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertMatrix, assertPositiveFinite } from './validate';
+import { assertPositiveFinite } from '@msn/errors';
+import { assertMatrix } from './validate';
 
 /**
  * Sharpens probabilities `[B, K]`: p^(1/T) divided by its row sum. T < 1 makes rows peakier.

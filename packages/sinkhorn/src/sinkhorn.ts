@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertMatrix, assertNonNegativeInteger } from './validate';
+import { assertInteger } from '@msn/errors';
+import { assertMatrix } from './validate';
 
 /**
  * Sums a tensor over every process and returns the total (same shape), synchronously.
@@ -36,7 +37,7 @@ export interface SinkhornOptions {
 export function sinkhorn(probabilities: tf.Tensor2D, options: SinkhornOptions = {}): tf.Tensor2D {
   const { iterations = 3, allReduce } = options;
   assertMatrix('sinkhorn', 'probabilities', probabilities);
-  assertNonNegativeInteger('sinkhorn', 'iterations', iterations);
+  assertInteger('sinkhorn', 'iterations', iterations);
   // Returned unchanged, not even normalised (the reference returns its argument).
   if (iterations === 0) return probabilities.clone();
   const sumAcrossProcesses = allReduce ?? ((tensor: tf.Tensor) => tensor);
