@@ -66,6 +66,32 @@ function checkGradients(
   return { norms, mismatches };
 }
 
+
+/** An encoder block's weights and an input of `batch · sequence` tokens, all variables drawn from one seeded stream. */
+function randomBlock(sizes: { batchSize: number; sequenceLength: number; hiddenDim: number; mlpDim: number }, seed: number) {
+  const { batchSize, sequenceLength, hiddenDim, mlpDim } = sizes;
+  const random = createRandom(seed);
+  const variable = (shape: number[], std: number, offset = 0) =>
+    tf.variable(tf.add(tf.mul(tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random.nextNormal()), shape), std), offset));
+  const named = new Map<string, tf.Variable>([
+    ['input', variable([batchSize * sequenceLength, hiddenDim], 1)],
+    ['ln1Weight', variable([hiddenDim], 0.2, 1)],
+    ['ln1Bias', variable([hiddenDim], 0.2)],
+    ['inProjWeight', variable([3 * hiddenDim, hiddenDim], 0.4)],
+    ['inProjBias', variable([3 * hiddenDim], 0.2)],
+    ['outProjWeight', variable([hiddenDim, hiddenDim], 0.4)],
+    ['outProjBias', variable([hiddenDim], 0.2)],
+    ['ln2Weight', variable([hiddenDim], 0.2, 1)],
+    ['ln2Bias', variable([hiddenDim], 0.2)],
+    ['mlp0Weight', variable([mlpDim, hiddenDim], 0.4)],
+    ['mlp0Bias', variable([mlpDim], 0.2)],
+    ['mlp3Weight', variable([hiddenDim, mlpDim], 0.4)],
+    ['mlp3Bias', variable([hiddenDim], 0.2)],
+  ]);
+  const weights = Object.fromEntries([...named].filter(([name]) => name !== 'input')) as unknown as EncoderBlockWeights;
+  return { named, weights };
+}
+
 describeEachBackend(embeddedBackends(), 'gradients', () => {
   it('reach every ViT parameter through the masked and the interpolated path and match finite differences', () => {
     const vit = new MaskedVisionTransformer({
@@ -133,25 +159,7 @@ describeEachBackend(embeddedBackends(), 'dropPath', () => {
   for (const firstTokenOnly of [false, true]) {
     it(`back-propagates through dropped paths: finite differences of one block with fixed drop decisions${firstTokenOnly ? ' (first token only)' : ''}`, () => {
       const [batchSize, sequenceLength, hiddenDim, mlpDim] = [4, 3, 8, 12];
-      const random = createRandom(31);
-      const variable = (shape: number[], std: number, offset = 0) =>
-        tf.variable(tf.add(tf.mul(tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random.nextNormal()), shape), std), offset));
-      const named = new Map<string, tf.Variable>([
-        ['input', variable([batchSize * sequenceLength, hiddenDim], 1)],
-        ['ln1Weight', variable([hiddenDim], 0.2, 1)],
-        ['ln1Bias', variable([hiddenDim], 0.2)],
-        ['inProjWeight', variable([3 * hiddenDim, hiddenDim], 0.4)],
-        ['inProjBias', variable([3 * hiddenDim], 0.2)],
-        ['outProjWeight', variable([hiddenDim, hiddenDim], 0.4)],
-        ['outProjBias', variable([hiddenDim], 0.2)],
-        ['ln2Weight', variable([hiddenDim], 0.2, 1)],
-        ['ln2Bias', variable([hiddenDim], 0.2)],
-        ['mlp0Weight', variable([mlpDim, hiddenDim], 0.4)],
-        ['mlp0Bias', variable([mlpDim], 0.2)],
-        ['mlp3Weight', variable([hiddenDim, mlpDim], 0.4)],
-        ['mlp3Bias', variable([hiddenDim], 0.2)],
-      ]);
-      const weights = Object.fromEntries([...named].filter(([name]) => name !== 'input')) as unknown as EncoderBlockWeights;
+      const { named, weights } = randomBlock({ batchSize, sequenceLength, hiddenDim, mlpDim }, 31);
       const target = tf.randomNormal([batchSize * (firstTokenOnly ? 1 : sequenceLength), hiddenDim], 0, 1, 'float32', 32);
       // A fresh stream per evaluation: every evaluation drops the same samples (rate 0.5 drops some, keeps some).
       const scales = dropPathScales(batchSize, 0.5, createRandom(33))!;
@@ -177,25 +185,7 @@ describeEachBackend(embeddedBackends(), 'dropPath', () => {
 
   it('gives the first rows of the full block and their gradients when computing the first token only', () => {
     const [batchSize, sequenceLength, hiddenDim, mlpDim] = [3, 5, 8, 12];
-    const random = createRandom(41);
-    const variable = (shape: number[], std: number, offset = 0) =>
-      tf.variable(tf.add(tf.mul(tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random.nextNormal()), shape), std), offset));
-    const named = new Map<string, tf.Variable>([
-      ['input', variable([batchSize * sequenceLength, hiddenDim], 1)],
-      ['ln1Weight', variable([hiddenDim], 0.2, 1)],
-      ['ln1Bias', variable([hiddenDim], 0.2)],
-      ['inProjWeight', variable([3 * hiddenDim, hiddenDim], 0.4)],
-      ['inProjBias', variable([3 * hiddenDim], 0.2)],
-      ['outProjWeight', variable([hiddenDim, hiddenDim], 0.4)],
-      ['outProjBias', variable([hiddenDim], 0.2)],
-      ['ln2Weight', variable([hiddenDim], 0.2, 1)],
-      ['ln2Bias', variable([hiddenDim], 0.2)],
-      ['mlp0Weight', variable([mlpDim, hiddenDim], 0.4)],
-      ['mlp0Bias', variable([mlpDim], 0.2)],
-      ['mlp3Weight', variable([hiddenDim, mlpDim], 0.4)],
-      ['mlp3Bias', variable([hiddenDim], 0.2)],
-    ]);
-    const weights = Object.fromEntries([...named].filter(([name]) => name !== 'input')) as unknown as EncoderBlockWeights;
+    const { named, weights } = randomBlock({ batchSize, sequenceLength, hiddenDim, mlpDim }, 41);
     const target = tf.randomNormal([batchSize, hiddenDim], 0, 1, 'float32', 42);
     const run = (firstTokenOnly: boolean) =>
       tf.variableGrads(() => {
