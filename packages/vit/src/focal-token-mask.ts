@@ -1,8 +1,7 @@
 // A token mask that keeps one random contiguous rectangle of the patch grid (plus the class token).
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '@msn/errors';
+import { InvalidArgumentError, assertInteger, assertOptions } from '@msn/errors';
 import { resolveRandom, type RandomSource } from './random-source';
-import { assertInteger, assertKnownKeys } from './validate';
 
 export interface FocalTokenMaskOptions extends RandomSource {
   batchSize: number;
@@ -34,10 +33,7 @@ function pair(caller: string, argument: string, value: unknown): [number, number
  */
 export function focalTokenMask(options: FocalTokenMaskOptions): tf.Tensor2D {
   const caller = 'focalTokenMask';
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError({ caller, argument: 'options', value: options, expected: '{ batchSize, gridSize, blockSize, ... }' });
-  }
-  assertKnownKeys(caller, 'options', options, ['batchSize', 'gridSize', 'blockSize', 'seed', 'random']);
+  assertOptions(caller, options, ['batchSize', 'gridSize', 'blockSize', 'seed', 'random'], '{ batchSize, gridSize, blockSize, ... }');
   assertInteger(caller, 'batchSize', options.batchSize, 1);
   const [rows, columns] = pair(caller, 'gridSize', options.gridSize);
   const [blockRows, blockColumns] = pair(caller, 'blockSize', options.blockSize);

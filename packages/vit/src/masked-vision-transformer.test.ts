@@ -209,7 +209,7 @@ describe('MaskedVisionTransformer validation', () => {
     const outOfRange = tf.tensor2d([[0, 1], [0, 5]], [2, 2], 'int32');
     expect(() => vit.forward(images, { idxKeep: outOfRange })).toThrow(/'idxKeep\[1, 1\]' = 5; expected an index in \[0, 5\)/);
     expect(() => vit.forward(images, { training: 'yes' as unknown as boolean })).toThrow(/'training' = "yes"/);
-    expect(() => vit.forward(images, { idx: outOfRange } as never)).toThrow(/'options.idx' = int32 tensor \[2,2\]; expected no such option; known options are idxKeep, training/);
+    expect(() => vit.forward(images, { idx: outOfRange } as never)).toThrow(/'idx' = int32 tensor \[2,2\]; expected no such option; known options are idxKeep, training/);
     tf.dispose([images, floatMask, wrongBatch, outOfRange]);
     vit.dispose();
   });

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EncoderBlockWeights } from './encoder-block';
 import { encoderBlock } from './encoder-block';
-import { InvalidArgumentError, ShapeError, checkTensorValues } from '@msn/errors';
+import { InvalidArgumentError, ShapeError, assertBoolean, assertDtype, assertInteger, assertOptions, assertRank, checkTensorValues } from '@msn/errors';
 import { gatherTokens } from './gather-tokens';
 import { layerNorm } from './layer-norm';
 import { linear } from './linear';
@@ -12,7 +12,6 @@ import { createRandom, unseededRandom, type Random } from './random';
 import { loadIntoVariables, prefixedVariables, type LoadStateDictOptions, type StateDict } from './state-dict';
 import { resolveViTConfig, type ViTConfig, type ViTConfigInput } from './vit-config';
 import { initialParameterValues, vitParameterSpecs } from './vit-initialization';
-import { assertBoolean, assertDtype, assertInteger, assertKnownKeys, assertRank } from './validate';
 
 export interface MaskedVisionTransformerOptions {
   /** The architecture; a partial config is completed and validated by `resolveViTConfig`. */
@@ -76,10 +75,7 @@ export class MaskedVisionTransformer {
    */
   constructor(options: MaskedVisionTransformerOptions) {
     const caller = 'MaskedVisionTransformer';
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError({ caller, argument: 'options', value: options, expected: '{ config, seed? }' });
-    }
-    assertKnownKeys(caller, 'options', options, ['config', 'seed', 'name']);
+    assertOptions(caller, options, ['config', 'seed', 'name'], '{ config, seed? }');
     this.config = resolveViTConfig(options.config);
     const random = options.seed === undefined ? unseededRandom() : createRandomFor(caller, options.seed);
     this.dropPathRandom = random.fork();
@@ -199,10 +195,7 @@ export class MaskedVisionTransformer {
 
   private validate(caller: string, images: tf.Tensor4D, options: ViTForwardOptions): void {
     this.assertAlive(caller);
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError({ caller, argument: 'options', value: options, expected: '{ idxKeep?, training? }' });
-    }
-    assertKnownKeys(caller, 'options', options, ['idxKeep', 'training']);
+    assertOptions(caller, options, ['idxKeep', 'training'], '{ idxKeep?, training? }');
     if (!(images instanceof tf.Tensor)) {
       throw new InvalidArgumentError({ caller, argument: 'images', value: images, expected: 'a tf.Tensor4D [B, C, H, W]' });
     }

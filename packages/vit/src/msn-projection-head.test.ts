@@ -172,7 +172,7 @@ describe('MSNProjectionHead state and validation', () => {
     expect(() => new MSNProjectionHead({ inputDim: 0 })).toThrow(InvalidArgumentError);
     expect(() => new MSNProjectionHead({ inputDim: 8, hiddenDim: 2.5 })).toThrow(/MSNProjectionHead: invalid argument 'hiddenDim' = 2.5; expected an integer >= 1/);
     expect(() => new MSNProjectionHead({ inputDim: 8, batchNormMomentum: 2 })).toThrow(/'batchNormMomentum' = 2/);
-    expect(() => new MSNProjectionHead({ inputDim: 8, outputdim: 3 } as never)).toThrow(/'options.outputdim'/);
+    expect(() => new MSNProjectionHead({ inputDim: 8, outputdim: 3 } as never)).toThrow(/'outputdim'/);
     const head = new MSNProjectionHead({ inputDim: 4, hiddenDim: 4, outputDim: 2, seed: 0 });
     const wrongWidth = tf.zeros([3, 5]) as tf.Tensor2D;
     expect(() => head.forward(wrongWidth)).toThrow(ShapeError);

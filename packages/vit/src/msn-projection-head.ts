@@ -2,13 +2,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNorm1d, type BatchNormVariables } from './batch-norm';
 import { localBatchStatistics, type BatchStatisticsFunction } from './batch-statistics';
-import { InvalidArgumentError, ShapeError } from '@msn/errors';
+import { InvalidArgumentError, ShapeError, assertBoolean, assertDtype, assertInRange, assertInteger, assertOptions, assertPositiveFinite, assertRank } from '@msn/errors';
 import { gelu } from './gelu';
 import { linear } from './linear';
 import { resolveRandom } from './random-source';
 import type { Random } from './random';
 import { loadIntoVariables, prefixedVariables, type LoadStateDictOptions, type StateDict } from './state-dict';
-import { assertBoolean, assertDtype, assertFiniteInRange, assertInteger, assertKnownKeys, assertPositiveFinite, assertRank } from './validate';
 
 export interface MSNProjectionHeadOptions {
   /** Width of the backbone output (the ViT's `hiddenDim`). */
@@ -83,10 +82,7 @@ export class MSNProjectionHead {
    */
   constructor(options: MSNProjectionHeadOptions) {
     const caller = 'MSNProjectionHead';
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError({ caller, argument: 'options', value: options, expected: '{ inputDim, hiddenDim?, outputDim?, seed? }' });
-    }
-    assertKnownKeys(caller, 'options', options, [
+    assertOptions(caller, options, [
       'inputDim',
       'hiddenDim',
       'outputDim',
@@ -95,13 +91,13 @@ export class MSNProjectionHead {
       'batchNormMomentum',
       'batchStatistics',
       'name',
-    ]);
+    ], '{ inputDim, hiddenDim?, outputDim?, seed? }');
     const { inputDim, hiddenDim = 2048, outputDim = 256, batchNormEps = 1e-5, batchNormMomentum = 0.1 } = options;
     assertInteger(caller, 'inputDim', inputDim, 1);
     assertInteger(caller, 'hiddenDim', hiddenDim, 1);
     assertInteger(caller, 'outputDim', outputDim, 1);
     assertPositiveFinite(caller, 'batchNormEps', batchNormEps);
-    assertFiniteInRange(caller, 'batchNormMomentum', batchNormMomentum, { minimum: 0, maximum: 1 });
+    assertInRange(caller, 'batchNormMomentum', batchNormMomentum, 0, 1);
     const batchStatistics = options.batchStatistics ?? localBatchStatistics;
     if (typeof batchStatistics !== 'function') {
       throw new InvalidArgumentError({ caller, argument: 'batchStatistics', value: batchStatistics, expected: 'a function (features) => { mean, variance, count }' });
@@ -132,10 +128,7 @@ export class MSNProjectionHead {
   forward(x: tf.Tensor2D, options: MSNProjectionHeadForwardOptions = {}): tf.Tensor2D {
     const caller = 'MSNProjectionHead.forward';
     this.assertAlive(caller);
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError({ caller, argument: 'options', value: options, expected: '{ training? }' });
-    }
-    assertKnownKeys(caller, 'options', options, ['training']);
+    assertOptions(caller, options, ['training'], '{ training? }');
     const { training = false } = options;
     assertBoolean(caller, 'training', training);
     if (!(x instanceof tf.Tensor)) throw new InvalidArgumentError({ caller, argument: 'x', value: x, expected: 'a tf.Tensor2D [B, inputDim]' });

@@ -1,7 +1,6 @@
 // Resampling of the position table to another patch grid, exactly as the reference (MSN/lightly) does it.
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError } from '@msn/errors';
-import { assertInteger, assertRank } from './validate';
+import { ShapeError, assertInteger, assertRank } from '@msn/errors';
 
 // torch's antialiased bicubic uses a = −0.5 (PIL's), not the −0.75 of its plain bicubic.
 const CUBIC_A = -0.5;

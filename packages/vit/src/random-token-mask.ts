@@ -1,8 +1,7 @@
 // lightly's random token mask: the indices of the tokens each sample keeps, class token first.
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '@msn/errors';
+import { InvalidArgumentError, assertBoolean, assertInRange, assertInteger, assertOptions } from '@msn/errors';
 import { resolveRandom, type RandomSource } from './random-source';
-import { assertBoolean, assertFiniteInRange, assertInteger, assertKnownKeys } from './validate';
 
 export interface RandomTokenMaskOptions extends RandomSource {
   batchSize: number;
@@ -26,7 +25,7 @@ export interface RandomTokenMaskOptions extends RandomSource {
 export function numTokensKept(sequenceLength: number, maskRatio: number, maskClassToken = false): number {
   const caller = 'numTokensKept';
   assertInteger(caller, 'sequenceLength', sequenceLength, 1);
-  assertFiniteInRange(caller, 'maskRatio', maskRatio, { minimum: 0, maximum: 1 });
+  assertInRange(caller, 'maskRatio', maskRatio, 0, 1);
   return maskClassToken ? Math.floor(sequenceLength * (1 - maskRatio)) : Math.floor((sequenceLength - 1) * (1 - maskRatio)) + 1;
 }
 
@@ -42,14 +41,11 @@ export function numTokensKept(sequenceLength: number, maskRatio: number, maskCla
  */
 export function randomTokenMask(options: RandomTokenMaskOptions): tf.Tensor2D {
   const caller = 'randomTokenMask';
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError({ caller, argument: 'options', value: options, expected: '{ batchSize, sequenceLength, maskRatio, ... }' });
-  }
-  assertKnownKeys(caller, 'options', options, ['batchSize', 'sequenceLength', 'maskRatio', 'maskClassToken', 'seed', 'random']);
+  assertOptions(caller, options, ['batchSize', 'sequenceLength', 'maskRatio', 'maskClassToken', 'seed', 'random'], '{ batchSize, sequenceLength, maskRatio, ... }');
   const { batchSize, sequenceLength, maskRatio, maskClassToken = false } = options;
   assertInteger(caller, 'batchSize', batchSize, 1);
   assertInteger(caller, 'sequenceLength', sequenceLength, 1);
-  assertFiniteInRange(caller, 'maskRatio', maskRatio, { minimum: 0, maximum: 1 });
+  assertInRange(caller, 'maskRatio', maskRatio, 0, 1);
   assertBoolean(caller, 'maskClassToken', maskClassToken);
   const kept = numTokensKept(sequenceLength, maskRatio, maskClassToken);
   if (kept < 1) {

@@ -1,6 +1,5 @@
 // The fixed 2-D sine-cosine position table of MAE, which lightly's masked ViT installs and freezes.
-import { InvalidArgumentError } from '@msn/errors';
-import { assertInteger } from './validate';
+import { InvalidArgumentError, assertInteger } from '@msn/errors';
 
 /**
  * The 2-D sine-cosine position table for a `gridSize`×`gridSize` patch grid, with a leading all-zero class-token

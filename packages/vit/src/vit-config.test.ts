@@ -32,7 +32,7 @@ describe('resolveViTConfig', () => {
       [{ layerNormEps: 0 }, /'layerNormEps' = 0; expected a finite number > 0/],
       [{ positionEmbedding: 'rope' }, /'positionEmbedding' = "rope"; expected one of "learned", "sincos"/],
       [{ initialization: 'xavier' }, /'initialization' = "xavier"; expected one of "msn", "lightly"/],
-      [{ dropPathRate: 1 }, /'dropPathRate' = 1; expected a finite number >= 0 and < 1/],
+      [{ dropPathRate: 1 }, /'dropPathRate' = 1; expected a number in \[0, 1\)/],
       [{ numHeads: 2, hiddenDim: 6, positionEmbedding: 'sincos' }, /'hiddenDim' = 6; expected a multiple of 4 for positionEmbedding 'sincos'/],
       [{ imagesize: 32 }, /'config.imagesize' = 32; expected no such option/],
     ];

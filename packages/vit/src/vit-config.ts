@@ -1,6 +1,5 @@
 // The ViT configuration: a plain JSON object kept apart from the model, with defaults, validation and presets.
-import { InvalidArgumentError } from '@msn/errors';
-import { assertFiniteInRange, assertInteger, assertKnownKeys, assertOneOf, assertPositiveFinite } from './validate';
+import { InvalidArgumentError, assertInRange, assertInteger, assertKnownKeys, assertOneOf, assertPositiveFinite } from '@msn/errors';
 
 /** `'learned'`: a trained table (MSN); `'sincos'`: a fixed 2-D sine-cosine table that is never trained (lightly). */
 export type PositionEmbeddingKind = 'learned' | 'sincos';
@@ -74,7 +73,7 @@ export function resolveViTConfig(partial: ViTConfigInput): ViTConfig {
   if (typeof partial !== 'object' || partial === null) {
     throw new InvalidArgumentError({ caller, argument: 'config', value: partial, expected: 'a ViTConfig object' });
   }
-  assertKnownKeys(caller, 'config', partial, CONFIG_KEYS);
+  assertKnownKeys(caller, partial, CONFIG_KEYS, 'config');
   const config: ViTConfig = {
     inChannels: 3,
     layerNormEps: 1e-6,
@@ -113,7 +112,7 @@ export function resolveViTConfig(partial: ViTConfigInput): ViTConfig {
       expected: "a multiple of 4 for positionEmbedding 'sincos' (two axes × sine and cosine)",
     });
   }
-  assertFiniteInRange(caller, 'dropPathRate', config.dropPathRate, { minimum: 0, maximum: 1, maximumInclusive: false });
+  assertInRange(caller, 'dropPathRate', config.dropPathRate, 0, 1, { highInclusive: false });
   return config;
 }
 
