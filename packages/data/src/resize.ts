@@ -105,7 +105,7 @@ export function axisFilter(inSize: number, outSize: number, antialias: boolean):
       total += weight;
     }
     const count = end - begin;
-    if (total > 0) for (let k = 0; k < count; k++) weights[base + k] /= total;
+    if (total > 0) for (let k = 0; k < count; k++) weights[base + k]! /= total;
     starts[i] = begin;
     counts[i] = count;
   }

@@ -58,7 +58,7 @@ describeEachBackend(embeddedBackends(), 'MSNLoss', () => {
     const [crossEntropy, regLoss, loss] = [details.crossEntropy, details.regLoss, details.loss].map((t) => t.dataSync()[0]!);
     expect(crossEntropy).toBeGreaterThan(0);
     expect(regLoss).toBeGreaterThanOrEqual(0);
-    expectClose(loss, crossEntropy! + 0.5 * regLoss!, { label: 'loss', tolerance: FIXTURE_TOLERANCE });
+    expectClose(loss!, crossEntropy! + 0.5 * regLoss!, { label: 'loss', tolerance: FIXTURE_TOLERANCE });
     expectClose(lossValue(criterion, inputs), loss!, { label: 'forward = details.loss', tolerance: FIXTURE_TOLERANCE });
     tf.dispose(Object.values(details));
     disposeInputs(inputs);

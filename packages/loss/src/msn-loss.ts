@@ -23,18 +23,18 @@ export interface MSNLossOptions {
    * τ of the softmax over prototype similarities, for anchors and targets.
    * @default 0.1
    */
-  temperature?: number;
+  temperature?: number | undefined;
   /**
    * Sinkhorn iterations on the sharpened target probabilities; 0 skips Sinkhorn.
    * @default 3
    */
-  sinkhornIterations?: number;
+  sinkhornIterations?: number | undefined;
   /**
    * λ, the weight of the regulariser; 0 leaves it out of the loss (it is still reported by
    * {@link MSNLoss.forwardWithDetails}).
    * @default 1
    */
-  regularizationWeight?: number;
+  regularizationWeight?: number | undefined;
   /**
    * Weight of the mean per-sample entropy of the anchor probabilities, added to the loss (the original MSN code's
    * `use_ent` / `ent_weight`; lightly has no such term). With me-max it maximises the mutual information between
@@ -52,7 +52,7 @@ export interface MSNLossOptions {
    * Exponent of the power-law prior, used when `targetDistribution` is `'power_law'`.
    * @default 0.25
    */
-  powerLawExponent?: number;
+  powerLawExponent?: number | undefined;
   /**
    * Computes Sinkhorn over the global batch and the regulariser on the mean anchor probabilities averaged
    * over all processes, through `allReduce`. Without `allReduce` this is single-process (world size 1), as
@@ -64,7 +64,7 @@ export interface MSNLossOptions {
    * Synchronously sums a tensor over all processes (supplied by the distributed trainer). Used only when
    * `gatherDistributed` is true; every process must make the same calls in the same order.
    */
-  allReduce?: AllReduceSum;
+  allReduce?: AllReduceSum | undefined;
 }
 
 /** Every part of one loss evaluation; all tensors belong to the caller (dispose them). */

@@ -13,13 +13,13 @@ export interface SinkhornOptions {
    * Number of alternating row/column normalisations; 0 returns the input unchanged.
    * @default 3
    */
-  iterations?: number;
+  iterations?: number | undefined;
   /**
    * Sums row totals across processes (distributed Sinkhorn). Without it the computation is single-process.
    * It is called on the grand total, the number of samples and then, once per iteration, the
    * per-prototype totals: the same calls in the same order on every process.
    */
-  allReduce?: AllReduceSum;
+  allReduce?: AllReduceSum | undefined;
 }
 
 /**

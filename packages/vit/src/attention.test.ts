@@ -56,15 +56,15 @@ function reference(projections: Float64Array, contextGradient: Float64Array, siz
         const dP = new Float64Array(L);
         let weighted = 0;
         for (let j = 0; j < L; j++) {
-          for (let d = 0; d < dh; d++) dP[j] += contextGradient[(b * M + i) * D + h * dh + d]! * projections[at(b, j, 2, h, d)]!;
+          for (let d = 0; d < dh; d++) dP[j]! += contextGradient[(b * M + i) * D + h * dh + d]! * projections[at(b, j, 2, h, d)]!;
           weighted += dP[j]! * probabilities[p(i, j)]!;
         }
         for (let j = 0; j < L; j++) {
           const dS = probabilities[p(i, j)]! * (dP[j]! - weighted) * scale;
           for (let d = 0; d < dh; d++) {
-            gradient[at(b, i, 0, h, d)] += dS * projections[at(b, j, 1, h, d)]!;
-            gradient[at(b, j, 1, h, d)] += dS * projections[at(b, i, 0, h, d)]!;
-            gradient[at(b, j, 2, h, d)] += probabilities[p(i, j)]! * contextGradient[(b * M + i) * D + h * dh + d]!;
+            gradient[at(b, i, 0, h, d)]! += dS * projections[at(b, j, 1, h, d)]!;
+            gradient[at(b, j, 1, h, d)]! += dS * projections[at(b, i, 0, h, d)]!;
+            gradient[at(b, j, 2, h, d)]! += probabilities[p(i, j)]! * contextGradient[(b * M + i) * D + h * dh + d]!;
           }
         }
       }

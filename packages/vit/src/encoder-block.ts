@@ -37,7 +37,7 @@ export interface EncoderBlockSettings {
   layerNormEps: number;
   /** Drop-path rate of this block, applied when `random` is given. */
   dropPathRate: number;
-  random?: Random;
+  random?: Random | undefined;
   /**
    * Compute the output of the first token of each sample only (`[B, D]`): its query, attention, projection and MLP;
    * keys and values still come from every token. Same values as the full block's first rows, ~1/6 of its cost.

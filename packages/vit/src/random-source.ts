@@ -5,9 +5,9 @@ import { createRandom, unseededRandom, type Random } from './random';
 /** Where a randomised function draws from: a seed for a fresh stream, or an existing stream to continue. */
 export interface RandomSource {
   /** Seeds a fresh stream for this call (same seed, same result). */
-  seed?: number;
+  seed?: number | undefined;
   /** Continues an existing stream (e.g. one per training run, advanced by every call). */
-  random?: Random;
+  random?: Random | undefined;
 }
 
 export function resolveRandom(caller: string, source: RandomSource): Random {

@@ -146,7 +146,7 @@ export function readSafetensors(bytes: Uint8Array, source = 'buffer'): Safetenso
     if (!Array.isArray(shape) || !shape.every(isNonNegativeInteger)) {
       fail(8, `tensor '${name}' has an invalid shape ${JSON.stringify(shape)}`);
     }
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isNonNegativeInteger) || offsets[0] > offsets[1]) {
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isNonNegativeInteger) || offsets[0]! > offsets[1]!) {
       fail(8, `tensor '${name}' has invalid data_offsets ${JSON.stringify(offsets)}`);
     }
     const [begin, end] = offsets as [number, number];
