@@ -114,17 +114,17 @@ function boxColumns(
   const last = height - 1;
   for (let column = 0; column < width; column++) sums[column] = 0;
   for (let row = -radius; row <= radius; row++) {
-    const start = sourceBase + (row < 0 ? 0 : row > last ? last : row) * width;
+    const start = sourceBase + Math.min(Math.max(row, 0), last) * width;
     for (let column = 0; column < width; column++) sums[column]! += source[start + column]!;
   }
   for (let row = 0; row < height; row++) {
     // Rows at both edge taps and the row leaving the window; clamped (edge rows repeat).
     let clamped = row - radius - 1;
-    const above = sourceBase + (clamped < 0 ? 0 : clamped) * width;
+    const above = sourceBase + Math.max(clamped, 0) * width;
     clamped = row + radius + 1;
-    const below = sourceBase + (clamped > last ? last : clamped) * width;
+    const below = sourceBase + Math.min(clamped, last) * width;
     clamped = row - radius;
-    const leaving = sourceBase + (clamped < 0 ? 0 : clamped) * width;
+    const leaving = sourceBase + Math.max(clamped, 0) * width;
     const out = targetBase + row * width;
     for (let column = 0; column < width; column++) {
       const entering = source[below + column]!;

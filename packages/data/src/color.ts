@@ -7,7 +7,7 @@ const GREEN_WEIGHT = 0.587;
 const BLUE_WEIGHT = 0.114;
 
 function clamp01(value: number): number {
-  return value < 0 ? 0 : value > 1 ? 1 : value;
+  return Math.min(Math.max(value, 0), 1);
 }
 
 /** `adjust_brightness`: clamp(f·x, 0, 1). */
@@ -61,8 +61,8 @@ export function hueInPlace(data: Float32Array, offset: number, plane: number, hu
     const red = data[offset + pixel]!;
     const green = data[greenBase + pixel]!;
     const blue = data[blueBase + pixel]!;
-    const maximum = red > green ? (red > blue ? red : blue) : green > blue ? green : blue;
-    const minimum = red < green ? (red < blue ? red : blue) : green < blue ? green : blue;
+    const maximum = Math.max(red, green, blue);
+    const minimum = Math.min(red, green, blue);
     const equal = maximum === minimum;
     const chroma = maximum - minimum;
     const saturation = chroma / (equal ? 1 : maximum);

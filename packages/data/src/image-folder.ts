@@ -105,7 +105,7 @@ export class ImageFolder implements ImageDataset {
       throw new InvalidArgumentError({ caller, argument: 'onWarning', value: options.onWarning, expected: 'a function' });
     }
 
-    let rootStat;
+    let rootStat: ReturnType<typeof statSync>;
     try {
       rootStat = statSync(root);
     } catch (error) {

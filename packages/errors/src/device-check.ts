@@ -16,7 +16,8 @@ interface DeviceCheckState {
 function state(): DeviceCheckState {
   const global = globalThis as { [key: symbol]: DeviceCheckState | undefined };
   const key = Symbol.for('msn.deviceChecks');
-  return (global[key] ??= { pending: new Set(), failure: undefined });
+  global[key] ??= { pending: new Set(), failure: undefined };
+  return global[key];
 }
 
 function throwRecordedFailure(): void {

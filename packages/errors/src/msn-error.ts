@@ -30,14 +30,18 @@ export abstract class MsnError extends Error {
   }
 
   static [Symbol.hasInstance]<T>(this: abstract new (...args: never[]) => T, value: unknown): value is T {
-    // A subclass that does not declare its own errorName (e.g. an app's refinement) gets plain prototype instanceof.
-    if (!Object.prototype.hasOwnProperty.call(this, 'errorName')) {
-      return Function.prototype[Symbol.hasInstance].call(this, value);
-    }
-    if (typeof value !== 'object' || value === null) return false;
-    if ((this as unknown) === MsnError) return isMsnError(value);
-    const errorName = (this as unknown as typeof MsnError).errorName;
-    const record = value as Record<symbol, unknown>;
-    return record[classMarker(errorName)] === true || (record[MSN_ERROR] === true && (value as Error).name === errorName);
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class `instanceof` asks about, often a subclass.
+    return isInstanceOf(this, value);
   }
+}
+
+/** `value instanceof errorClass`, by the class's marker (see {@link MsnError}). */
+function isInstanceOf(errorClass: abstract new (...args: never[]) => unknown, value: unknown): boolean {
+  // A subclass that does not declare its own errorName (e.g. an app's refinement) gets plain prototype instanceof.
+  if (!Object.hasOwn(errorClass, 'errorName')) return Function.prototype[Symbol.hasInstance].call(errorClass, value);
+  if (typeof value !== 'object' || value === null) return false;
+  if (errorClass === MsnError) return isMsnError(value);
+  const { errorName } = errorClass as unknown as typeof MsnError;
+  const record = value as Record<symbol, unknown>;
+  return record[classMarker(errorName)] === true || (record[MSN_ERROR] === true && (value as Error).name === errorName);
 }

@@ -40,7 +40,10 @@ describe('resampleSortedFrequencies', () => {
 
   it('is a probability vector that never increases, for many (C, K)', () => {
     let seed = 12345;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     for (const classes of [1, 2, 3, 7, 10, 33]) {
       const sorted = Array.from({ length: classes }, () => random() ** 3).sort((left, right) => right - left);
       const total = sorted.reduce((sum, value) => sum + value, 0);

@@ -56,7 +56,7 @@ function readmeExample(packageFolder) {
   const open = lines.findIndex((line, index) => index > heading && line.trim() === '```ts');
   const close = lines.findIndex((line, index) => index > open && line.trim() === '```');
   if (heading < 0 || open < 0 || close < 0) throw new Error(`install-test: no \`\`\`ts block under '## Example' in ${path}`);
-  return lines.slice(open + 1, close).join('\n') + '\n';
+  return `${lines.slice(open + 1, close).join('\n')}\n`;
 }
 
 async function installProject(name, parent, packages) {

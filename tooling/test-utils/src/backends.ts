@@ -14,13 +14,15 @@ async function register(backend: TestBackend): Promise<boolean> {
     else if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
     else if (backend === 'webgpu') {
       // Dawn as navigator.gpu first; on Mesa GL ES only compatibility-level adapters exist.
-      const dawn = (await import('webgpu')) as unknown as { create: (flags: string[]) => any; globals: object };
+      const dawn = (await import('webgpu')) as unknown as { create: (flags: string[]) => { requestAdapter: (options?: object) => Promise<unknown> }; globals: object };
       Object.assign(globalThis, dawn.globals);
       const flags = process.env.DAWN_BACKEND ? [`backend=${process.env.DAWN_BACKEND}`] : [];
       const gpu = dawn.create(flags);
       const request = gpu.requestAdapter.bind(gpu);
       if (process.env.DAWN_BACKEND === 'opengles') gpu.requestAdapter = (o: object = {}) => request({ ...o, featureLevel: 'compatibility' });
-      Object.defineProperty(((globalThis as any).navigator ??= {}), 'gpu', { value: gpu, configurable: true });
+      const host = globalThis as { navigator?: object };
+      host.navigator ??= {};
+      Object.defineProperty(host.navigator, 'gpu', { value: gpu, configurable: true });
       await import('@tensorflow/tfjs-backend-webgpu');
     } else await import('@tensorflow/tfjs-node' as string);
   } catch {
