@@ -1,11 +1,11 @@
 // Cifar10Dataset: the CIFAR-10 binary format (records of 1 label byte + 3072 bytes of 32×32 planar RGB).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataFileError, InvalidArgumentError } from '@msn/errors';
+import { DataFileError, InvalidArgumentError, assertKnownKeys, assertOneOf } from '@msn/errors';
 import { assertIndex, getFromMemory, type DatasetSource, type ImageDataset } from './image-dataset';
 import type { Sample } from './image';
 import { readDataFile } from './read-file';
-import { assertClasses, assertKnownKeys, assertOneOf } from './validate';
+import { assertClasses } from './validate';
 
 /** CIFAR-10 class names, label order (`batches.meta.txt`). */
 export const CIFAR10_CLASSES: readonly string[] = [

@@ -1,11 +1,10 @@
 // DataLoader: batches of augmented views as NCHW tensors, built in worker threads, prefetched, abortable.
 import * as tf from '@tensorflow/tfjs-core';
 import { assembleBatch, sampleFailure, type RawBatch } from './batch-assembly';
-import { DataLoaderError, InvalidArgumentError } from '@msn/errors';
+import { DataLoaderError, InvalidArgumentError, assertBoolean, assertInteger, assertOptions } from '@msn/errors';
 import type { ImageDataset } from './image-dataset';
 import { PlainTransform } from './plain-transform';
 import { RandomSampler, SequentialSampler, type Sampler } from './sampler';
-import { assertBoolean, assertInteger, assertKnownKeys } from './validate';
 import type { ViewTransform } from './view-transform';
 import { WorkerPool } from './worker-pool';
 
@@ -172,10 +171,7 @@ export class DataLoader implements AsyncIterable<Batch> {
       throw new InvalidArgumentError({ caller, argument: 'dataset', value: dataset, expected: 'an ImageDataset { length, get(index) }' });
     }
     assertInteger(caller, 'dataset.length', dataset.length, 1);
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError({ caller, argument: 'options', value: options, expected: '{ batchSize, … }' });
-    }
-    assertKnownKeys(caller, options, KNOWN_OPTIONS);
+    assertOptions(caller, options, KNOWN_OPTIONS, '{ batchSize, … }');
     const { batchSize, shuffle = false, dropLast = false, seed = 0, workers = 0, sampler, signal, persistentWorkers = false } =
       options;
     assertInteger(caller, 'batchSize', batchSize, 1);

@@ -1,7 +1,6 @@
 // DistributedSampler: torch's per-rank shard of one shared permutation per epoch.
-import { InvalidArgumentError } from '@msn/errors';
+import { InvalidArgumentError, assertBoolean, assertInteger, assertOptions } from '@msn/errors';
 import { epochPermutation, type Sampler } from './sampler';
-import { assertBoolean, assertInteger, assertKnownKeys } from './validate';
 
 /** Options of {@link DistributedSampler}. */
 export interface DistributedSamplerOptions {
@@ -51,10 +50,7 @@ export class DistributedSampler implements Sampler {
 
   constructor(options: DistributedSamplerOptions) {
     const caller = 'DistributedSampler';
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError({ caller, argument: 'options', value: options, expected: '{ datasetLength, rank, worldSize, … }' });
-    }
-    assertKnownKeys(caller, options, ['datasetLength', 'rank', 'worldSize', 'shuffle', 'seed', 'dropLast']);
+    assertOptions(caller, options, ['datasetLength', 'rank', 'worldSize', 'shuffle', 'seed', 'dropLast'], '{ datasetLength, rank, worldSize, … }');
     const { datasetLength, rank, worldSize, shuffle = true, seed = 0, dropLast = false } = options;
     assertInteger(caller, 'datasetLength', datasetLength, 1);
     assertInteger(caller, 'worldSize', worldSize, 1);

@@ -8,11 +8,11 @@ import {
   normalizeInPlace,
   saturationInPlace,
 } from './color';
-import { InvalidArgumentError } from '@msn/errors';
+import { InvalidArgumentError, assertInRange, assertInteger } from '@msn/errors';
 import { gaussianBlurInPlace, gaussianKernel1d, largestKernel } from './gaussian-blur';
 import { assertFloatImage, type FloatImage } from './image';
 import { AxisFilterCache, ResizeScratch, resizedCropInto, sourceFromFloatImage, type CropBox } from './resize';
-import { assertInteger, assertNumberInRange, assertTriple } from './validate';
+import { assertTriple } from './validate';
 
 function assertRgb(caller: string, image: FloatImage): void {
   assertFloatImage(caller, 'image', image);
@@ -80,7 +80,7 @@ function adjustedCopy(
  */
 export function adjustHue(image: FloatImage, hueFactor: number): FloatImage {
   assertRgb('adjustHue', image);
-  assertNumberInRange('adjustHue', 'hueFactor', hueFactor, -0.5, 0.5);
+  assertInRange('adjustHue', 'hueFactor', hueFactor, -0.5, 0.5);
   const result = copy(image);
   hueInPlace(result.data, 0, image.height * image.width, hueFactor);
   return result;

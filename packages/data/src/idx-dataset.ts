@@ -1,11 +1,11 @@
 // IdxDataset: MNIST-format (IDX) image and label files, gzipped or not, e.g. MNIST and Fashion-MNIST.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataFileError, InvalidArgumentError } from '@msn/errors';
+import { DataFileError, InvalidArgumentError, assertOptions, assertString } from '@msn/errors';
 import { assertIndex, getFromMemory, toSharedBytes, type DatasetSource, type ImageDataset } from './image-dataset';
 import type { Sample } from './image';
 import { readDataFile } from './read-file';
-import { assertClasses, assertKnownKeys, assertString } from './validate';
+import { assertClasses } from './validate';
 
 /** Fashion-MNIST class names, label order. */
 export const FASHION_MNIST_CLASSES: readonly string[] = [
@@ -134,10 +134,7 @@ export class IdxDataset implements ImageDataset {
 
   constructor(options: IdxDatasetOptions) {
     const caller = 'IdxDataset';
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError({ caller, argument: 'options', value: options, expected: '{ images, labels?, channels?, classes? }' });
-    }
-    assertKnownKeys(caller, options, ['images', 'labels', 'channels', 'classes']);
+    assertOptions(caller, options, ['images', 'labels', 'channels', 'classes'], '{ images, labels?, channels?, classes? }');
     assertString(caller, 'images', options.images);
     if (options.labels !== undefined) assertString(caller, 'labels', options.labels);
     const channels = options.channels ?? 3;

@@ -2,10 +2,9 @@
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { extname, join, relative } from 'node:path';
 import { decodeImageFile } from './decode-image';
-import { DataFileError, InvalidArgumentError } from '@msn/errors';
+import { DataFileError, InvalidArgumentError, assertKnownKeys, assertOneOf } from '@msn/errors';
 import { assertIndex, type DatasetSource, type ImageDataset } from './image-dataset';
 import type { Sample } from './image';
-import { assertKnownKeys, assertOneOf } from './validate';
 
 /** File extensions ImageFolder picks up (case-insensitive). */
 export const IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff'];

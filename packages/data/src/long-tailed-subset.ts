@@ -1,10 +1,9 @@
 // A long-tailed view of a balanced labelled dataset: class sizes that fall as a power law of the class's rank.
 import { datasetLabels } from './dataset-labels';
-import { InvalidArgumentError } from '@msn/errors';
+import { InvalidArgumentError, assertInteger, assertKnownKeys } from '@msn/errors';
 import type { ImageDataset } from './image-dataset';
 import { seededPermutation } from './seeded-shuffle';
 import { SubsetDataset } from './subset-dataset';
-import { assertInteger, assertKnownKeys } from './validate';
 
 /**
  * Class sizes of a long tail: the class of rank r (0 = largest) keeps `round(largest · (r + 1)^−a)` images, at least

@@ -1,19 +1,10 @@
 // MSNTransform: lightly's multi-view MSN augmentation (random views, then focal views), seeded per sample.
 import { augmentViewInto, jitterRange, type AugmentScratch, type ViewSettings } from './augment-view';
-import { InvalidArgumentError } from '@msn/errors';
+import { InvalidArgumentError, assertBoolean, assertInRange, assertInteger, assertOneOf, assertOptions, assertProbability } from '@msn/errors';
 import { assertRgbImage, type FloatImage, type RgbImage } from './image';
 import { CounterRandom, RANDOM_DOMAIN } from './random';
 import { AxisFilterCache, ResizeScratch } from './resize';
-import {
-  assertBoolean,
-  assertInteger,
-  assertKnownKeys,
-  assertNumberInRange,
-  assertOneOf,
-  assertProbability,
-  assertRange,
-  assertTriple,
-} from './validate';
+import { assertRange, assertTriple } from './validate';
 import {
   IMAGENET_NORMALIZE,
   assertKey,
@@ -134,10 +125,7 @@ export const MSN_TRANSFORM_DEFAULTS: Readonly<Required<MSNTransformOptions>> = {
 
 function resolve(options: MSNTransformOptions): Required<MSNTransformOptions> {
   const caller = 'MSNTransform';
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError({ caller, argument: 'options', value: options, expected: 'an options object' });
-  }
-  assertKnownKeys(caller, options, KNOWN_OPTIONS);
+  assertOptions(caller, options, KNOWN_OPTIONS, 'an options object');
   const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
   const resolved = { ...MSN_TRANSFORM_DEFAULTS, ...defined } as Required<MSNTransformOptions>;
   assertInteger(caller, 'randomSize', resolved.randomSize, 1);
@@ -156,11 +144,11 @@ function resolve(options: MSNTransformOptions): Required<MSNTransformOptions> {
   assertRange(caller, 'focalCropScale', resolved.focalCropScale, Number.MIN_VALUE, 1);
   assertRange(caller, 'cropRatio', resolved.cropRatio, Number.MIN_VALUE, Number.MAX_VALUE);
   assertProbability(caller, 'cjProb', resolved.cjProb);
-  assertNumberInRange(caller, 'cjStrength', resolved.cjStrength, 0, Number.MAX_VALUE);
-  assertNumberInRange(caller, 'cjBright', resolved.cjBright, 0, Number.MAX_VALUE);
-  assertNumberInRange(caller, 'cjContrast', resolved.cjContrast, 0, Number.MAX_VALUE);
-  assertNumberInRange(caller, 'cjSat', resolved.cjSat, 0, Number.MAX_VALUE);
-  assertNumberInRange(caller, 'cjHue', resolved.cjHue, 0, 0.5);
+  assertInRange(caller, 'cjStrength', resolved.cjStrength, 0, Number.MAX_VALUE);
+  assertInRange(caller, 'cjBright', resolved.cjBright, 0, Number.MAX_VALUE);
+  assertInRange(caller, 'cjContrast', resolved.cjContrast, 0, Number.MAX_VALUE);
+  assertInRange(caller, 'cjSat', resolved.cjSat, 0, Number.MAX_VALUE);
+  assertInRange(caller, 'cjHue', resolved.cjHue, 0, 0.5);
   if (resolved.cjHue * resolved.cjStrength > 0.5) {
     throw new InvalidArgumentError({
       caller,

@@ -1,10 +1,10 @@
 // PlainTransform: one deterministic view (centre crop, resize, normalise) for evaluation and embedding.
 import { normalizeInPlace } from './color';
-import { InvalidArgumentError } from '@msn/errors';
+import { assertBoolean, assertInRange, assertInteger, assertOptions } from '@msn/errors';
 import { assertRgbImage, type FloatImage, type RgbImage } from './image';
 import { roundHalfEven } from './random';
 import { AxisFilterCache, ResizeScratch, resizedCropInto, sourceFromRgbImage } from './resize';
-import { assertBoolean, assertInteger, assertKnownKeys, assertNumberInRange, assertTriple } from './validate';
+import { assertTriple } from './validate';
 import {
   IMAGENET_NORMALIZE,
   type AugmentationKey,
@@ -48,10 +48,7 @@ export class PlainTransform implements ViewTransform {
 
   constructor(options: PlainTransformOptions = {}) {
     const caller = 'PlainTransform';
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError({ caller, argument: 'options', value: options, expected: 'an options object' });
-    }
-    assertKnownKeys(caller, options, KNOWN_OPTIONS);
+    assertOptions(caller, options, KNOWN_OPTIONS, 'an options object');
     const resolved: Required<PlainTransformOptions> = {
       size: options.size ?? 224,
       cropFraction: options.cropFraction ?? 1,
@@ -59,7 +56,7 @@ export class PlainTransform implements ViewTransform {
       antialias: options.antialias ?? true,
     };
     assertInteger(caller, 'size', resolved.size, 1);
-    assertNumberInRange(caller, 'cropFraction', resolved.cropFraction, Number.MIN_VALUE, 1);
+    assertInRange(caller, 'cropFraction', resolved.cropFraction, Number.MIN_VALUE, 1);
     if (resolved.normalize !== null) {
       assertTriple(caller, 'normalize.mean', resolved.normalize.mean, false);
       assertTriple(caller, 'normalize.std', resolved.normalize.std, true);

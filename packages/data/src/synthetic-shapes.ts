@@ -1,9 +1,8 @@
 // SyntheticShapes: a procedurally generated, labelled, seeded dataset of shapes that needs no files.
-import { InvalidArgumentError } from '@msn/errors';
+import { InvalidArgumentError, assertInRange, assertInteger, assertKnownKeys } from '@msn/errors';
 import { assertIndex, getFromMemory, type DatasetSource, type ImageDataset } from './image-dataset';
 import type { Sample } from './image';
 import { CounterRandom, RANDOM_DOMAIN } from './random';
-import { assertInteger, assertKnownKeys, assertNumberInRange } from './validate';
 
 /** The shape classes SyntheticShapes can draw, default label order. */
 export const SHAPE_CLASSES = ['circle', 'square', 'triangle', 'cross', 'ring', 'diamond'] as const;
@@ -108,7 +107,7 @@ export class SyntheticShapes implements ImageDataset {
         expected: `distinct entries of ${SHAPE_CLASSES.join(', ')}`,
       });
     }
-    assertNumberInRange(caller, 'noise', noise, 0, 1);
+    assertInRange(caller, 'noise', noise, 0, 1);
     this.length = length;
     this.imageSize = imageSize;
     this.seed = seed;
