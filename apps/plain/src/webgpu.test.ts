@@ -38,7 +38,7 @@ describe.skipIf(process.env.MSN_TEST_WEBGPU !== '1')('example-plain on webgpu', 
     expect(runs[2]!.stderr).toMatch(/^backend: webgpu \(tfjs-backend-webgpu 4\.22\.0, adapter .+\)$/m);
     // WebGPU reports invalid pipelines only as console warnings (and then drops the work); none may occur.
     expect(runs[2]!.stderr).not.toMatch(/Invalid (ComputePipeline|CommandBuffer|BindGroup)/);
-    const [wasm, cpu, webgpu] = backends.map((backend) => rows(join(root, backend)));
+    const [wasm, cpu, webgpu] = backends.map((backend) => rows(join(root, backend))) as [Row[], Row[], Row[]];
     expect(webgpu.map((row) => row.step)).toEqual([1, 2, 3, 4]);
     const relative = (got: number, want: number) => Math.abs(got - want) / Math.max(1, Math.abs(want));
     for (const key of ['loss', 'crossEntropy', 'regLoss'] as const) {

@@ -17,6 +17,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 
+// Node provides WebAssembly at run time; the ES2022 library the packages compile against does not declare it.
+declare const WebAssembly: { Module: new (bytes: Uint8Array) => object; Instance: new (module: object, imports: object) => { exports: object } };
+
 const require = createRequire(import.meta.url);
 
 interface EmscriptenModule {
@@ -37,10 +40,10 @@ async function registerThreadedWasm(threads: number): Promise<void> {
   const module = await factory({
     locateFile: (path: string) => (path.endsWith('.worker.js') ? workerFile : path.endsWith('.wasm') ? wasmFile : path),
     mainScriptUrlOrBlob: join(outFolder, 'tfjs-backend-wasm-threaded-simd.js'),
-    instantiateWasm(imports: { env: Record<string, unknown> }, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) {
+    instantiateWasm(imports: { env: Record<string, unknown> }, receive: (instance: object, module: object) => void) {
       imports.env.emscripten_num_logical_cores = () => 2 * threads;
       const compiled = new WebAssembly.Module(readFileSync(wasmFile));
-      const instance = new WebAssembly.Instance(compiled, imports as WebAssembly.Imports);
+      const instance = new WebAssembly.Instance(compiled, imports);
       receive(instance, compiled);
       return instance.exports;
     },

@@ -27,7 +27,7 @@ type ValueOf<Spec extends FlagSpec> = Spec['type'] extends 'boolean'
 
 /** The parsed values: flags with a default, `required` flags and booleans are always present. */
 export type ParsedFlags<Specs extends FlagSpecs> = {
-  [Name in keyof Specs]: Specs[Name] extends { default: unknown } | { required: true } | { type: 'boolean' }
+  [Name in keyof Specs]: Specs[Name] extends { default: string | number | boolean } | { required: true } | { type: 'boolean' }
     ? ValueOf<Specs[Name]>
     : ValueOf<Specs[Name]> | undefined;
 } & { help: boolean };

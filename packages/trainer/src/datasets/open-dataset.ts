@@ -11,8 +11,7 @@ import {
   type ImageDataset,
   type NormalizeStats,
 } from '@msn/data';
-import { InvalidArgumentError } from '@msn/errors';
-import { assertInteger, assertKnownKeys } from '../validate';
+import { InvalidArgumentError, assertInteger, assertKnownKeys } from '@msn/errors';
 
 /** Data sets known by name. */
 export const DATASET_NAMES = ['synthetic', 'fashion-mnist', 'cifar10', 'folder'] as const;

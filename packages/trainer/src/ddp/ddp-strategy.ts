@@ -3,11 +3,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LoadedCheckpoint } from '../checkpoint/checkpoint-files';
 import type { TensorCodec } from '../checkpoint/tensor-codec';
 import type { ProcessGroup } from '../distributed/process-group';
-import { InvalidArgumentError } from '@msn/errors';
+import { InvalidArgumentError, assertOptions } from '@msn/errors';
 import type { LightningModule, Metrics } from '../lightning/lightning-module';
 import type { NamedGradients } from '../optim/adamw';
 import type { StoredTensor, TrainerOptimizer } from '../optim/optimizer-state';
-import { assertKnownKeys } from '../validate';
 import { loadCheckpointFromRoot } from './checkpoint-broadcast';
 import { averageNamedGradients } from './distributed-optimizer';
 import { reduceNamedValues } from './metric-reduction';
@@ -68,10 +67,7 @@ export class DDPStrategy implements TrainerStrategy {
     if (typeof group !== 'object' || group === null || typeof group.allGather !== 'function') {
       throw new InvalidArgumentError({ caller, argument: 'group', value: group, expected: 'a ProcessGroup (initProcessGroup())' });
     }
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError({ caller, argument: 'options', value: options, expected: '{ broadcastWeights? }' });
-    }
-    assertKnownKeys(caller, options, KNOWN);
+    assertOptions(caller, options, KNOWN, '{ broadcastWeights? }');
     const { broadcastWeights = true } = options;
     if (typeof broadcastWeights !== 'boolean') throw new InvalidArgumentError({ caller, argument: 'broadcastWeights', value: broadcastWeights, expected: 'a boolean' });
     this.group = group;

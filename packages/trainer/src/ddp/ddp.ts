@@ -1,13 +1,12 @@
 // Data-parallel MSN: the setup that makes ranks of a process group train one model on one combined batch.
 import * as tf from '@tensorflow/tfjs-core';
 import { localBatchStatistics, synchronizedBatchStatistics, type AllReduceSum, type BatchStatisticsFunction } from '@msn/vit';
-import { InvalidArgumentError } from '@msn/errors';
+import { InvalidArgumentError, assertInteger, assertOptions } from '@msn/errors';
 import { averageGradients } from '../distributed/average-gradients';
 import { broadcastVariables } from '../distributed/broadcast-variables';
 import { differentiableAllReduce } from '../distributed/differentiable-all-reduce';
 import type { ProcessGroup } from '../distributed/process-group';
 import type { MSNModel } from '../msn/msn-model';
-import { assertInteger, assertKnownKeys } from '../validate';
 import { DistributedOptimizer, type GradientStepOptimizer } from './distributed-optimizer';
 import { rankSeed } from './rank-seed';
 import { shardMasks, type ShardMasks, type ShardMasksOptions } from './shard-masks';
@@ -112,10 +111,7 @@ const KNOWN = ['broadcastWeights', 'root', 'synchronizeBatchNorm'] as const;
  */
 export function ddp(model: MSNModel, group: ProcessGroup, options: DDPOptions = {}): DistributedMSN {
   const caller = 'ddp';
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError({ caller, argument: 'options', value: options, expected: '{ broadcastWeights?, root?, synchronizeBatchNorm? }' });
-  }
-  assertKnownKeys(caller, options, KNOWN);
+  assertOptions(caller, options, KNOWN, '{ broadcastWeights?, root?, synchronizeBatchNorm? }');
   if (typeof group !== 'object' || group === null || typeof group.allReduce !== 'function') {
     throw new InvalidArgumentError({ caller, argument: 'group', value: group, expected: 'a ProcessGroup (initProcessGroup())' });
   }

@@ -2,10 +2,9 @@
 // one process training on the combined batch.
 import * as tf from '@tensorflow/tfjs-core';
 import { createRandom } from '@msn/vit';
-import { InvalidArgumentError, ShapeError } from '@msn/errors';
+import { InvalidArgumentError, ShapeError, assertInteger } from '@msn/errors';
 import type { MSNModel } from '../msn/msn-model';
 import type { MSNViews } from '../msn/msn-training-step';
-import { assertInteger } from '../validate';
 
 /** Where this rank's rows sit in the combined batch, and its views. */
 export interface ShardMasksOptions {

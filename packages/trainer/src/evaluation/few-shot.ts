@@ -1,5 +1,4 @@
-import { InvalidArgumentError, ShapeError } from '@msn/errors';
-import { assertInteger, assertKnownKeys, assertPositive } from '../validate';
+import { InvalidArgumentError, ShapeError, assertInteger, assertKnownKeys, assertPositiveFinite } from '@msn/errors';
 import { normalizeRowsInPlace, readFeatures, readLabels, type Features, type Float64Matrix, type Labels } from './labels';
 import type { LbfgsOptions } from './lbfgs';
 import { fitLogisticRegression } from './logistic-regression';
@@ -22,7 +21,7 @@ export interface FewShotOptions {
   /** L2-normalise every feature row first (the MSN protocol). @default true */
   normalize?: boolean;
   /** Solver settings of the probe. */
-  solver?: LbfgsOptions;
+  solver?: LbfgsOptions | undefined;
 }
 
 /** Accuracy of the probe for one number of shots. */
@@ -60,7 +59,7 @@ export async function fewShotEvaluation(options: FewShotOptions): Promise<FewSho
   const caller = 'fewShotEvaluation';
   assertKnownKeys(caller, options, KNOWN);
   const { shots = [1, 2, 5, 10], seeds = [0, 1, 2, 3, 4], inverseRegularization = 1, normalize = true, solver } = options;
-  assertPositive(caller, 'inverseRegularization', inverseRegularization);
+  assertPositiveFinite(caller, 'inverseRegularization', inverseRegularization);
   if (!Array.isArray(shots) || shots.length === 0) throw new InvalidArgumentError({ caller, argument: 'shots', value: shots, expected: 'a non-empty array of integers >= 1' });
   shots.forEach((count, index) => assertInteger(caller, `shots[${index}]`, count, 1));
   if (!Array.isArray(seeds) || seeds.length === 0) throw new InvalidArgumentError({ caller, argument: 'seeds', value: seeds, expected: 'a non-empty array of integers >= 0' });

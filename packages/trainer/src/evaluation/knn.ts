@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, ShapeError } from '@msn/errors';
-import { assertInteger, assertKnownKeys, assertPositive } from '../validate';
+import { InvalidArgumentError, ShapeError, assertInteger, assertKnownKeys, assertPositiveFinite } from '@msn/errors';
 import { readLabels, type Labels } from './labels';
 
 /** Options of {@link knnClassify}. */
@@ -73,7 +72,7 @@ export async function knnClassify(options: KnnOptions): Promise<KnnResult> {
   }
   assertInteger(caller, 'k', k, 1);
   if (k > trainCount) throw new InvalidArgumentError({ caller, argument: 'k', value: k, expected: `<= the ${trainCount} training rows` });
-  assertPositive(caller, 'temperature', temperature);
+  assertPositiveFinite(caller, 'temperature', temperature);
   let largestLabel = -1;
   for (const label of trainLabels) largestLabel = Math.max(largestLabel, label);
   const numClasses = options.numClasses ?? largestLabel + 1;

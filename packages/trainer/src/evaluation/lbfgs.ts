@@ -1,5 +1,5 @@
+import { assertInteger, assertPositiveFinite } from '@msn/errors';
 // Limited-memory BFGS in float64 with a strong-Wolfe line search (Nocedal & Wright, algorithms 7.4, 3.5, 3.6).
-import { assertInteger, assertPositive } from '../validate';
 
 /** Returns f(x) and writes ∇f(x) into `gradient`. */
 export type Objective = (x: Float64Array, gradient: Float64Array) => number;
@@ -116,7 +116,7 @@ function lineSearch(objective: Objective, x: Float64Array, value: number, gradie
 export function minimizeLbfgs(objective: Objective, start: Float64Array, options: LbfgsOptions = {}): LbfgsResult {
   const caller = 'minimizeLbfgs';
   const { gradientTolerance = 1e-10, maxIterations = 10_000, memory = 10 } = options;
-  assertPositive(caller, 'gradientTolerance', gradientTolerance);
+  assertPositiveFinite(caller, 'gradientTolerance', gradientTolerance);
   assertInteger(caller, 'maxIterations', maxIterations, 1);
   assertInteger(caller, 'memory', memory, 1);
   const size = start.length;

@@ -1,5 +1,4 @@
-import { InvalidArgumentError, ShapeError } from '@msn/errors';
-import { assertKnownKeys, assertPositive } from '../validate';
+import { InvalidArgumentError, ShapeError, assertKnownKeys, assertPositiveFinite } from '@msn/errors';
 import type { Float64Matrix } from './labels';
 import { minimizeLbfgs, type LbfgsOptions } from './lbfgs';
 
@@ -15,7 +14,7 @@ export interface LogisticRegressionOptions {
    */
   inverseRegularization?: number;
   /** Solver settings. @default { gradientTolerance: 1e-10, maxIterations: 10000 } */
-  solver?: LbfgsOptions;
+  solver?: LbfgsOptions | undefined;
 }
 
 /** A fitted multinomial logistic regression. */
@@ -54,7 +53,7 @@ export function fitLogisticRegression(options: LogisticRegressionOptions): Logis
   const caller = 'fitLogisticRegression';
   assertKnownKeys(caller, options, KNOWN);
   const { features, labels, inverseRegularization = 1, solver = {} } = options;
-  assertPositive(caller, 'inverseRegularization', inverseRegularization);
+  assertPositiveFinite(caller, 'inverseRegularization', inverseRegularization);
   const { data, rows, columns } = features;
   if (labels.length !== rows) throw new ShapeError(`${caller}: ${labels.length} labels for ${rows} feature rows`);
   if (rows === 0) throw new InvalidArgumentError({ caller, argument: 'features', value: '0 rows', expected: 'at least one training row' });

@@ -1,6 +1,5 @@
 // @file Detects the three ways MSN training collapses, from the logged health metrics, and says what to try.
-import { InvalidArgumentError } from '@msn/errors';
-import { assertInteger, assertKnownKeys } from '../validate';
+import { InvalidArgumentError, assertInteger, assertKnownKeys } from '@msn/errors';
 import { HEALTH_METRIC_NAMES, type HealthMetrics } from './health-metrics';
 
 /**

@@ -1,6 +1,5 @@
 // @file How many prototypes are in use: those that won at least one image over a sliding window of steps.
-import { InvalidArgumentError } from '@msn/errors';
-import { assertInteger } from '../validate';
+import { InvalidArgumentError, assertInteger } from '@msn/errors';
 
 /**
  * Counts, over the last `window` steps, how many of the K prototypes won at least one image (were the argmax of

@@ -1,5 +1,5 @@
 // @file Training health for a hand-written loop: log each step's health metrics and warn once a collapse shows.
-import { assertInteger } from '../validate';
+import { assertInteger } from '@msn/errors';
 import { CollapseDetector, type CollapseThresholds, type CollapseWarning } from './collapse-detector';
 import { healthMetrics, type HealthMetrics } from './health-metrics';
 import type { StepHealth } from './health-statistics';

@@ -1,8 +1,7 @@
 // @file Label-efficiency table rows for several encoders of one labelled data set (trained, random init, raw pixels).
 import * as tf from '@tensorflow/tfjs-core';
 import { DataLoader, PlainTransform, type ImageDataset, type NormalizeStats, type Sampler } from '@msn/data';
-import { InvalidArgumentError } from '@msn/errors';
-import { assertInteger, assertKnownKeys } from '../validate';
+import { InvalidArgumentError, assertInteger, assertKnownKeys } from '@msn/errors';
 import type { EmbeddedSet } from './embed-batches';
 import { evaluateLabelEfficiency, type LabelEfficiencyRow } from './label-efficiency';
 

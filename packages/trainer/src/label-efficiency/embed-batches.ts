@@ -1,7 +1,6 @@
 // @file Embeds a labelled data set batch by batch into plain arrays (features for k-NN and linear probes).
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, ShapeError } from '@msn/errors';
-import { assertInteger, assertKnownKeys } from '../validate';
+import { InvalidArgumentError, ShapeError, assertInteger, assertKnownKeys } from '@msn/errors';
 
 /** A batch of images with labels, e.g. from `@msn/data`'s `DataLoader` with a `PlainTransform`. */
 export interface LabelledBatch {

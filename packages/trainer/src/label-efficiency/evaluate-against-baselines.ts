@@ -1,8 +1,8 @@
 // @file The main job's table: the trained encoder next to the same encoder untrained and the raw pixels.
+import { assertKnownKeys } from '@msn/errors';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ImageDataset, NormalizeStats } from '@msn/data';
 import { MSNModel } from '../msn/msn-model';
-import { assertKnownKeys } from '../validate';
 import { compareEncoders } from './compare-encoders';
 import { pixelFeatures } from './embed-batches';
 import type { LabelEfficiencyRow } from './label-efficiency';

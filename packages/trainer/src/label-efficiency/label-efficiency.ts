@@ -2,8 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fewShotEvaluation, type FewShotResult } from '../evaluation/few-shot';
 import { knnClassify } from '../evaluation/knn';
-import { InvalidArgumentError } from '@msn/errors';
-import { assertKnownKeys } from '../validate';
+import { InvalidArgumentError, assertKnownKeys } from '@msn/errors';
 import type { EmbeddedSet } from './embed-batches';
 
 /** Options of {@link evaluateLabelEfficiency}. */

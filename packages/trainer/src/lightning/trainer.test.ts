@@ -150,7 +150,7 @@ describe('Trainer', () => {
     const { module } = await train({ maxSteps: 3, folder });
     const saved = join(folder, 'checkpoints', checkpointName(3));
     const weights = readFileSync(join(saved, 'model.safetensors'));
-    weights[weights.length - 1] ^= 0xff;
+    weights[weights.length - 1]! ^= 0xff;
     writeFileSync(join(saved, 'model.safetensors'), weights);
     await expect(train({ maxSteps: 5, folder, ckptPath: saved })).rejects.toThrow(CheckpointError);
     await expect(train({ maxSteps: 5, folder, ckptPath: saved })).rejects.toThrow(/model\.safetensors has .* bytes \/ another hash/);

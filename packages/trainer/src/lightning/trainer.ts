@@ -3,11 +3,10 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { readCheckpoint, writeCheckpoint, type LoadedCheckpoint, type TrainingProgress } from '../checkpoint/checkpoint-files';
 import { safetensorsCodec, type TensorCodec } from '../checkpoint/tensor-codec';
-import { InvalidArgumentError } from '@msn/errors';
+import { InvalidArgumentError, assertInteger, assertKnownKeys } from '@msn/errors';
 import type { JsonValue, TrainerOptimizer } from '../optim/optimizer-state';
 import type { Schedule } from '../schedules/schedule';
 import type { TrainerStrategy } from '../ddp/trainer-strategy';
-import { assertInteger, assertKnownKeys } from '../validate';
 import type { Callback } from './callback';
 import type { LightningModule, Metrics, OptimizerConfiguration, TrainLoader } from './lightning-module';
 import type { Logger } from './loggers/logger';
@@ -44,7 +43,7 @@ export interface TrainerOptions {
 /** Options of {@link Trainer.fit}. */
 export interface FitOptions<ValidationBatch> {
   /** Resume from this checkpoint folder (or a `last` link to one). */
-  ckptPath?: string;
+  ckptPath?: string | undefined;
   valLoader?: TrainLoader<ValidationBatch>;
 }
 

@@ -1,5 +1,5 @@
+import { assertInteger } from '@msn/errors';
 // @file Masks as a pure function of (run seed, step), so a resumed run draws exactly the masks it would have drawn.
-import { assertInteger } from '../validate';
 
 /**
  * The seed of step `step`'s token masks in a run seeded with `seed` (pass it as `maskSeed` to `msnTrainingStep`).

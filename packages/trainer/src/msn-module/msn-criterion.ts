@@ -2,8 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MSNLoss, PMSNCustomLoss, PMSNLoss, type MSNLossOptions } from '@msn/loss';
 import { evaluatePrior, type Prior } from '@msn/priors';
-import { InvalidArgumentError } from '@msn/errors';
-import { assertInteger, assertKnownKeys, assertNonNegative } from '../validate';
+import { InvalidArgumentError, assertInteger, assertNonNegativeFinite, assertOptions } from '@msn/errors';
 
 /**
  * The prior of the regulariser: `'uniform'` is MSN (me-max, KL(q ‖ uniform)), `'power_law'` PMSN with
@@ -39,10 +38,7 @@ const KNOWN = ['numPrototypes', 'prior', 'powerLawExponent', 'priorName', 'tempe
  */
 export function createMSNCriterion(options: MSNCriterionOptions): MSNLoss {
   const caller = 'createMSNCriterion';
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError({ caller, argument: 'options', value: options, expected: '{ numPrototypes, prior?, powerLawExponent?, … }' });
-  }
-  assertKnownKeys(caller, options, KNOWN);
+  assertOptions(caller, options, KNOWN, '{ numPrototypes, prior?, powerLawExponent?, … }');
   const { numPrototypes, prior = 'uniform', powerLawExponent, priorName, ...lossOptions } = options;
   assertInteger(caller, 'numPrototypes', numPrototypes, 1);
   if (prior !== 'uniform' && prior !== 'power_law' && typeof prior !== 'function') {
@@ -52,7 +48,7 @@ export function createMSNCriterion(options: MSNCriterionOptions): MSNLoss {
     if (prior !== 'power_law') {
       throw new InvalidArgumentError({ caller, argument: 'powerLawExponent', value: powerLawExponent, expected: `no exponent with prior ${typeof prior === 'function' ? 'function' : `'${prior}'`} (it applies to 'power_law' only)` });
     }
-    assertNonNegative(caller, 'powerLawExponent', powerLawExponent);
+    assertNonNegativeFinite(caller, 'powerLawExponent', powerLawExponent);
   }
   if (prior === 'uniform') return new MSNLoss(lossOptions);
   if (prior === 'power_law') return new PMSNLoss({ ...lossOptions, ...(powerLawExponent === undefined ? {} : { powerLawExponent }) });

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { MSNLoss, MSNLossOptions } from '@msn/loss';
 import { ddp, type DistributedMSN } from '../ddp/ddp';
 import type { ProcessGroup } from '../distributed/process-group';
-import { InvalidArgumentError } from '@msn/errors';
+import { InvalidArgumentError, assertInteger, assertKnownKeys, assertOptions, assertPositiveFinite } from '@msn/errors';
 import { knnClassify } from '../evaluation/knn';
 import { healthMetrics } from '../health/health-metrics';
 import { PrototypeUsage } from '../health/prototype-usage';
@@ -14,7 +14,6 @@ import type { JsonValue, StoredTensor } from '../optim/optimizer-state';
 import { constantSchedule } from '../schedules/constant-schedule';
 import type { MSNSchedules } from '../schedules/msn-schedules';
 import type { Schedule } from '../schedules/schedule';
-import { assertInteger, assertKnownKeys, assertPositive } from '../validate';
 import type { MSNConfig, MSNConfigInput } from '../msn/msn-config';
 import { MSNModel } from '../msn/msn-model';
 import { msnTrainingStep } from '../msn/msn-training-step';
@@ -127,15 +126,12 @@ export class MSNModule implements LightningModule<MSNModuleBatch, LabelledBatch>
 
   constructor(options: MSNModuleOptions) {
     const caller = 'MSNModule';
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError({ caller, argument: 'options', value: options, expected: '{ config, seed?, schedules?, prior?, … }' });
-    }
-    assertKnownKeys(caller, options, KNOWN);
+    assertOptions(caller, options, KNOWN, '{ config, seed?, schedules?, prior?, … }');
     const { seed = 0, randomViews = 2, maxGradNorm = 3, prior = 'uniform', schedules = {}, freezePrototypesSteps = 0 } = options;
     assertInteger(caller, 'freezePrototypesSteps', freezePrototypesSteps, 0);
     assertInteger(caller, 'seed', seed, 0);
     assertInteger(caller, 'randomViews', randomViews, 2);
-    if (maxGradNorm !== null) assertPositive(caller, 'maxGradNorm', maxGradNorm);
+    if (maxGradNorm !== null) assertPositiveFinite(caller, 'maxGradNorm', maxGradNorm);
     if (typeof schedules !== 'object' || schedules === null) {
       throw new InvalidArgumentError({ caller, argument: 'schedules', value: schedules, expected: 'an object of schedules, e.g. msnSchedules({ stepsPerEpoch, epochs })' });
     }
@@ -389,5 +385,5 @@ function validateValidation(caller: string, validation: MSNValidationOptions): v
   }
   assertKnownKeys(`${caller} (validation)`, validation, ['reference', 'k', 'temperature']);
   if (validation.k !== undefined) assertInteger(caller, 'validation.k', validation.k, 1);
-  if (validation.temperature !== undefined) assertPositive(caller, 'validation.temperature', validation.temperature);
+  if (validation.temperature !== undefined) assertPositiveFinite(caller, 'validation.temperature', validation.temperature);
 }

@@ -1,7 +1,6 @@
 // @file How the views of an MSNTransform batch map onto one MSN step: target, anchors, focal views.
 import type * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '@msn/errors';
-import { assertInteger } from '../validate';
+import { InvalidArgumentError, assertInteger } from '@msn/errors';
 
 /** The views of one batch, as `msnTrainingStep` takes them. */
 export interface MSNViewLayout {

@@ -1,7 +1,6 @@
 // The MSN model's configuration: a plain JSON object (stored in checkpoints), with defaults and validation.
 import { resolveViTConfig, type ViTConfig, type ViTConfigInput } from '@msn/vit';
-import { InvalidArgumentError } from '@msn/errors';
-import { assertInRange, assertInteger, assertKnownKeys, assertPositive } from '../validate';
+import { InvalidArgumentError, assertInRange, assertInteger, assertKnownKeys, assertPositiveFinite } from '@msn/errors';
 
 /** The projection head's shape (lightly's `MSNProjectionHead`; its input width is the ViT's `hiddenDim`). */
 export interface MSNHeadConfig {
@@ -36,9 +35,9 @@ export interface MSNConfig {
 /** What {@link resolveMSNConfig} accepts: a partial config whose `vit` has at least the shape fields. */
 export interface MSNConfigInput {
   vit: ViTConfig | ViTConfigInput;
-  head?: Partial<MSNHeadConfig>;
-  numPrototypes?: number;
-  maskRatio?: number;
+  head?: Partial<MSNHeadConfig> | undefined;
+  numPrototypes?: number | undefined;
+  maskRatio?: number | undefined;
 }
 
 const CONFIG_KEYS = ['vit', 'head', 'numPrototypes', 'maskRatio'] as const;
@@ -72,7 +71,7 @@ export function resolveMSNConfig(input: MSNConfig | MSNConfigInput): MSNConfig {
   const head: MSNHeadConfig = { hiddenDim: 2048, outputDim: 256, batchNormEps: 1e-5, batchNormMomentum: 0.1, ...headInput };
   assertInteger(caller, 'head.hiddenDim', head.hiddenDim, 1);
   assertInteger(caller, 'head.outputDim', head.outputDim, 1);
-  assertPositive(caller, 'head.batchNormEps', head.batchNormEps);
+  assertPositiveFinite(caller, 'head.batchNormEps', head.batchNormEps);
   assertInRange(caller, 'head.batchNormMomentum', head.batchNormMomentum, 0, 1);
   const { numPrototypes = 1024, maskRatio = 0.15 } = input;
   assertInteger(caller, 'numPrototypes', numPrototypes, 1);

@@ -10,10 +10,9 @@ import {
   type Random,
   type StateDict,
 } from '@msn/vit';
-import { CheckpointError, InvalidArgumentError, ShapeError } from '@msn/errors';
+import { CheckpointError, InvalidArgumentError, ShapeError, assertInRange, assertInteger, assertKnownKeys, assertOptions } from '@msn/errors';
 import { AdamW, type AdamWOptions } from '../optim/adamw';
 import { updateEma, type EmaPair } from '../optim/ema';
-import { assertInRange, assertInteger, assertKnownKeys } from '../validate';
 import { loadNamedVariables } from './load-named-variables';
 import { resolveMSNConfig, type MSNConfig, type MSNConfigInput } from './msn-config';
 import { msnWeightDecayFilter } from './msn-weight-decay';
@@ -99,10 +98,7 @@ export class MSNModel {
    */
   constructor(options: MSNModelOptions) {
     const caller = 'MSNModel';
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError({ caller, argument: 'options', value: options, expected: '{ config, seed?, name? }' });
-    }
-    assertKnownKeys(caller, options, ['config', 'seed', 'name']);
+    assertOptions(caller, options, ['config', 'seed', 'name'], '{ config, seed?, name? }');
     const config = resolveMSNConfig(options.config);
     if (options.seed !== undefined) assertInteger(caller, 'seed', options.seed, Number.MIN_SAFE_INTEGER);
     if (options.name !== undefined && (typeof options.name !== 'string' || options.name.length === 0)) {

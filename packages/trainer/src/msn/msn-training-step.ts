@@ -3,12 +3,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MSNLoss, settleDeviceChecks, type MSNLossDetails } from '@msn/loss';
 import { createRandom, type Random } from '@msn/vit';
 import { throwDeviceError } from '../backend/webgpu-errors';
-import { InvalidArgumentError, ShapeError } from '@msn/errors';
+import { InvalidArgumentError, ShapeError, assertInRange, assertInteger, assertKnownKeys, assertPositiveFinite } from '@msn/errors';
 import type { NamedGradients } from '../optim/adamw';
 import { healthStatistics, readStepHealth, type StepHealth } from '../health/health-statistics';
 import { clipGradientsByGlobalNorm } from '../optim/clip-gradients';
 import { globalNorm } from '../optim/global-norm';
-import { assertInRange, assertInteger, assertKnownKeys, assertPositive } from '../validate';
 import type { MSNModel } from './msn-model';
 
 /** One or several views `[B, C, s, s]` of the batch's B images; several are concatenated view-major. */
@@ -24,11 +23,11 @@ export interface MSNBatch {
   /** Anchor views (`[B, C, S, S]`, or several): masked, one pass of the anchor encoder. */
   anchors: MSNViews;
   /** Focal views (smaller crops, `[B·F, C, s, s]` or F tensors `[B, C, s, s]`): masked, a second anchor pass. `[]` or absent: none. */
-  focal?: MSNViews;
+  focal?: MSNViews | undefined;
   /** Kept-token indices `[anchor rows, k]` (int32, 0 = class token, 1 + p = patch p); drawn when absent. */
-  idxKeepAnchors?: tf.Tensor2D;
+  idxKeepAnchors?: tf.Tensor2D | undefined;
   /** Kept-token indices for the focal rows; drawn when absent. */
-  idxKeepFocal?: tf.Tensor2D;
+  idxKeepFocal?: tf.Tensor2D | undefined;
 }
 
 /** What the step needs from a loss: `MSNLoss`, `PMSNLoss` or `PMSNCustomLoss` of `@msn/loss`. */
@@ -58,7 +57,7 @@ export interface MSNTrainingStepOptions {
   /** Updates the model's {@link MSNModel.trainableParameters} (e.g. `model.createOptimizer()`). */
   optimizer: MSNStepOptimizer;
   /** @default new MSNLoss() (τ 0.1, 3 Sinkhorn iterations, me-max weight 1) */
-  loss?: MSNStepLoss;
+  loss?: MSNStepLoss | undefined;
   /** EMA momentum of the target update that starts the step (from a schedule, 0.996 → 1 in MSN). @default 0.996 */
   momentum?: number;
   /** Sharpening temperature of the targets (from a schedule in MSN). @default 0.25 */
@@ -247,8 +246,8 @@ function validateOptions(options: MSNTrainingStepOptions): StepSettings {
     throw new InvalidArgumentError({ caller: CALLER, argument: 'loss', value: loss, expected: 'an MSNLoss, PMSNLoss or PMSNCustomLoss' });
   }
   assertInRange(CALLER, 'momentum', momentum, 0, 1);
-  assertPositive(CALLER, 'targetSharpenTemperature', targetSharpenTemperature);
-  if (maxGradNorm !== undefined) assertPositive(CALLER, 'maxGradNorm', maxGradNorm);
+  assertPositiveFinite(CALLER, 'targetSharpenTemperature', targetSharpenTemperature);
+  if (maxGradNorm !== undefined) assertPositiveFinite(CALLER, 'maxGradNorm', maxGradNorm);
   if (maskSeed !== undefined) assertInteger(CALLER, 'maskSeed', maskSeed, Number.MIN_SAFE_INTEGER);
   if (inspect !== undefined && typeof inspect !== 'function') {
     throw new InvalidArgumentError({ caller: CALLER, argument: 'inspect', value: inspect, expected: 'a function (tensors) => void' });

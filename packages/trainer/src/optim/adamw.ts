@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, ShapeError } from '@msn/errors';
-import { assertInRange, assertKnownKeys, assertNonNegative, assertPositive } from '../validate';
+import { InvalidArgumentError, ShapeError, assertInRange, assertKnownKeys, assertNonNegativeFinite, assertPositiveFinite } from '@msn/errors';
 import type { OptimizerState, StoredTensor, TrainerOptimizer } from './optimizer-state';
 
 /** Decides whether a parameter gets weight decay. */
@@ -90,11 +89,11 @@ export class AdamW implements TrainerOptimizer {
       weightDecay = 0.01,
       weightDecayFilter = decayMatricesOnly,
     } = options;
-    assertNonNegative(caller, 'learningRate', learningRate);
+    assertNonNegativeFinite(caller, 'learningRate', learningRate);
     assertInRange(caller, 'beta1', beta1, 0, 1, { highInclusive: false });
     assertInRange(caller, 'beta2', beta2, 0, 1, { highInclusive: false });
-    assertPositive(caller, 'epsilon', epsilon);
-    assertNonNegative(caller, 'weightDecay', weightDecay);
+    assertPositiveFinite(caller, 'epsilon', epsilon);
+    assertNonNegativeFinite(caller, 'weightDecay', weightDecay);
     if (typeof weightDecayFilter !== 'function') {
       throw new InvalidArgumentError({ caller, argument: 'weightDecayFilter', value: weightDecayFilter, expected: 'a function (name, variable) => boolean' });
     }

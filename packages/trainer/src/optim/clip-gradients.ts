@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '@msn/errors';
-import { assertPositive } from '../validate';
+import { InvalidArgumentError, assertPositiveFinite } from '@msn/errors';
 import type { NamedGradients } from './adamw';
 import { globalNorm } from './global-norm';
 
@@ -24,7 +23,7 @@ export interface ClippedGradients {
  */
 export function clipGradientsByGlobalNorm(gradients: NamedGradients, maxNorm: number): ClippedGradients {
   const caller = 'clipGradientsByGlobalNorm';
-  assertPositive(caller, 'maxNorm', maxNorm);
+  assertPositiveFinite(caller, 'maxNorm', maxNorm);
   const entries = (gradients instanceof Map ? [...gradients.entries()] : Object.entries(gradients)).filter(
     (entry): entry is [string, tf.Tensor] => entry[1] != null,
   );

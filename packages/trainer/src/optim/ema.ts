@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, ShapeError } from '@msn/errors';
-import { assertInRange } from '../validate';
+import { InvalidArgumentError, ShapeError, assertInRange } from '@msn/errors';
 
 /** One EMA pair: the target variable that is updated and the anchor tensor it follows. */
 export type EmaPair = readonly [target: tf.Variable, anchor: tf.Tensor];

@@ -1,13 +1,12 @@
 // @file What a recipe needs at run time: the step count, the schedules and the prior.
 import { datasetLabels, type ImageDataset } from '@msn/data';
 import { empiricalPrior } from '@msn/priors';
-import { InvalidArgumentError } from '@msn/errors';
+import { InvalidArgumentError, assertInteger } from '@msn/errors';
 import { loadPriorModule } from '../msn-module/load-prior-module';
 import type { PriorOption } from '../msn-module/msn-criterion';
 import type { MSNModuleOptions } from '../msn-module/msn-module';
 import { constantSchedule } from '../schedules/constant-schedule';
 import { msnSchedules, type MSNSchedules } from '../schedules/msn-schedules';
-import { assertInteger } from '../validate';
 import type { TrainingRecipe } from './training-recipe';
 
 /** The optimisation steps of a recipe: `steps`, or `epochs` × the loader's batches per epoch (rounded up). */

@@ -1,4 +1,4 @@
-import { assertInRange } from '../validate';
+import { assertInRange } from '@msn/errors';
 
 /**
  * TensorBoard's scalar smoothing: an exponential moving average with weight `weight`, debiased so the first points

@@ -1,4 +1,4 @@
-import { assertFiniteNumber } from '../validate';
+import { assertFiniteNumber } from '@msn/errors';
 import { assertStep, type Schedule } from './schedule';
 
 /**

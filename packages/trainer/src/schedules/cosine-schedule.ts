@@ -1,4 +1,4 @@
-import { assertFiniteNumber, assertKnownKeys, assertPositive } from '../validate';
+import { assertFiniteNumber, assertKnownKeys, assertPositiveFinite } from '@msn/errors';
 import { assertStep, type Schedule } from './schedule';
 
 /** Options of {@link cosineSchedule} (names follow MSN's `CosineWDSchedule`). */
@@ -28,7 +28,7 @@ export function cosineSchedule(options: CosineScheduleOptions): Schedule {
   const { startValue, finalValue, totalSteps } = options;
   assertFiniteNumber(caller, 'startValue', startValue);
   assertFiniteNumber(caller, 'finalValue', finalValue);
-  assertPositive(caller, 'totalSteps', totalSteps);
+  assertPositiveFinite(caller, 'totalSteps', totalSteps);
   return (step) => {
     assertStep(caller, step);
     // Held at the final value past the horizon, where the reference's cosine would turn back (it never gets

@@ -1,4 +1,4 @@
-import { assertFiniteNumber, assertKnownKeys, assertPositive } from '../validate';
+import { assertFiniteNumber, assertKnownKeys, assertPositiveFinite } from '@msn/errors';
 import { assertStep, type Schedule } from './schedule';
 
 /** Options of {@link linearSchedule}. */
@@ -28,7 +28,7 @@ export function linearSchedule(options: LinearScheduleOptions): Schedule {
   const { startValue, finalValue, totalSteps } = options;
   assertFiniteNumber(caller, 'startValue', startValue);
   assertFiniteNumber(caller, 'finalValue', finalValue);
-  assertPositive(caller, 'totalSteps', totalSteps);
+  assertPositiveFinite(caller, 'totalSteps', totalSteps);
   const increment = (finalValue - startValue) / totalSteps;
   return (step) => {
     assertStep(caller, step);

@@ -1,4 +1,4 @@
-import { assertFiniteNumber, assertInteger, assertKnownKeys, assertNonNegative, assertPositive } from '../validate';
+import { assertFiniteNumber, assertInteger, assertKnownKeys, assertNonNegativeFinite, assertPositiveFinite } from '@msn/errors';
 import { cosineSchedule } from './cosine-schedule';
 import { linearSchedule } from './linear-schedule';
 import type { Schedule } from './schedule';
@@ -80,9 +80,9 @@ export function msnSchedules(options: MSNSchedulesOptions): MSNSchedules {
     horizonScale = 1.25,
   } = options;
   assertInteger(caller, 'stepsPerEpoch', stepsPerEpoch, 1);
-  assertPositive(caller, 'epochs', epochs);
-  assertNonNegative(caller, 'warmupEpochs', warmupEpochs);
-  assertPositive(caller, 'horizonScale', horizonScale);
+  assertPositiveFinite(caller, 'epochs', epochs);
+  assertNonNegativeFinite(caller, 'warmupEpochs', warmupEpochs);
+  assertPositiveFinite(caller, 'horizonScale', horizonScale);
   for (const [name, value] of Object.entries({ startLearningRate, learningRate, finalLearningRate, weightDecay, finalWeightDecay, startMomentum, finalMomentum, startSharpenTemperature, finalSharpenTemperature })) {
     assertFiniteNumber(caller, name, value);
   }

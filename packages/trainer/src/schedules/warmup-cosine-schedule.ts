@@ -1,5 +1,4 @@
-import { assertKnownKeys, assertFiniteNumber, assertInteger, assertNonNegative } from '../validate';
-import { InvalidArgumentError } from '@msn/errors';
+import { InvalidArgumentError, assertFiniteNumber, assertInteger, assertKnownKeys, assertNonNegativeFinite } from '@msn/errors';
 import { assertStep, type Schedule } from './schedule';
 
 /** Options of {@link warmupCosineSchedule} (names follow MSN's `WarmupCosineSchedule`). */
@@ -42,7 +41,7 @@ export function warmupCosineSchedule(options: WarmupCosineScheduleOptions): Sche
   assertFiniteNumber(caller, 'finalValue', finalValue);
   assertInteger(caller, 'warmupSteps', warmupSteps, 0);
   assertInteger(caller, 'totalSteps', totalSteps, 0);
-  assertNonNegative(caller, 'totalSteps', totalSteps);
+  assertNonNegativeFinite(caller, 'totalSteps', totalSteps);
   if (warmupSteps > totalSteps) {
     throw new InvalidArgumentError({ caller, argument: 'warmupSteps', value: warmupSteps, expected: `<= totalSteps (${totalSteps})` });
   }

@@ -1,6 +1,5 @@
-import { InvalidArgumentError } from '@msn/errors';
+import { InvalidArgumentError, assertInteger, assertKnownKeys, assertNonNegativeFinite } from '@msn/errors';
 import type { JsonValue } from '../../optim/optimizer-state';
-import { assertInteger, assertKnownKeys, assertNonNegative } from '../../validate';
 import type { Callback } from '../callback';
 import type { Metrics } from '../lightning-module';
 import type { Trainer } from '../trainer';
@@ -45,7 +44,7 @@ export class EarlyStopping implements Callback {
     if (typeof monitor !== 'string' || monitor.length === 0) throw new InvalidArgumentError({ caller, argument: 'monitor', value: monitor, expected: 'a metric name' });
     if (mode !== 'min' && mode !== 'max') throw new InvalidArgumentError({ caller, argument: 'mode', value: mode, expected: "'min' or 'max'" });
     assertInteger(caller, 'patience', patience, 0);
-    assertNonNegative(caller, 'minDelta', minDelta);
+    assertNonNegativeFinite(caller, 'minDelta', minDelta);
     this.monitor = monitor;
     this.mode = mode;
     this.patience = patience;

@@ -1,8 +1,7 @@
 import { rename, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidArgumentError } from '@msn/errors';
+import { InvalidArgumentError, assertInteger, assertKnownKeys } from '@msn/errors';
 import type { JsonValue } from '../../optim/optimizer-state';
-import { assertInteger, assertKnownKeys } from '../../validate';
 import type { Callback } from '../callback';
 import type { Trainer } from '../trainer';
 

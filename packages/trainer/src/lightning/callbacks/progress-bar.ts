@@ -1,4 +1,4 @@
-import { assertInteger, assertKnownKeys } from '../../validate';
+import { assertInteger, assertKnownKeys } from '@msn/errors';
 import type { Callback } from '../callback';
 import type { Metrics } from '../lightning-module';
 import type { Trainer } from '../trainer';

@@ -1,6 +1,5 @@
 import { writeRunReport } from '../../report/write-run-report';
-import { assertInteger, assertKnownKeys } from '../../validate';
-import { InvalidArgumentError } from '@msn/errors';
+import { InvalidArgumentError, assertInteger, assertKnownKeys } from '@msn/errors';
 import type { Callback } from '../callback';
 import type { Trainer } from '../trainer';
 
