@@ -34,6 +34,8 @@ for (const sizeMiB of (process.env.BENCH_SIZES ?? '1,4,16,64').split(',').map(Nu
   start = performance.now();
   for (let iteration = 0; iteration < iterations; iteration++) allReduce(values);
   const milliseconds = (performance.now() - start) / iterations;
-  print(`mpi${process.env.BENCH_LABEL ?? ''} ${sizeMiB} MiB in place ${milliseconds.toFixed(2)} ms algbw ${((sizeMiB << 20) / milliseconds / 1e6).toFixed(3)} GB/s`);
+  print(
+    `mpi${process.env.BENCH_LABEL ?? ''} ${sizeMiB} MiB in place ${milliseconds.toFixed(2)} ms algbw ${((sizeMiB << 20) / milliseconds / 1e6).toFixed(3)} GB/s`,
+  );
 }
 MPI_Finalize();

@@ -13,7 +13,9 @@ const MPIRUN = process.env.MSN_TEST_MPIRUN ?? 'mpirun';
 const mpirunVersion = spawnSync(MPIRUN, ['--version'], { encoding: 'utf8' });
 const MPI_MISSING = mpirunVersion.error || mpirunVersion.status !== 0 ? `${MPIRUN} not found: apt-get install openmpi-bin libopenmpi-dev` : undefined;
 // As the README says: more ranks than cores allowed, no core binding (it starves tfjs's threads), root in CI containers.
-const OPEN_MPI_FLAGS = /Open MPI|OpenRTE/.test(mpirunVersion.stdout ?? '') ? ['--oversubscribe', '--bind-to', 'none', ...(process.getuid?.() === 0 ? ['--allow-run-as-root'] : [])] : [];
+const OPEN_MPI_FLAGS = /Open MPI|OpenRTE/.test(mpirunVersion.stdout ?? '')
+  ? ['--oversubscribe', '--bind-to', 'none', ...(process.getuid?.() === 0 ? ['--allow-run-as-root'] : [])]
+  : [];
 const root = mkdtempSync(join(tmpdir(), 'msn-example-ddp-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -62,7 +64,12 @@ describe.skipIf(MPI_MISSING !== undefined)(`example-ddp under mpirun${MPI_MISSIN
     expect(first.stdout).toMatch(/example-ddp: 2 rank\(s\) on mpi, 4 images per rank \(8 per step\), synthetic \(64 images\), prior power_law/);
     expect(occurrences(first.stdout, /example-ddp: \d+ rank\(s\)/)).toBe(1);
     expect(existsSync(join(partial, 'checkpoints', 'last', 'state.json'))).toBe(true);
-    expect(JSON.parse(readFileSync(join(partial, 'config.json'), 'utf8'))).toMatchObject({ batchSize: 4, worldSize: 2, prior: 'power_law', schedule: 'constant' });
+    expect(JSON.parse(readFileSync(join(partial, 'config.json'), 'utf8'))).toMatchObject({
+      batchSize: 4,
+      worldSize: 2,
+      prior: 'power_law',
+      schedule: 'constant',
+    });
     const resumed = await launch([...common, '--steps', '6', '--out', partial, '--resume', 'auto']);
     expect(resumed.code, resumed.stderr).toBe(0);
     const uninterrupted = await launch([...common, '--steps', '6', '--out', full]);
@@ -73,13 +80,20 @@ describe.skipIf(MPI_MISSING !== undefined)(`example-ddp under mpirun${MPI_MISSIN
     expect(losses(partial)).toEqual(expected);
     // Throughput is the job's: rank 0 logs images/s of the combined batch (2 ranks × 4 images), the batch size its
     // progress bar divides by too.
-    const timed = readFileSync(join(full, 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { milliseconds?: number; images_per_second?: number }).filter((row) => row.images_per_second !== undefined);
+    const timed = readFileSync(join(full, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { milliseconds?: number; images_per_second?: number })
+      .filter((row) => row.images_per_second !== undefined);
     expect(timed).toHaveLength(6);
     for (const row of timed) expect((row.images_per_second! * row.milliseconds!) / 1000).toBeCloseTo(8, 6);
     // Rank 0 alone writes the report, TensorBoard events and health.json with the power-law target.
     expect(existsSync(join(full, 'report.html'))).toBe(true);
     expect(readdirSync(full).filter((name) => name.startsWith('events.out.tfevents.'))).toHaveLength(1);
-    expect(JSON.parse(readFileSync(join(full, 'health.json'), 'utf8')).prior).toMatchObject({ description: 'power_law (PMSN, exponent 0.25)', shares: expect.any(Array) });
+    expect(JSON.parse(readFileSync(join(full, 'health.json'), 'utf8')).prior).toMatchObject({
+      description: 'power_law (PMSN, exponent 0.25)',
+      shares: expect.any(Array),
+    });
   });
 
   it('one rank with batch 8 and two with batch 4 train like apps/lightning with batch 8 (same samples, views, masks); rank 0 evaluates', async () => {
@@ -97,22 +111,42 @@ describe.skipIf(MPI_MISSING !== undefined)(`example-ddp under mpirun${MPI_MISSIN
     expect(existsSync(join(two, 'evaluation.json'))).toBe(true);
     // apps/lightning, the one-process trainer these flags come from, with batch 8 (validation off: it does not train).
     const lightning = join(root, 'lightning');
-    const reference = await execute(['--import', 'tsx', 'src/main.ts', ...TINY.filter((flag) => flag !== '--no-progress'), ...common, '--batch-size', '8', '--val-every-n-epochs', '0', '--no-evaluate', '--out', lightning], LIGHTNING_APP);
+    const reference = await execute(
+      [
+        '--import',
+        'tsx',
+        'src/main.ts',
+        ...TINY.filter((flag) => flag !== '--no-progress'),
+        ...common,
+        '--batch-size',
+        '8',
+        '--val-every-n-epochs',
+        '0',
+        '--no-evaluate',
+        '--out',
+        lightning,
+      ],
+      LIGHTNING_APP,
+    );
     expect(reference.code, reference.stderr).toBe(0);
     const want = rows(lightning);
     expect(want.map((row) => row.step)).toEqual([1, 2, 3]);
     // float32 arithmetic in another order: the fixtures' tolerance, |got − want| ≤ 1e-4·|want| + 1e-5·|want|.
-    for (const [label, got] of [['one rank, batch 8', rows(one)], ['two ranks, batch 4', rows(two)]] as const) {
+    for (const [label, got] of [
+      ['one rank, batch 8', rows(one)],
+      ['two ranks, batch 4', rows(two)],
+    ] as const) {
       expect(got.map((row) => row.step)).toEqual([1, 2, 3]);
       got.forEach((row, index) => {
         for (const key of ['loss', 'grad_norm'] as const) {
           const expected = want[index]![key]!;
-          expect(Math.abs(row[key]! - expected), `${label}, step ${row.step} ${key}: ${row[key]} vs apps/lightning ${expected}`).toBeLessThanOrEqual(1.1e-4 * Math.abs(expected));
+          expect(Math.abs(row[key]! - expected), `${label}, step ${row.step} ${key}: ${row[key]} vs apps/lightning ${expected}`).toBeLessThanOrEqual(
+            1.1e-4 * Math.abs(expected),
+          );
         }
       });
     }
   });
-
 });
 
 describe('example-ddp flags', () => {
@@ -134,7 +168,22 @@ describe('example-ddp flags', () => {
     try {
       const wrongLength = join(priors, 'short-prior.mjs');
       writeFileSync(wrongLength, "import * as tf from '@tensorflow/tfjs-core';\nexport default () => tf.tensor1d([0.5, 0.5]);\n");
-      const short = await execute(['--import', 'tsx', 'src/main.ts', ...TINY, '--batch-size', '4', '--steps', '1', '--backend', 'cpu', '--prior', wrongLength, '--out', join(root, 'short')]);
+      const short = await execute([
+        '--import',
+        'tsx',
+        'src/main.ts',
+        ...TINY,
+        '--batch-size',
+        '4',
+        '--steps',
+        '1',
+        '--backend',
+        'cpu',
+        '--prior',
+        wrongLength,
+        '--out',
+        join(root, 'short'),
+      ]);
       expect(short.code).toBe(1);
       expect(short.stderr).toMatch(/prior short-prior\.mjs#default.*8 prototypes.*returned shape \[2\]; expected \[8\]/);
     } finally {

@@ -65,7 +65,8 @@ await run(async () => {
   const flags = parseArguments(FLAGS);
   if (flags.help) {
     // Once per job, not once per rank.
-    if ((process.env.OMPI_COMM_WORLD_RANK ?? process.env.PMI_RANK ?? process.env.PMIX_RANK ?? '0') === '0') process.stdout.write(`${formatUsage(APP.program, FLAGS)}\n`);
+    if ((process.env.OMPI_COMM_WORLD_RANK ?? process.env.PMI_RANK ?? process.env.PMIX_RANK ?? '0') === '0')
+      process.stdout.write(`${formatUsage(APP.program, FLAGS)}\n`);
     return;
   }
   const recipe = resolveTrainingRecipe(flags, { out: APP.out });
@@ -83,7 +84,10 @@ await run(async () => {
       const data = openRecipeDataset(recipe);
       if (leader) {
         await mkdir(recipe.out, { recursive: true });
-        await writeFile(join(recipe.out, 'config.json'), `${JSON.stringify({ ...recipe, worldSize: group.worldSize, backendUsed: backend.description }, null, 2)}\n`);
+        await writeFile(
+          join(recipe.out, 'config.json'),
+          `${JSON.stringify({ ...recipe, worldSize: group.worldSize, backendUsed: backend.description }, null, 2)}\n`,
+        );
       }
 
       // Data: MSN's views, as apps/lightning makes them. Every rank sees the same shuffled order and takes its interleaved
@@ -124,7 +128,9 @@ await run(async () => {
       });
       if (leader) {
         const { vit, head, numPrototypes, maskRatio } = recipe.config;
-        console.log(`example-ddp: ${group.worldSize} rank(s) on ${group.backend}, ${recipe.batchSize} images per rank (${recipe.batchSize * group.worldSize} per step), ${data.name} (${data.train.length} images), prior ${recipe.prior}`);
+        console.log(
+          `example-ddp: ${group.worldSize} rank(s) on ${group.backend}, ${recipe.batchSize} images per rank (${recipe.batchSize * group.worldSize} per step), ${data.name} (${data.train.length} images), prior ${recipe.prior}`,
+        );
         process.stderr.write(
           `data: ${data.description}\n` +
             `model: ViT ${vit.imageSize}px patch ${vit.patchSize}, dim ${vit.hiddenDim}, depth ${vit.numLayers}, ${vit.numHeads} heads, MLP ${vit.mlpDim}; ` +
@@ -147,7 +153,18 @@ await run(async () => {
         `example-ddp: ${fitted.stopReason} after step ${fitted.globalStep}/${totalSteps}; loss ${trainer.callbackMetrics.loss?.toFixed(4)}; ` +
           `${rate === undefined ? '' : `${rate.toFixed(1)} images/s, `}${((performance.now() - fitStarted) / 1000).toFixed(1)} s; checkpoints in ${checkpoints}`,
       );
-      console.log(JSON.stringify({ summary: { steps: fitted.globalStep, stopReason: fitted.stopReason, loss: trainer.callbackMetrics.loss, imagesPerSecond: rate, worldSize: group.worldSize, collapseWarnings: health.warnings.map((warning) => warning.kind) } }));
+      console.log(
+        JSON.stringify({
+          summary: {
+            steps: fitted.globalStep,
+            stopReason: fitted.stopReason,
+            loss: trainer.callbackMetrics.loss,
+            imagesPerSecond: rate,
+            worldSize: group.worldSize,
+            collapseWarnings: health.warnings.map((warning) => warning.kind),
+          },
+        }),
+      );
       if (fitted.stopReason === 'interrupted' || !recipe.evaluate || data.evaluation === undefined) return;
       // After the group is gone: the other ranks need not wait for rank 0's evaluation (the fit tore the module's
       // distributed setup down; evaluation uses no collective).

@@ -40,7 +40,11 @@ describe('example-lightning', () => {
 
     const resumed = await runApp([...TINY, '--steps', '4', '--no-evaluate', '--out', out, '--resume', join(out, 'checkpoints', 'last')]);
     expect(resumed.status, resumed.stderr).toBe(0);
-    expect(readMetricRows(out).filter((row) => 'loss' in row).map((row) => row.step)).toEqual([1, 2, 3, 4]);
+    expect(
+      readMetricRows(out)
+        .filter((row) => 'loss' in row)
+        .map((row) => row.step),
+    ).toEqual([1, 2, 3, 4]);
   }, 120_000);
 
   it('reports bad arguments clearly', async () => {

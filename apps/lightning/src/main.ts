@@ -71,7 +71,11 @@ await run(async () => {
   const labelled = (dataset: ImageDataset) => ({
     length: Math.ceil(Math.min(flags.valImages, dataset.length) / 200),
     batches: ({ epoch }: { epoch: number }) =>
-      new DataLoader(dataset, { batchSize: 200, transform: new PlainTransform({ size: recipe.imageSize, normalize: data.normalize }), sampler: fixedSubset(dataset.length, flags.valImages) }).batches({ epoch }),
+      new DataLoader(dataset, {
+        batchSize: 200,
+        transform: new PlainTransform({ size: recipe.imageSize, normalize: data.normalize }),
+        sampler: fixedSubset(dataset.length, flags.valImages),
+      }).batches({ epoch }),
   });
 
   const module = new MSNModule({
@@ -94,7 +98,8 @@ await run(async () => {
   ];
   const loggers: Logger[] = [new CsvLogger(join(recipe.out, 'metrics.csv')), new JsonLinesLogger(join(recipe.out, 'metrics.jsonl'))];
   if (recipe.tensorboard !== false) loggers.push(new TensorBoardLogger(recipe.out));
-  if (validate && flags.earlyStoppingPatience !== undefined) callbacks.push(new EarlyStopping({ monitor: 'knn_accuracy', mode: 'max', patience: flags.earlyStoppingPatience }));
+  if (validate && flags.earlyStoppingPatience !== undefined)
+    callbacks.push(new EarlyStopping({ monitor: 'knn_accuracy', mode: 'max', patience: flags.earlyStoppingPatience }));
   const trainer = new Trainer({
     maxSteps: totalSteps,
     ...(validate ? { checkValEveryNEpochs: flags.valEveryNEpochs } : {}),
@@ -117,7 +122,9 @@ await run(async () => {
     });
     await loader.close();
     await writeHealth();
-    process.stderr.write(`fit ended (${fitted.stopReason}) at step ${fitted.globalStep}/${totalSteps}; checkpoints in ${join(recipe.out, 'checkpoints')} (resume: --resume ${join(recipe.out, 'checkpoints', 'last')})\n`);
+    process.stderr.write(
+      `fit ended (${fitted.stopReason}) at step ${fitted.globalStep}/${totalSteps}; checkpoints in ${join(recipe.out, 'checkpoints')} (resume: --resume ${join(recipe.out, 'checkpoints', 'last')})\n`,
+    );
     if (fitted.stopReason === 'interrupted' || !recipe.evaluate || data.evaluation === undefined) return;
     await reportRecipeEvaluation(module.model, recipe, data);
     process.stderr.write(`total wall time ${formatDuration((performance.now() - started) / 1000)}\n`);
@@ -129,6 +136,9 @@ await run(async () => {
 
 /** A fixed random subset of `count` images (the same every validation), in index order. */
 function fixedSubset(datasetLength: number, count: number): Sampler {
-  const chosen = new RandomSampler(datasetLength, { seed: 1 }).indices().slice(0, count).sort((left, right) => left - right);
+  const chosen = new RandomSampler(datasetLength, { seed: 1 })
+    .indices()
+    .slice(0, count)
+    .sort((left, right) => left - right);
   return { length: chosen.length, setEpoch: () => {}, indices: () => chosen };
 }

@@ -7,7 +7,10 @@ const folder = join(dirname(fileURLToPath(import.meta.url)), '..', 'data', 'fash
 
 describe('the main job data set (data/fashion-mnist-6k)', () => {
   it('holds 600 training and 100 test images of each of the 10 classes, 28 × 28', async () => {
-    for (const [split, perClass] of [['train', 600], ['t10k', 100]] as const) {
+    for (const [split, perClass] of [
+      ['train', 600],
+      ['t10k', 100],
+    ] as const) {
       const dataset = IdxDataset.fromFolder(folder, { split, classes: FASHION_MNIST_CLASSES });
       expect(dataset.length).toBe(10 * perClass);
       const counts = new Array(10).fill(0);

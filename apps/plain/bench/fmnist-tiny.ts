@@ -36,11 +36,16 @@ const FLAGS = {
   out: { type: 'string', default: 'runs/fmnist-tiny', description: 'output folder' },
   resume: { type: 'string', description: 'checkpoint to resume from' },
   workers: { type: 'integer', minimum: 0, default: 1, description: 'data-loading worker threads' },
-  entropyWeight: { type: 'number', minimum: 0, default: 0, description: 'MSNLoss entropyWeight (0: the protocol; 1: the trainer recipe\'s default)' },
+  entropyWeight: { type: 'number', minimum: 0, default: 0, description: "MSNLoss entropyWeight (0: the protocol; 1: the trainer recipe's default)" },
 } as const;
 
 // The protocol's loss windows and the reference implementation's numbers (issue 5).
-const WINDOWS: [number, number][] = [[1, 50], [51, 100], [151, 200], [551, 600]];
+const WINDOWS: [number, number][] = [
+  [1, 50],
+  [51, 100],
+  [151, 200],
+  [551, 600],
+];
 const REFERENCE = {
   loss: { '1-50': 5.51, '51-100': 5.41, '151-200': 5.3, '551-600': 4.97 } as Record<string, number>,
   evaluation: [
@@ -57,7 +62,10 @@ await run(async () => {
     process.stdout.write(`${formatUsage('pnpm --filter @msn/example-plain bench --', FLAGS)}\n`);
     return;
   }
-  const evalAt = flags.evalAt.split(',').filter((part) => part.trim() !== '').map(Number);
+  const evalAt = flags.evalAt
+    .split(',')
+    .filter((part) => part.trim() !== '')
+    .map(Number);
   if (!evalAt.every((step) => Number.isInteger(step) && step >= 1 && step <= flags.steps)) {
     throw new Error(`--eval-at ${flags.evalAt}: expected comma-separated steps in [1, ${flags.steps}]`);
   }
@@ -98,7 +106,9 @@ await run(async () => {
   };
   await mkdir(flags.out, { recursive: true });
   await writeFile(join(flags.out, 'config.json'), `${JSON.stringify({ ...recipe, backendUsed: backend.description }, null, 2)}\n`);
-  process.stderr.write(`fmnist-tiny: ${data.description}; ${flags.steps} steps, evaluation after ${evalAt.join(', ')}${flags.evalSubset === undefined ? '' : ` on ${flags.evalSubset} / ${flags.evalSubset} images`}\n`);
+  process.stderr.write(
+    `fmnist-tiny: ${data.description}; ${flags.steps} steps, evaluation after ${evalAt.join(', ')}${flags.evalSubset === undefined ? '' : ` on ${flags.evalSubset} / ${flags.evalSubset} images`}\n`,
+  );
 
   // Features: the target backbone's class token (before the head), images without augmentation; pixels: one channel
   // (the three are copies of the gray image), as the raw-pixel reference.
@@ -124,17 +134,22 @@ await run(async () => {
 
   const times: number[] = [];
   const trainingStarted = performance.now();
-  const result = await pretrain(recipe, data, { prior: 'uniform', description: 'uniform (MSN)' }, {
-    weightDecayGroups: 'all',
-    afterStep: async (record: StepRecord, model: MSNModel) => {
-      times.push(record.milliseconds);
-      if (evalAt.includes(record.step)) {
-        const [row] = await evaluate([{ name: `MSN, ${record.step} steps`, embed: (images) => model.embed(images) }]);
-        rows.push(row!);
-        process.stdout.write(`${formatLabelEfficiencyTable([row!])}\n`);
-      }
+  const result = await pretrain(
+    recipe,
+    data,
+    { prior: 'uniform', description: 'uniform (MSN)' },
+    {
+      weightDecayGroups: 'all',
+      afterStep: async (record: StepRecord, model: MSNModel) => {
+        times.push(record.milliseconds);
+        if (evalAt.includes(record.step)) {
+          const [row] = await evaluate([{ name: `MSN, ${record.step} steps`, embed: (images) => model.embed(images) }]);
+          rows.push(row!);
+          process.stdout.write(`${formatLabelEfficiencyTable([row!])}\n`);
+        }
+      },
     },
-  });
+  );
   const trainingSeconds = (performance.now() - trainingStarted) / 1000;
   result.model.dispose();
 
@@ -159,7 +174,9 @@ await run(async () => {
   await writeFile(join(flags.out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   // pretrain rewrote the report at each checkpoint; this one adds summary.json's evaluations.
   const report = await writeRunReport(flags.out);
-  const windowLines = Object.entries(windows).map(([window, mean]) => `  steps ${window.padEnd(8)} mean loss ${mean.toFixed(3)}   (reference ${REFERENCE.loss[window]?.toFixed(2) ?? '–'})`);
+  const windowLines = Object.entries(windows).map(
+    ([window, mean]) => `  steps ${window.padEnd(8)} mean loss ${mean.toFixed(3)}   (reference ${REFERENCE.loss[window]?.toFixed(2) ?? '–'})`,
+  );
   process.stdout.write(
     [
       '',

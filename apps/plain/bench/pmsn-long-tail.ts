@@ -47,7 +47,12 @@ const list = (text: string) => text.split(',').map((part) => Number(part.trim())
 function conditions(ratios: number[], exponents: number[]): Condition[] {
   return ratios.flatMap((ratio) => [
     { ratio, prior: 'uniform', flags: ['--prior', 'uniform'], label: 'MSN (uniform)' },
-    ...exponents.map((exponent) => ({ ratio, prior: `power_law ${exponent}`, flags: ['--prior', 'power_law', '--power-law-exponent', String(exponent)], label: `PMSN power law τ ${exponent}` })),
+    ...exponents.map((exponent) => ({
+      ratio,
+      prior: `power_law ${exponent}`,
+      flags: ['--prior', 'power_law', '--power-law-exponent', String(exponent)],
+      label: `PMSN power law τ ${exponent}`,
+    })),
     // On a balanced set the class frequencies are uniform: the oracle is MSN itself.
     ...(ratio === 1 ? [] : [{ ratio, prior: 'empirical', flags: ['--prior', 'empirical'], label: 'PMSN empirical (oracle)' }]),
   ]);
@@ -92,7 +97,25 @@ async function runOne(condition: Condition, seed: number, options: { steps: numb
   const folder = join(options.out, `ratio${condition.ratio}-${condition.prior.replace(' ', '')}-seed${seed}`);
   const started = performance.now();
   if (!existsSync(join(folder, 'evaluation.json'))) {
-    const args = ['--dataset', 'fashion-mnist', '--long-tail', String(condition.ratio), '--image-size', String(options.imageSize), '--steps', String(options.steps), '--seed', String(seed), '--eval-subset', String(options.evalSubset), '--checkpoint-every', String(options.steps), '--out', folder, ...condition.flags];
+    const args = [
+      '--dataset',
+      'fashion-mnist',
+      '--long-tail',
+      String(condition.ratio),
+      '--image-size',
+      String(options.imageSize),
+      '--steps',
+      String(options.steps),
+      '--seed',
+      String(seed),
+      '--eval-subset',
+      String(options.evalSubset),
+      '--checkpoint-every',
+      String(options.steps),
+      '--out',
+      folder,
+      ...condition.flags,
+    ];
     await mkdir(folder, { recursive: true });
     await runApp(args, join(folder, 'log.txt'));
   }
@@ -123,7 +146,8 @@ const percent = (values: number[]) => {
 };
 
 function table(results: RunResult[], seeds: number[]): string {
-  const header = '| pre-training set | prior | k-NN | 1-shot | 2-shot | 5-shot | 10-shot | head k-NN / 10-shot | medium k-NN / 10-shot | tail k-NN / 10-shot | usage vs prior (TV) |';
+  const header =
+    '| pre-training set | prior | k-NN | 1-shot | 2-shot | 5-shot | 10-shot | head k-NN / 10-shot | medium k-NN / 10-shot | tail k-NN / 10-shot | usage vs prior (TV) |';
   const lines = [header, `|${'---|'.repeat(11)}`];
   const keys = [...new Set(results.map((result) => `${result.condition.ratio}|${result.condition.label}`))];
   for (const key of keys) {
@@ -135,10 +159,15 @@ function table(results: RunResult[], seeds: number[]): string {
       return `${percent(parts.map((part) => part.knnAccuracy))} / ${percent(parts.map((part) => part.fewShot[3]!.mean))}`;
     };
     const warned = runs.some((run) => run.collapsed) ? ' (collapse warned)' : '';
-    lines.push(`| ${ratio === 1 ? 'balanced' : `long tail ${ratio}`} | ${label}${warned} | ${percent(runs.map((run) => run.trained.knnAccuracy))} | ${shot(0)} | ${shot(1)} | ${shot(2)} | ${shot(3)} | ${group('head')} | ${group('medium')} | ${group('tail')} | ${mean(runs.map((run) => run.usageDistance)).toFixed(3)} |`);
+    lines.push(
+      `| ${ratio === 1 ? 'balanced' : `long tail ${ratio}`} | ${label}${warned} | ${percent(runs.map((run) => run.trained.knnAccuracy))} | ${shot(0)} | ${shot(1)} | ${shot(2)} | ${shot(3)} | ${group('head')} | ${group('medium')} | ${group('tail')} | ${mean(runs.map((run) => run.usageDistance)).toFixed(3)} |`,
+    );
   }
   const untrained = results.find((result) => result.seed === seeds[0])!.untrained;
-  lines.push('', `Same encoder untrained (seed ${seeds[0]}): k-NN ${percent([untrained.knnAccuracy])}, few-shot ${untrained.fewShot.map((shot) => percent([shot.mean])).join(' / ')}.`);
+  lines.push(
+    '',
+    `Same encoder untrained (seed ${seeds[0]}): k-NN ${percent([untrained.knnAccuracy])}, few-shot ${untrained.fewShot.map((shot) => percent([shot.mean])).join(' / ')}.`,
+  );
   return lines.join('\n');
 }
 
@@ -158,7 +187,9 @@ async function main(): Promise<void> {
       process.stderr.write(`[${formatDuration((performance.now() - started) / 1000)}] ratio ${condition.ratio}, ${condition.label}, seed ${seed}\n`);
       const result = await runOne(condition, seed, { steps: flags.steps, imageSize: flags.imageSize, evalSubset: flags.evalSubset, out: flags.out });
       results.push(result);
-      process.stderr.write(`  k-NN ${(100 * result.trained.knnAccuracy).toFixed(1)}, 10-shot ${(100 * result.trained.fewShot[3]!.mean).toFixed(1)}, ${result.seconds.toFixed(0)} s\n`);
+      process.stderr.write(
+        `  k-NN ${(100 * result.trained.knnAccuracy).toFixed(1)}, 10-shot ${(100 * result.trained.fewShot[3]!.mean).toFixed(1)}, ${result.seconds.toFixed(0)} s\n`,
+      );
     }
   }
   const text = `${table(results, seeds)}\n\n${flags.steps} steps per run, ${flags.imageSize} px, seeds ${seeds.join(', ')}, evaluation on ${flags.evalSubset} / ${flags.evalSubset} images; ${formatDuration((performance.now() - started) / 1000)} in all.\n`;

@@ -1,15 +1,7 @@
 // @file Saving and restoring the whole training state with @msn/trainer's checkpoint files (atomic, resumable).
 import { readlink, rename, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  checkpointName,
-  readCheckpoint,
-  safetensorsCodec,
-  writeCheckpoint,
-  type AdamW,
-  type MSNModel,
-  type TrainingProgress,
-} from '@msn/trainer';
+import { checkpointName, readCheckpoint, safetensorsCodec, writeCheckpoint, type AdamW, type MSNModel, type TrainingProgress } from '@msn/trainer';
 
 /** What identifies a run beyond its weights: a resumed run must use the same seed and view layout. */
 export interface RunIdentity {
@@ -65,7 +57,9 @@ export async function restoreCheckpoint(path: string, run: { model: MSNModel; op
   const saved = checkpoint.state.module as Partial<RunIdentity> | null;
   for (const key of ['seed', 'randomViews'] as const) {
     if (saved?.[key] !== run.identity[key]) {
-      throw new Error(`checkpoint '${path}' was trained with --${key === 'seed' ? 'seed' : 'random-views'} ${saved?.[key]}, this run has ${run.identity[key]}; pass the checkpoint's value to resume it`);
+      throw new Error(
+        `checkpoint '${path}' was trained with --${key === 'seed' ? 'seed' : 'random-views'} ${saved?.[key]}, this run has ${run.identity[key]}; pass the checkpoint's value to resume it`,
+      );
     }
   }
   run.model.loadStateDict(checkpoint.weights);

@@ -18,7 +18,10 @@ const lossRows = (folder: string) => readMetricRows<{ step: number; loss: number
 describe('example-plain', () => {
   it('trains two steps, checkpoints, logs, evaluates; resuming continues exactly like an uninterrupted run', async () => {
     const [twoSteps, fourSteps] = [join(root, 'two'), join(root, 'four')];
-    const [first, reference] = await Promise.all([runApp([...TINY, '--steps', '2', '--out', twoSteps]), runApp([...TINY, '--steps', '4', '--no-evaluate', '--out', fourSteps])]);
+    const [first, reference] = await Promise.all([
+      runApp([...TINY, '--steps', '2', '--out', twoSteps]),
+      runApp([...TINY, '--steps', '4', '--no-evaluate', '--out', fourSteps]),
+    ]);
     expect(first.status, first.stderr).toBe(0);
     expect(reference.status, reference.stderr).toBe(0);
     expect(first.stderr).toMatch(/^backend: cpu \(tfjs-backend-cpu 4\.22\.0\)/);
@@ -34,7 +37,12 @@ describe('example-plain', () => {
     expect(existsSync(join(twoSteps, 'checkpoints', 'last', 'model.safetensors'))).toBe(true);
     expect(JSON.parse(readFileSync(join(twoSteps, 'evaluation.json'), 'utf8')).rows).toHaveLength(3);
     // Health metrics are logged with the loss; the summary keeps what the collapse detector found.
-    expect(lossRows(twoSteps)[1]).toMatchObject({ prototypes_used: expect.any(Number), anchor_entropy: expect.any(Number), feature_cosine: expect.any(Number), collapse_warnings: 0 });
+    expect(lossRows(twoSteps)[1]).toMatchObject({
+      prototypes_used: expect.any(Number),
+      anchor_entropy: expect.any(Number),
+      feature_cosine: expect.any(Number),
+      collapse_warnings: 0,
+    });
     expect(JSON.parse(readFileSync(join(twoSteps, 'health.json'), 'utf8'))).toMatchObject({ collapsed: false, warnings: [] });
 
     const resumed = await runApp([...TINY, '--steps', '4', '--no-evaluate', '--out', twoSteps, '--resume', join(twoSteps, 'checkpoints', 'last')]);
@@ -53,7 +61,26 @@ describe('example-plain', () => {
   it('warns of a collapse within the first few hundred steps, and not with the recipe default that remedies it', async () => {
     // The fmnist-tiny protocol's flags (constant lr 1e-3, EMA 0.996, K 256, MSN's augmentations, the reference loss
     // without the entropy term) on the main job's model and data: the predictions go uniform, the loss sits at ln K.
-    const protocol = ['--schedule', 'constant', '--learning-rate', '1e-3', '--momentum', '0.996', '--prototypes', '256', '--random-crop-scale', '0.3', '--focal-crop-scale', '0.05,0.3', '--blur', '0.5', '--grayscale', '0.2', '--max-grad-norm', '0'];
+    const protocol = [
+      '--schedule',
+      'constant',
+      '--learning-rate',
+      '1e-3',
+      '--momentum',
+      '0.996',
+      '--prototypes',
+      '256',
+      '--random-crop-scale',
+      '0.3',
+      '--focal-crop-scale',
+      '0.05,0.3',
+      '--blur',
+      '0.5',
+      '--grayscale',
+      '0.2',
+      '--max-grad-norm',
+      '0',
+    ];
     const common = ['--steps', '200', '--no-evaluate', '--workers', '0', '--checkpoint-every', '1000'];
     const [collapsing, remedied] = [join(root, 'collapsing'), join(root, 'remedied')];
     const [collapsed, fine] = await Promise.all([
@@ -64,7 +91,11 @@ describe('example-plain', () => {
     const warning = /^warning: collapse: uniform at step (\d+): predictions ≈ uniform: per-image anchor entropy (0\.\d+)·ln K/m.exec(collapsed.stderr);
     expect(warning, collapsed.stderr).not.toBeNull();
     expect(Number(warning![1])).toBeLessThanOrEqual(200);
-    expect(JSON.parse(readFileSync(join(collapsing, 'health.json'), 'utf8'))).toMatchObject({ collapsed: true, collapsedAtEnd: ['uniform'], warnings: [{ kind: 'uniform' }] });
+    expect(JSON.parse(readFileSync(join(collapsing, 'health.json'), 'utf8'))).toMatchObject({
+      collapsed: true,
+      collapsedAtEnd: ['uniform'],
+      warnings: [{ kind: 'uniform' }],
+    });
     expect((lossRows(collapsing).at(-1) as unknown as { collapse_warnings: number }).collapse_warnings).toBe(1);
     // The recipe's default --entropy-weight 1 (the original MSN code's per-image entropy term) keeps them committed.
     expect(fine.status, fine.stderr).toBe(0);
@@ -83,9 +114,21 @@ describe('example-plain', () => {
       [['--power-law-exponent', '0.5'], 2, /'--power-law-exponent' = 0.5; expected no exponent with --prior uniform/],
       [['--image-size', '30'], 2, /'--image-size' = 30; expected an image size that is a multiple of the patch size \(image 30, patch 4\)/],
       [['--lerning-rate', '1'], 2, /error: command line: unknown flag '--lerning-rate'; did you mean --learning-rate\?/],
-      [[...TINY, '--prior', join(root, 'missing-prior.mjs')], 1, /error: loadPriorModule: invalid argument 'path' = ".*missing-prior.mjs"; expected an existing module file/],
-      [[...withFlag(TINY, '--prototypes', '12'), '--prior', join(here, '__fixtures__', 'eight-clusters-prior.mjs')], 1, /probePrior: invalid argument 'prior eight-clusters-prior.mjs#default' = function eightClusters; expected a prior over the 12 prototypes .*returned shape \[8\]; expected \[12\]/],
-      [[...TINY, '--dataset', 'folder', '--data', join(root, 'no-such-folder')], 1, /error: openDataset: invalid argument 'path' = ".*no-such-folder"; expected an existing folder with the folder data \(it does not exist/],
+      [
+        [...TINY, '--prior', join(root, 'missing-prior.mjs')],
+        1,
+        /error: loadPriorModule: invalid argument 'path' = ".*missing-prior.mjs"; expected an existing module file/,
+      ],
+      [
+        [...withFlag(TINY, '--prototypes', '12'), '--prior', join(here, '__fixtures__', 'eight-clusters-prior.mjs')],
+        1,
+        /probePrior: invalid argument 'prior eight-clusters-prior.mjs#default' = function eightClusters; expected a prior over the 12 prototypes .*returned shape \[8\]; expected \[12\]/,
+      ],
+      [
+        [...TINY, '--dataset', 'folder', '--data', join(root, 'no-such-folder')],
+        1,
+        /error: openDataset: invalid argument 'path' = ".*no-such-folder"; expected an existing folder with the folder data \(it does not exist/,
+      ],
       [[...TINY, '--dataset', 'cifar10'], 1, /'path' = undefined; expected the data folder of cifar10 \(pass --data/],
     ];
     const results = await Promise.all(cases.map(([args]) => runApp([...args, '--out', join(root, 'errors')])));

@@ -43,7 +43,9 @@ await run(async () => {
   );
 
   const result = await pretrain(recipe, data, prior);
-  process.stderr.write(`trained ${result.progress.globalStep}/${result.totalSteps} steps in ${formatDuration(result.seconds)} (${result.millisecondsPerStep.toFixed(0)} ms/step); checkpoint ${join(recipe.out, 'checkpoints', 'last')}\n`);
+  process.stderr.write(
+    `trained ${result.progress.globalStep}/${result.totalSteps} steps in ${formatDuration(result.seconds)} (${result.millisecondsPerStep.toFixed(0)} ms/step); checkpoint ${join(recipe.out, 'checkpoints', 'last')}\n`,
+  );
   try {
     if (result.interrupted || !recipe.evaluate || data.evaluation === undefined) return;
     await reportRecipeEvaluation(result.model, recipe, data);

@@ -79,7 +79,15 @@ export interface PretrainResult {
 export async function pretrain(recipe: TrainingRecipe, data: OpenedDataset, prior: RecipePrior, options: PretrainOptions = {}): Promise<PretrainResult> {
   // Data: MSN's multi-view augmentation, views = [target, anchors…, focal…], a pure function of (seed, epoch, image).
   const transform = recipeTransform(recipe, data.normalize); // an MSNTransform with the recipe's sizes, views and strengths
-  const loader = new DataLoader(data.train, { batchSize: recipe.batchSize, shuffle: true, dropLast: true, seed: recipe.seed, workers: recipe.workers, persistentWorkers: true, transform });
+  const loader = new DataLoader(data.train, {
+    batchSize: recipe.batchSize,
+    shuffle: true,
+    dropLast: true,
+    seed: recipe.seed,
+    workers: recipe.workers,
+    persistentWorkers: true,
+    transform,
+  });
   if (loader.length === 0) throw new Error(`${data.name} has ${data.train.length} images, fewer than --batch-size ${recipe.batchSize}`);
   const totalSteps = recipeTotalSteps(recipe, loader.length);
   const schedules = recipeSchedules(recipe, { stepsPerEpoch: loader.length, totalSteps });
@@ -136,16 +144,20 @@ export async function pretrain(recipe: TrainingRecipe, data: OpenedDataset, prio
         optimizer.weightDecay = schedules.weightDecay(step);
         const momentum = schedules.momentum(step);
         const sharpenTemperature = schedules.sharpenTemperature(step);
-        const result = await msnTrainingStep(model, { targets: targets!, anchors, focal }, {
-          optimizer,
-          loss: criterion,
-          momentum,
-          targetSharpenTemperature: sharpenTemperature,
-          // Masks from (seed, step): a resumed run draws the same ones.
-          maskSeed: maskSeedForStep(recipe.seed, step),
-          ...(recipe.maxGradNorm > 0 ? { maxGradNorm: recipe.maxGradNorm } : {}),
-          updatePrototypes: step >= recipe.freezePrototypes,
-        });
+        const result = await msnTrainingStep(
+          model,
+          { targets: targets!, anchors, focal },
+          {
+            optimizer,
+            loss: criterion,
+            momentum,
+            targetSharpenTemperature: sharpenTemperature,
+            // Masks from (seed, step): a resumed run draws the same ones.
+            maskSeed: maskSeedForStep(recipe.seed, step),
+            ...(recipe.maxGradNorm > 0 ? { maxGradNorm: recipe.maxGradNorm } : {}),
+            updatePrototypes: step >= recipe.freezePrototypes,
+          },
+        );
         tf.dispose([...batch.views, ...(batch.labels ? [batch.labels] : [])]);
         progress = { epoch: progress.epoch, batchInEpoch: progress.batchInEpoch + 1, globalStep: step + 1 };
 

@@ -27,7 +27,11 @@ export class ProgressLine {
     const perStep = this.millisecondsPerStep;
     const parts = [`step ${record.step}/${this.options.totalSteps}`, `epoch ${record.epoch + 1}`, `loss ${record.loss.toFixed(4)}`];
     if (Number.isFinite(perStep)) {
-      parts.push(`${perStep.toFixed(0)} ms/step`, `${((1000 * this.options.batchSize) / perStep).toFixed(0)} img/s`, `ETA ${formatDuration(((this.options.totalSteps - record.step) * perStep) / 1000)}`);
+      parts.push(
+        `${perStep.toFixed(0)} ms/step`,
+        `${((1000 * this.options.batchSize) / perStep).toFixed(0)} img/s`,
+        `ETA ${formatDuration(((this.options.totalSteps - record.step) * perStep) / 1000)}`,
+      );
     }
     const text = parts.join(' | ');
     const last = record.step === this.options.totalSteps;

@@ -18,7 +18,21 @@ const root = mkdtempSync(join(tmpdir(), 'msn-report-run-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 // A model and data small enough for a few seconds on the cpu backend; K = 8 prototypes, a power-law prior.
-const TINY = [...TINY_MODEL_FLAGS, '--backend', 'cpu', '--schedule', 'msn', '--synthetic-images', '32', '--eval-subset', '240', '--prior', 'power_law', '--checkpoint-every', '2'];
+const TINY = [
+  ...TINY_MODEL_FLAGS,
+  '--backend',
+  'cpu',
+  '--schedule',
+  'msn',
+  '--synthetic-images',
+  '32',
+  '--eval-subset',
+  '240',
+  '--prior',
+  'power_law',
+  '--checkpoint-every',
+  '2',
+];
 const STEPS = 3;
 
 interface DrawnChart {
@@ -56,10 +70,24 @@ describe.skipIf(!existsSync(CHROMIUM))('report.html in headless Chromium', () =>
 
     const byId = new Map(drawn.map((chart) => [chart.id, chart]));
     // apps/plain logs these (camelCase) names every step; evaluation.json adds the label-efficiency table.
-    expect(drawn.map((chart) => chart.id)).toEqual(['loss', 'learning-rate', 'weight-decay', 'momentum', 'sharpen-temperature', 'grad-norm', 'health', 'prototypes-used', 'prototype-usage', 'label-efficiency', 'images-per-second', 'milliseconds-per-step']);
+    expect(drawn.map((chart) => chart.id)).toEqual([
+      'loss',
+      'learning-rate',
+      'weight-decay',
+      'momentum',
+      'sharpen-temperature',
+      'grad-norm',
+      'health',
+      'prototypes-used',
+      'prototype-usage',
+      'label-efficiency',
+      'images-per-second',
+      'milliseconds-per-step',
+    ]);
     const perStep = (series: number) => Array.from({ length: series }, () => STEPS);
     expect(byId.get('loss')!.points).toEqual(perStep(6));
-    for (const id of ['learning-rate', 'weight-decay', 'momentum', 'sharpen-temperature', 'prototypes-used', 'images-per-second', 'milliseconds-per-step']) expect(byId.get(id)!.points, id).toEqual(perStep(1));
+    for (const id of ['learning-rate', 'weight-decay', 'momentum', 'sharpen-temperature', 'prototypes-used', 'images-per-second', 'milliseconds-per-step'])
+      expect(byId.get(id)!.points, id).toEqual(perStep(1));
     expect(byId.get('grad-norm')!.points).toEqual(perStep(2));
     expect(byId.get('health')!.points).toEqual(perStep(6));
     // Sorted usage of the 8 prototypes beside the power-law target the run recorded in health.json.

@@ -42,12 +42,16 @@ describe.skipIf(process.env.MSN_TEST_WEBGPU !== '1')('example-plain on webgpu', 
     expect(webgpu.map((row) => row.step)).toEqual([1, 2, 3, 4]);
     const relative = (got: number, want: number) => Math.abs(got - want) / Math.max(1, Math.abs(want));
     for (const key of ['loss', 'crossEntropy', 'regLoss'] as const) {
-      expect(relative(webgpu[0]![key], wasm[0]![key]), `step 1 ${key}: webgpu ${webgpu[0]![key]}, wasm ${wasm[0]![key]}`).toBeLessThanOrEqual(FIRST_STEP_TOLERANCE);
+      expect(relative(webgpu[0]![key], wasm[0]![key]), `step 1 ${key}: webgpu ${webgpu[0]![key]}, wasm ${wasm[0]![key]}`).toBeLessThanOrEqual(
+        FIRST_STEP_TOLERANCE,
+      );
     }
     const spread = (rowsOf: Row[]) => Math.max(...wasm.flatMap((row, index) => METRICS.map((key) => relative(rowsOf[index]![key], row[key]))));
     const [noise, webgpuDeviation] = [spread(cpu), spread(webgpu)];
     expect(noise, 'cpu and wasm differ at all (else the bound below is vacuous)').toBeGreaterThan(0);
-    expect(webgpuDeviation, `webgpu deviates ${webgpuDeviation.toExponential(2)} from wasm; cpu ${noise.toExponential(2)}`).toBeLessThanOrEqual(NOISE_MULTIPLE * noise);
+    expect(webgpuDeviation, `webgpu deviates ${webgpuDeviation.toExponential(2)} from wasm; cpu ${noise.toExponential(2)}`).toBeLessThanOrEqual(
+      NOISE_MULTIPLE * noise,
+    );
     // The run learns something: the loss falls over the four steps on every backend.
     for (const rowsOf of [wasm, cpu, webgpu]) expect(rowsOf[3]!.loss).toBeLessThan(rowsOf[0]!.loss);
   }, 240_000);

@@ -63,8 +63,7 @@ async function measure(dataset: ImageDataset, name: string, randomSize: number, 
       if (started === 0) {
         started = performance.now();
         cpuStart = process.cpuUsage();
-      }
-      else images += batch.indices.length;
+      } else images += batch.indices.length;
       tf.dispose([...batch.views, batch.labels]);
       if (started > 0 && performance.now() - started > seconds * 1000 && images > 0) {
         const elapsed = (performance.now() - started) / 1000;
@@ -88,7 +87,9 @@ async function main(): Promise<void> {
   await tf.setBackend('cpu');
   console.log(
     `MSN transform benchmark: 1 target + 1 anchor + 10 focal views; ${cpus().length} cores (${cpus()[0]?.model ?? '?'}); ` +
-      `≥ ${seconds} s per row; load average before: ${loadavg().map((value) => value.toFixed(2)).join(' ')}`,
+      `≥ ${seconds} s per row; load average before: ${loadavg()
+        .map((value) => value.toFixed(2))
+        .join(' ')}`,
   );
   const datasets: [string, ImageDataset][] = [];
   if (existsSync(join(FASHION, 'train-images-idx3-ubyte.gz'))) {
@@ -99,7 +100,10 @@ async function main(): Promise<void> {
   datasets.push(['JPEG 256×256 (ImageFolder)', new ImageFolder(await jpegFolder())]);
   const results: Result[] = [];
   for (const [name, dataset] of datasets) {
-    for (const [randomSize, focalSize] of [[224, 96], [32, 16]] as const) {
+    for (const [randomSize, focalSize] of [
+      [224, 96],
+      [32, 16],
+    ] as const) {
       if (only !== undefined && !`${name} ${randomSize}/${focalSize}`.includes(only)) continue;
       for (const workers of [0, 1, 2]) {
         const result = await measure(dataset, name, randomSize, focalSize, workers);
@@ -111,7 +115,11 @@ async function main(): Promise<void> {
       }
     }
   }
-  console.log(`load average after the run: ${loadavg().map((value) => value.toFixed(2)).join(' ')} (other processes share the cores)`);
+  console.log(
+    `load average after the run: ${loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ')} (other processes share the cores)`,
+  );
   console.log(JSON.stringify({ benchmark: 'msn-transform', seconds, results }));
 }
 

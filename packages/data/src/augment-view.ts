@@ -104,8 +104,7 @@ export function augmentViewInto(
   if (blurDraw < settings.blurProb && settings.blurMode === 'pil') {
     boxBlurInPlace(output, offset, 3, size, size, sigma, scratch.blur);
   } else if (blurDraw < settings.blurProb) {
-    const kernelSize =
-      settings.kernelSize === null ? kernelSizeForSigma(sigma, size) : Math.min(settings.kernelSize, largestKernel(size));
+    const kernelSize = settings.kernelSize === null ? kernelSizeForSigma(sigma, size) : Math.min(settings.kernelSize, largestKernel(size));
     const weights = gaussianKernel1d(kernelSize, sigma);
     gaussianBlurInPlace(output, offset, 3, size, size, weights, weights, scratch.blur);
   }

@@ -23,11 +23,7 @@ export type SampleLoader = (index: number) => Promise<Sample | null>;
 export function sampleFailure(index: number, error: unknown): DataLoaderError {
   const message = error instanceof Error ? error.message : String(error);
   const file = error instanceof DataFileError ? error.file : (error as { file?: unknown } | null)?.file;
-  return new DataLoaderError(
-    `DataLoader: sample ${index} failed: ${message}`,
-    { index, ...(typeof file === 'string' ? { file } : {}) },
-    { cause: error },
-  );
+  return new DataLoaderError(`DataLoader: sample ${index} failed: ${message}`, { index, ...(typeof file === 'string' ? { file } : {}) }, { cause: error });
 }
 
 /**
@@ -46,12 +42,14 @@ export async function assembleBatch(
   const samples = await Promise.all(
     indices.map((index) =>
       // Through a promise chain so that a loader throwing synchronously is reported like a rejection.
-      Promise.resolve(index).then(load).then(
-        (sample) => sample,
-        (error: unknown) => {
-          throw isMsnError(error) && error instanceof DataLoaderError ? error : sampleFailure(index, error);
-        },
-      ),
+      Promise.resolve(index)
+        .then(load)
+        .then(
+          (sample) => sample,
+          (error: unknown) => {
+            throw isMsnError(error) && error instanceof DataLoaderError ? error : sampleFailure(index, error);
+          },
+        ),
     ),
   );
   const kept: { index: number; sample: Sample }[] = [];

@@ -71,14 +71,7 @@ export function boxBlurInPlace(
 
 // One horizontal pass: `source` holds the row at [pad, pad + length) (pad = radius + 1); its edges are padded
 // here, and the result goes to the same positions of `target`.
-function boxLine(
-  source: Float32Array,
-  target: Float32Array,
-  length: number,
-  radius: number,
-  edgeWeight: number,
-  inverse: number,
-): void {
+function boxLine(source: Float32Array, target: Float32Array, length: number, radius: number, edgeWeight: number, inverse: number): void {
   const pad = radius + 1;
   const first = source[pad]!;
   const last = source[pad + length - 1]!;

@@ -8,18 +8,7 @@ import { readDataFile } from './read-file';
 import { assertClasses } from './validate';
 
 /** CIFAR-10 class names, label order (`batches.meta.txt`). */
-export const CIFAR10_CLASSES: readonly string[] = [
-  'airplane',
-  'automobile',
-  'bird',
-  'cat',
-  'deer',
-  'dog',
-  'frog',
-  'horse',
-  'ship',
-  'truck',
-];
+export const CIFAR10_CLASSES: readonly string[] = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 
 const SIDE = 32;
 const PLANE = SIDE * SIDE;

@@ -134,8 +134,7 @@ export function grayscaleInPlace(data: Float32Array, offset: number, plane: numb
   const greenBase = offset + plane;
   const blueBase = offset + 2 * plane;
   for (let pixel = 0; pixel < plane; pixel++) {
-    const gray =
-      RED_WEIGHT * data[offset + pixel]! + GREEN_WEIGHT * data[greenBase + pixel]! + BLUE_WEIGHT * data[blueBase + pixel]!;
+    const gray = RED_WEIGHT * data[offset + pixel]! + GREEN_WEIGHT * data[greenBase + pixel]! + BLUE_WEIGHT * data[blueBase + pixel]!;
     data[offset + pixel] = gray;
     data[greenBase + pixel] = gray;
     data[blueBase + pixel] = gray;
@@ -147,19 +146,12 @@ export function grayscalePlane(data: Float32Array, offset: number, plane: number
   const greenBase = offset + plane;
   const blueBase = offset + 2 * plane;
   for (let pixel = 0; pixel < plane; pixel++) {
-    output[pixel] =
-      RED_WEIGHT * data[offset + pixel]! + GREEN_WEIGHT * data[greenBase + pixel]! + BLUE_WEIGHT * data[blueBase + pixel]!;
+    output[pixel] = RED_WEIGHT * data[offset + pixel]! + GREEN_WEIGHT * data[greenBase + pixel]! + BLUE_WEIGHT * data[blueBase + pixel]!;
   }
 }
 
 /** `normalize`: (x − mean_c) / std_c per channel. */
-export function normalizeInPlace(
-  data: Float32Array,
-  offset: number,
-  plane: number,
-  mean: readonly number[],
-  std: readonly number[],
-): void {
+export function normalizeInPlace(data: Float32Array, offset: number, plane: number, mean: readonly number[], std: readonly number[]): void {
   for (let channel = 0; channel < 3; channel++) {
     const shift = mean[channel]!;
     const inverse = 1 / std[channel]!;

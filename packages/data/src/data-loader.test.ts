@@ -75,7 +75,11 @@ describeEachBackend(embeddedBackends(), 'DataLoader tensors', () => {
       batches.push(batch.indices);
       tf.dispose([...batch.views, batch.labels]);
     }
-    expect(batches).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    expect(batches).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
   });
 
   it('hands out tensors the consumer owns: none leak when they are disposed, none are created for batches not taken', async () => {

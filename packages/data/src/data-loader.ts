@@ -75,18 +75,7 @@ export interface RawLoaderBatch extends RawBatch {
   epoch: number;
 }
 
-const KNOWN_OPTIONS = [
-  'batchSize',
-  'transform',
-  'shuffle',
-  'sampler',
-  'dropLast',
-  'seed',
-  'workers',
-  'prefetch',
-  'persistentWorkers',
-  'signal',
-] as const;
+const KNOWN_OPTIONS = ['batchSize', 'transform', 'shuffle', 'sampler', 'dropLast', 'seed', 'workers', 'prefetch', 'persistentWorkers', 'signal'] as const;
 
 function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new DataLoaderError(`DataLoader: aborted (${String(signal.reason)})`);
@@ -172,8 +161,7 @@ export class DataLoader implements AsyncIterable<Batch> {
     }
     assertInteger(caller, 'dataset.length', dataset.length, 1);
     assertOptions(caller, options, KNOWN_OPTIONS, '{ batchSize, … }');
-    const { batchSize, shuffle = false, dropLast = false, seed = 0, workers = 0, sampler, signal, persistentWorkers = false } =
-      options;
+    const { batchSize, shuffle = false, dropLast = false, seed = 0, workers = 0, sampler, signal, persistentWorkers = false } = options;
     assertInteger(caller, 'batchSize', batchSize, 1);
     assertBoolean(caller, 'shuffle', shuffle);
     assertBoolean(caller, 'dropLast', dropLast);
@@ -184,7 +172,12 @@ export class DataLoader implements AsyncIterable<Batch> {
     assertInteger(caller, 'prefetch', prefetch, 1);
     if (sampler !== undefined) {
       if (shuffle) {
-        throw new InvalidArgumentError({ caller, argument: 'shuffle', value: shuffle, expected: 'false when a sampler is given (the sampler decides the order)' });
+        throw new InvalidArgumentError({
+          caller,
+          argument: 'shuffle',
+          value: shuffle,
+          expected: 'false when a sampler is given (the sampler decides the order)',
+        });
       }
       if (typeof sampler !== 'object' || typeof sampler.indices !== 'function' || typeof sampler.setEpoch !== 'function') {
         throw new InvalidArgumentError({ caller, argument: 'sampler', value: sampler, expected: 'a Sampler { length, setEpoch(epoch), indices() }' });
@@ -266,9 +259,7 @@ export class DataLoader implements AsyncIterable<Batch> {
    */
   async *batches(options: IterateOptions = {}): AsyncGenerator<Batch> {
     for await (const raw of this.rawBatches(options)) {
-      const views = raw.views.map(
-        (data, view) => tf.tensor4d(data, [raw.indices.length, 3, raw.viewSizes[view]!, raw.viewSizes[view]!], 'float32'),
-      );
+      const views = raw.views.map((data, view) => tf.tensor4d(data, [raw.indices.length, 3, raw.viewSizes[view]!, raw.viewSizes[view]!], 'float32'));
       const batch: Batch = { views, indices: raw.indices, epoch: raw.epoch, skipped: raw.skipped.map(({ index }) => index) };
       if (raw.labels !== null) batch.labels = tf.tensor1d(raw.labels, 'int32');
       yield batch;
@@ -348,9 +339,11 @@ export class DataLoader implements AsyncIterable<Batch> {
           : Promise.all(
               chunk.map((index) =>
                 // Through a promise chain so that a dataset throwing synchronously is reported the same way.
-                Promise.resolve(index).then((position) => this.dataset.get(position)).catch((error: unknown) => {
-                  throw sampleFailure(index, error);
-                }),
+                Promise.resolve(index)
+                  .then((position) => this.dataset.get(position))
+                  .catch((error: unknown) => {
+                    throw sampleFailure(index, error);
+                  }),
               ),
             ).then((samples) => pool.run(epoch, chunk, samples));
       // Rejections of batches still queued when iteration stops are expected; the awaited one still throws.

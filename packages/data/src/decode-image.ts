@@ -12,10 +12,7 @@ async function loadSharp(caller: string, file: string): Promise<SharpModule> {
     return await sharpModule;
   } catch (error) {
     sharpModule = undefined;
-    throw new DataFileError(
-      { caller, file, problem: `cannot be decoded: the 'sharp' package failed to load (${(error as Error).message})` },
-      { cause: error },
-    );
+    throw new DataFileError({ caller, file, problem: `cannot be decoded: the 'sharp' package failed to load (${(error as Error).message})` }, { cause: error });
   }
 }
 
@@ -35,10 +32,7 @@ export async function decodeImageFile(caller: string, file: string): Promise<Rgb
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
   } catch (error) {
-    throw new DataFileError(
-      { caller, file, problem: `cannot be read or decoded: ${(error as Error).message}` },
-      { cause: error },
-    );
+    throw new DataFileError({ caller, file, problem: `cannot be read or decoded: ${(error as Error).message}` }, { cause: error });
   }
   const { data, info } = result;
   if (info.channels !== 3 || data.length !== info.width * info.height * 3) {

@@ -87,9 +87,7 @@ export class DistributedSampler implements Sampler {
 
   /** This rank's `length` indices for the current epoch. */
   indices(): number[] {
-    const order = this.shuffle
-      ? epochPermutation(this.datasetLength, this.seed, this.epoch)
-      : Array.from({ length: this.datasetLength }, (_, index) => index);
+    const order = this.shuffle ? epochPermutation(this.datasetLength, this.seed, this.epoch) : Array.from({ length: this.datasetLength }, (_, index) => index);
     const shard: number[] = [];
     for (let position = this.rank; position < this.totalSize; position += this.worldSize) {
       // Positions past the end wrap around to the start of the same order (torch's padding).

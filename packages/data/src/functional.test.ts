@@ -1,9 +1,4 @@
-import {
-  FIXTURE_TOLERANCE,
-  expectClose,
-  readFixtures,
-  type FixtureTensor,
-} from '@msn/test-utils';
+import { FIXTURE_TOLERANCE, expectClose, readFixtures, type FixtureTensor } from '@msn/test-utils';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '@msn/errors';
 import {

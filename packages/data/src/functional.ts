@@ -1,13 +1,5 @@
 // Deterministic image operations on planar float images, mirroring torchvision.transforms.functional (tensors).
-import {
-  brightnessInPlace,
-  contrastInPlace,
-  grayscaleInPlace,
-  grayscalePlane,
-  hueInPlace,
-  normalizeInPlace,
-  saturationInPlace,
-} from './color';
+import { brightnessInPlace, contrastInPlace, grayscaleInPlace, grayscalePlane, hueInPlace, normalizeInPlace, saturationInPlace } from './color';
 import { InvalidArgumentError, assertInRange, assertInteger } from '@msn/errors';
 import { gaussianBlurInPlace, gaussianKernel1d, largestKernel } from './gaussian-blur';
 import { assertFloatImage, type FloatImage } from './image';
@@ -155,12 +147,7 @@ export interface ResizedCropOptions {
  * @example const patch = resizedCrop(image, { top: 2, left: 1, height: 9, width: 10 }, [8, 8]);
  * @throws {InvalidArgumentError} when the box leaves the image or a size is not a positive integer.
  */
-export function resizedCrop(
-  image: FloatImage,
-  box: CropBox,
-  size: readonly [number, number],
-  options: ResizedCropOptions = {},
-): FloatImage {
+export function resizedCrop(image: FloatImage, box: CropBox, size: readonly [number, number], options: ResizedCropOptions = {}): FloatImage {
   const caller = 'resizedCrop';
   assertFloatImage(caller, 'image', image);
   if (image.channels !== 1 && image.channels !== 3) {
@@ -203,11 +190,7 @@ export function resizedCrop(
  * @example const soft = gaussianBlur(image, [5, 5], [1.2, 1.2]);
  * @throws {InvalidArgumentError} for even or too large kernel sizes (reflect padding needs k ≤ 2·side − 1) or σ <= 0.
  */
-export function gaussianBlur(
-  image: FloatImage,
-  kernelSize: readonly [number, number],
-  sigma: readonly [number, number],
-): FloatImage {
+export function gaussianBlur(image: FloatImage, kernelSize: readonly [number, number], sigma: readonly [number, number]): FloatImage {
   const caller = 'gaussianBlur';
   assertFloatImage(caller, 'image', image);
   const limits = [largestKernel(image.width), largestKernel(image.height)];

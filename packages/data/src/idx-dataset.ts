@@ -191,8 +191,7 @@ export class IdxDataset implements ImageDataset {
    */
   static fromFolder(folder: string, options: IdxFolderOptions = {}): IdxDataset {
     const split = options.split ?? 'train';
-    const find = (stem: string): string | undefined =>
-      [join(folder, `${stem}.gz`), join(folder, stem)].find((candidate) => existsSync(candidate));
+    const find = (stem: string): string | undefined => [join(folder, `${stem}.gz`), join(folder, stem)].find((candidate) => existsSync(candidate));
     const images = find(`${split}-images-idx3-ubyte`);
     if (images === undefined) {
       throw new DataFileError({

@@ -33,7 +33,9 @@ beforeAll(async () => {
   await sharp(rgb, raw).jpeg({ quality: 95 }).toFile(join(cats, 'b.JPG'));
   await sharp(rgb, raw).webp({ lossless: true }).toFile(join(dogs, 'c.webp'));
   await sharp(rgb, raw).gif().toFile(join(dogs, 'd.gif'));
-  await sharp(rgb, raw).tiff({ compression: 'lzw' }).toFile(join(folder('classes', 'dog'), 'e.tiff'));
+  await sharp(rgb, raw)
+    .tiff({ compression: 'lzw' })
+    .toFile(join(folder('classes', 'dog'), 'e.tiff'));
   writeFileSync(join(cats, 'notes.txt'), 'not an image');
   writeFileSync(join(classes, 'README.md'), 'ignored');
 
@@ -43,7 +45,10 @@ beforeAll(async () => {
   writeFileSync(join(formats, 'gray-alpha.png'), encodePng(2, 1, 4, 8, [10, 255, 200, 0]));
   writeFileSync(join(formats, 'rgba.png'), encodePng(2, 1, 6, 8, [1, 2, 3, 0, 4, 5, 6, 255]));
   writeFileSync(join(formats, 'rgb16.png'), encodePng(2, 1, 2, 16, [0x1000, 0x8000, 0xffff, 0, 0x0100, 0x7f80]));
-  await sharp(Buffer.from([100, 150]), { raw: { width: 2, height: 1, channels: 1 } }).toColourspace('b-w').jpeg().toFile(join(formats, 'gray.jpg'));
+  await sharp(Buffer.from([100, 150]), { raw: { width: 2, height: 1, channels: 1 } })
+    .toColourspace('b-w')
+    .jpeg()
+    .toFile(join(formats, 'gray.jpg'));
 
   const broken = folder('broken');
   await sharp(rgb, raw).png().toFile(join(broken, 'good-1.png'));
@@ -57,10 +62,16 @@ beforeAll(async () => {
   writeFileSync(join(folder('empty'), 'notes.txt'), 'nothing to see');
   folder('empty-class', 'full');
   folder('empty-class', 'hollow');
-  await sharp(rgb, raw).png().toFile(join(root, 'empty-class', 'full', 'x.png'));
+  await sharp(rgb, raw)
+    .png()
+    .toFile(join(root, 'empty-class', 'full', 'x.png'));
   folder('mixed', 'sub');
-  await sharp(rgb, raw).png().toFile(join(root, 'mixed', 'top.png'));
-  await sharp(rgb, raw).png().toFile(join(root, 'mixed', 'sub', 'deep.png'));
+  await sharp(rgb, raw)
+    .png()
+    .toFile(join(root, 'mixed', 'top.png'));
+  await sharp(rgb, raw)
+    .png()
+    .toFile(join(root, 'mixed', 'sub', 'deep.png'));
 });
 
 describe('ImageFolder', () => {
@@ -133,7 +144,7 @@ describe('ImageFolder', () => {
       expect((await dataset.get(names.indexOf('good-1.png')))!.image.width).toBe(WIDTH);
     });
 
-    it("a file removed after listing fails naming it", async () => {
+    it('a file removed after listing fails naming it', async () => {
       const path = join(folder('vanishing'), 'gone.png');
       writeFileSync(path, readFileSync(join(root, 'broken', 'good-1.png')));
       const dataset = new ImageFolder(join(root, 'vanishing'));
@@ -167,9 +178,7 @@ describe('ImageFolder', () => {
 
   it('rejects bad options and indices', async () => {
     expect(() => new ImageFolder(join(root, 'classes'), { onError: 'ignore' as 'skip' })).toThrow(InvalidArgumentError);
-    expect(() => new ImageFolder(join(root, 'classes'), { onError: 'ignore' as 'skip' })).toThrow(
-      /'onError' = "ignore"; expected one of "throw", "skip"/,
-    );
+    expect(() => new ImageFolder(join(root, 'classes'), { onError: 'ignore' as 'skip' })).toThrow(/'onError' = "ignore"; expected one of "throw", "skip"/);
     expect(() => new ImageFolder('')).toThrow(/'root' = ""/);
     await expect(new ImageFolder(join(root, 'classes')).get(5)).rejects.toThrow(/ImageFolder.get: invalid argument 'index' = 5/);
   });

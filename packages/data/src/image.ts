@@ -45,9 +45,7 @@ export function assertRgbImage(caller: string, argument: string, image: RgbImage
   if (!valid) {
     const summary =
       typeof image === 'object' && image !== null
-        ? `{width: ${image.width}, height: ${image.height}, channels: ${image.channels}, data length: ${
-            (image.data as Uint8Array | undefined)?.length
-          }}`
+        ? `{width: ${image.width}, height: ${image.height}, channels: ${image.channels}, data length: ${(image.data as Uint8Array | undefined)?.length}}`
         : String(image);
     throw new InvalidArgumentError({
       caller,
@@ -75,10 +73,7 @@ export function assertFloatImage(caller: string, argument: string, image: FloatI
     throw new InvalidArgumentError({
       caller,
       argument,
-      value:
-        typeof image === 'object' && image !== null
-          ? `{channels: ${image.channels}, height: ${image.height}, width: ${image.width}}`
-          : String(image),
+      value: typeof image === 'object' && image !== null ? `{channels: ${image.channels}, height: ${image.height}, width: ${image.width}}` : String(image),
       expected: 'a FloatImage {channels, height, width, data: Float32Array of channels·height·width}',
     });
   }

@@ -20,7 +20,11 @@ describe('longTailClassSizes', () => {
   });
 
   it('follows largest · (r + 1)^(−ln ratio / ln C), falls monotonically and keeps the ratio', () => {
-    for (const [classes, largest, ratio] of [[6, 100, 10], [10, 5000, 50], [3, 999, 4]] as const) {
+    for (const [classes, largest, ratio] of [
+      [6, 100, 10],
+      [10, 5000, 50],
+      [3, 999, 4],
+    ] as const) {
       const sizes = longTailClassSizes(classes, largest, ratio);
       const exponent = Math.log(ratio) / Math.log(classes);
       sizes.forEach((size, rank) => expect(Math.abs(size - largest * (rank + 1) ** -exponent)).toBeLessThanOrEqual(0.5));
@@ -38,7 +42,7 @@ describe('longTailClassSizes', () => {
 });
 
 describe('LongTailedSubset', () => {
-  it('keeps each class at its rank\'s size, in a seeded class order, every class present', () => {
+  it("keeps each class at its rank's size, in a seeded class order, every class present", () => {
     const subset = LongTailedSubset.from(balanced, { ratio: 10, seed: 5 });
     const sizes = longTailClassSizes(6, 100, 10);
     expect([...subset.classOrder].sort()).toEqual([0, 1, 2, 3, 4, 5]);

@@ -79,7 +79,12 @@ export class LongTailedSubset extends SubsetDataset {
     const numClasses = Math.max(parent.classes?.length ?? 0, present[present.length - 1]! + 1);
     const smallest = Math.min(...present.map((label) => byLabel.get(label)!.length));
     if (present.length !== numClasses) {
-      throw new InvalidArgumentError({ caller, argument: 'parent', value: `labels ${present.join(', ')}`, expected: `images of every one of its ${numClasses} classes` });
+      throw new InvalidArgumentError({
+        caller,
+        argument: 'parent',
+        value: `labels ${present.join(', ')}`,
+        expected: `images of every one of its ${numClasses} classes`,
+      });
     }
     const largest = options.largest ?? smallest;
     if (largest > smallest) {

@@ -79,10 +79,7 @@ describe('MSNTransform', () => {
   it('outputs random views first, then focal views, each 3 × size × size', () => {
     const transform = new MSNTransform({ randomSize: 12, focalSize: 6, randomViews: 3, focalViews: 4 });
     const views = transform.apply(randomImage(20, 15, 1), key);
-    expect(views.map((view) => [view.channels, view.height, view.width])).toEqual([
-      ...new Array(3).fill([3, 12, 12]),
-      ...new Array(4).fill([3, 6, 6]),
-    ]);
+    expect(views.map((view) => [view.channels, view.height, view.width])).toEqual([...new Array(3).fill([3, 12, 12]), ...new Array(4).fill([3, 6, 6])]);
     for (const view of views) for (const value of view.data) expect(Number.isFinite(value)).toBe(true);
   });
 
@@ -94,7 +91,11 @@ describe('MSNTransform', () => {
     const other = new MSNTransform({ randomSize: 16, focalSize: 8 });
     other.apply(image, { ...key, index: 7 });
     expect(other.apply(image, key)).toEqual(first);
-    for (const changed of [{ ...key, seed: 4 }, { ...key, epoch: 2 }, { ...key, index: 43 }]) {
+    for (const changed of [
+      { ...key, seed: 4 },
+      { ...key, epoch: 2 },
+      { ...key, index: 43 },
+    ]) {
       const views = transform.apply(image, changed);
       expect(views[0]!.data).not.toEqual(first[0]!.data);
     }
@@ -237,9 +238,7 @@ describe('MSNTransform', () => {
 
   it('rejects malformed images and keys in apply', () => {
     const transform = new MSNTransform({ randomSize: 8, focalSize: 4 });
-    expect(() => transform.apply({ width: 2, height: 2, channels: 3, data: new Uint8Array(5) }, key)).toThrow(
-      /MSNTransform.apply: invalid argument 'image'/,
-    );
+    expect(() => transform.apply({ width: 2, height: 2, channels: 3, data: new Uint8Array(5) }, key)).toThrow(/MSNTransform.apply: invalid argument 'image'/);
     expect(() => transform.apply(randomImage(4, 4, 1), { ...key, epoch: -1 })).toThrow(/'key.epoch' = -1/);
   });
 });

@@ -5,14 +5,7 @@ import { assertRgbImage, type FloatImage, type RgbImage } from './image';
 import { CounterRandom, RANDOM_DOMAIN } from './random';
 import { AxisFilterCache, ResizeScratch } from './resize';
 import { assertRange, assertTriple } from './validate';
-import {
-  IMAGENET_NORMALIZE,
-  assertKey,
-  type AugmentationKey,
-  type NormalizeStats,
-  type TransformSpec,
-  type ViewTransform,
-} from './view-transform';
+import { IMAGENET_NORMALIZE, assertKey, type AugmentationKey, type NormalizeStats, type TransformSpec, type ViewTransform } from './view-transform';
 
 /** Options of {@link MSNTransform}; names and defaults are lightly's `MSNTransform` arguments in camelCase. */
 export interface MSNTransformOptions {
@@ -238,10 +231,7 @@ export class MSNTransform implements ViewTransform {
     this.options = resolve(options);
     const random = viewSettings(this.options, this.options.randomSize, this.options.randomCropScale);
     const focal = viewSettings(this.options, this.options.focalSize, this.options.focalCropScale);
-    this.settings = [
-      ...new Array<ViewSettings>(this.options.randomViews).fill(random),
-      ...new Array<ViewSettings>(this.options.focalViews).fill(focal),
-    ];
+    this.settings = [...new Array<ViewSettings>(this.options.randomViews).fill(random), ...new Array<ViewSettings>(this.options.focalViews).fill(focal)];
     this.viewSizes = this.settings.map((view) => view.size);
   }
 

@@ -12,7 +12,8 @@ function image(width: number, height: number): RgbImage {
 function toFloat(source: RgbImage) {
   const plane = source.width * source.height;
   const data = new Float32Array(3 * plane);
-  for (let pixel = 0; pixel < plane; pixel++) for (let channel = 0; channel < 3; channel++) data[channel * plane + pixel] = source.data[pixel * 3 + channel]! / 255;
+  for (let pixel = 0; pixel < plane; pixel++)
+    for (let channel = 0; channel < 3; channel++) data[channel * plane + pixel] = source.data[pixel * 3 + channel]! / 255;
   return { channels: 3, height: source.height, width: source.width, data };
 }
 

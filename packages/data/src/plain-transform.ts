@@ -5,13 +5,7 @@ import { assertRgbImage, type FloatImage, type RgbImage } from './image';
 import { roundHalfEven } from './random';
 import { AxisFilterCache, ResizeScratch, resizedCropInto, sourceFromRgbImage } from './resize';
 import { assertTriple } from './validate';
-import {
-  IMAGENET_NORMALIZE,
-  type AugmentationKey,
-  type NormalizeStats,
-  type TransformSpec,
-  type ViewTransform,
-} from './view-transform';
+import { IMAGENET_NORMALIZE, type AugmentationKey, type NormalizeStats, type TransformSpec, type ViewTransform } from './view-transform';
 
 /** Options of {@link PlainTransform}. */
 export interface PlainTransformOptions {

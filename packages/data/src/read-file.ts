@@ -26,9 +26,6 @@ export function readDataFile(caller: string, file: string): Uint8Array {
   try {
     return gunzipSync(bytes);
   } catch (error) {
-    throw new DataFileError(
-      { caller, file, problem: `is not valid gzip (${(error as Error).message}); truncated or corrupt download?` },
-      { cause: error },
-    );
+    throw new DataFileError({ caller, file, problem: `is not valid gzip (${(error as Error).message}); truncated or corrupt download?` }, { cause: error });
   }
 }

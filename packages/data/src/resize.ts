@@ -229,8 +229,7 @@ export function resizedCropInto(
         const secondInput = firstInput + outWidth;
         const thirdInput = secondInput + outWidth;
         for (let column = 0; column < outWidth; column++) {
-          output[outRow + column] =
-            weight0 * temp[firstInput + column]! + weight1 * temp[secondInput + column]! + weight2 * temp[thirdInput + column]!;
+          output[outRow + column] = weight0 * temp[firstInput + column]! + weight1 * temp[secondInput + column]! + weight2 * temp[thirdInput + column]!;
         }
       } else {
         for (let column = 0; column < outWidth; column++) {

@@ -17,13 +17,22 @@ export class SubsetDataset implements ImageDataset {
   readonly classes?: readonly string[];
   readonly indices: readonly number[];
 
-  constructor(readonly parent: ImageDataset, indices: readonly number[]) {
+  constructor(
+    readonly parent: ImageDataset,
+    indices: readonly number[],
+  ) {
     const caller = 'SubsetDataset';
-    if (!Array.isArray(indices)) throw new InvalidArgumentError({ caller, argument: 'indices', value: indices, expected: 'an array of image indices of the parent dataset' });
+    if (!Array.isArray(indices))
+      throw new InvalidArgumentError({ caller, argument: 'indices', value: indices, expected: 'an array of image indices of the parent dataset' });
     const seen = new Set<number>();
     for (const index of indices) {
       if (!Number.isInteger(index) || index < 0 || index >= parent.length) {
-        throw new InvalidArgumentError({ caller, argument: 'indices', value: index, expected: `integers in [0, ${parent.length - 1}] (the parent has ${parent.length} images)` });
+        throw new InvalidArgumentError({
+          caller,
+          argument: 'indices',
+          value: index,
+          expected: `integers in [0, ${parent.length - 1}] (the parent has ${parent.length} images)`,
+        });
       }
       if (seen.has(index)) throw new InvalidArgumentError({ caller, argument: 'indices', value: index, expected: 'each index once' });
       seen.add(index);
@@ -46,10 +55,18 @@ export class SubsetDataset implements ImageDataset {
    */
   static random(parent: ImageDataset, size: number, options: { seed?: number } = {}): SubsetDataset {
     if (!Number.isInteger(size) || size < 1 || size > parent.length) {
-      throw new InvalidArgumentError({ caller: 'SubsetDataset.random', argument: 'size', value: size, expected: `an integer in [1, ${parent.length}] (the parent's image count)` });
+      throw new InvalidArgumentError({
+        caller: 'SubsetDataset.random',
+        argument: 'size',
+        value: size,
+        expected: `an integer in [1, ${parent.length}] (the parent's image count)`,
+      });
     }
     const order = seededPermutation(parent.length, options.seed ?? 0);
-    return new SubsetDataset(parent, order.slice(0, size).sort((left, right) => left - right));
+    return new SubsetDataset(
+      parent,
+      order.slice(0, size).sort((left, right) => left - right),
+    );
   }
 
   get(index: number): Promise<Sample | null> {
@@ -70,5 +87,4 @@ export class SubsetDataset implements ImageDataset {
   reportSkipped(index: number, reason: string): void {
     this.parent.reportSkipped?.(this.indices[index]!, reason);
   }
-
 }

@@ -28,9 +28,7 @@ describe('SyntheticShapes', () => {
     expect(dataset.classes).toEqual(SHAPE_CLASSES);
     expect(dataset.getSync(5)).toEqual(new SyntheticShapes({ length: 24, imageSize: 16, seed: 3 }).getSync(5));
     expect(dataset.getSync(5).image.data).not.toEqual(new SyntheticShapes({ length: 24, imageSize: 16, seed: 4 }).getSync(5).image.data);
-    expect(Array.from({ length: 24 }, (_, index) => dataset.getSync(index).label)).toEqual(
-      Array.from({ length: 24 }, (_, index) => index % 6),
-    );
+    expect(Array.from({ length: 24 }, (_, index) => dataset.getSync(index).label)).toEqual(Array.from({ length: 24 }, (_, index) => index % 6));
     const { image } = dataset.getSync(0);
     expect(image).toMatchObject({ width: 16, height: 16, channels: 3 });
     expect(image.data.length).toBe(16 * 16 * 3);

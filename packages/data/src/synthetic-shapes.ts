@@ -44,7 +44,7 @@ const INSIDE: Record<ShapeClass, (u: number, v: number) => boolean> = {
 const TEXTURE_PERIOD = 0.75;
 
 function band(coordinate: number): boolean {
-  return ((coordinate / TEXTURE_PERIOD) % 1 + 1) % 1 < 0.5;
+  return (((coordinate / TEXTURE_PERIOD) % 1) + 1) % 1 < 0.5;
 }
 
 // Each class also has its own fill texture in the shape's frame: outlines alone are a few pixels apart at 16 px,

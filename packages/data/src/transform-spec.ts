@@ -5,7 +5,5 @@ import type { TransformSpec, ViewTransform } from './view-transform';
 
 /** The transform a {@link TransformSpec} describes. */
 export function transformFromSpec(spec: TransformSpec): ViewTransform {
-  return spec.kind === 'msn'
-    ? new MSNTransform(spec.options as MSNTransformOptions)
-    : new PlainTransform(spec.options as PlainTransformOptions);
+  return spec.kind === 'msn' ? new MSNTransform(spec.options as MSNTransformOptions) : new PlainTransform(spec.options as PlainTransformOptions);
 }

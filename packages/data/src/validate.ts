@@ -2,13 +2,7 @@
 // from @msn/errors.
 import { InvalidArgumentError } from '@msn/errors';
 
-export function assertRange(
-  caller: string,
-  argument: string,
-  value: unknown,
-  minimum: number,
-  maximum: number,
-): asserts value is readonly [number, number] {
+export function assertRange(caller: string, argument: string, value: unknown, minimum: number, maximum: number): asserts value is readonly [number, number] {
   const ok =
     Array.isArray(value) &&
     value.length === 2 &&
@@ -26,16 +20,9 @@ export function assertRange(
   }
 }
 
-export function assertTriple(
-  caller: string,
-  argument: string,
-  value: unknown,
-  positive: boolean,
-): asserts value is readonly [number, number, number] {
+export function assertTriple(caller: string, argument: string, value: unknown, positive: boolean): asserts value is readonly [number, number, number] {
   const ok =
-    Array.isArray(value) &&
-    value.length === 3 &&
-    value.every((entry) => typeof entry === 'number' && Number.isFinite(entry) && (!positive || entry > 0));
+    Array.isArray(value) && value.length === 3 && value.every((entry) => typeof entry === 'number' && Number.isFinite(entry) && (!positive || entry > 0));
   if (!ok) {
     throw new InvalidArgumentError({
       caller,

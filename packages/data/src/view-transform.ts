@@ -28,9 +28,7 @@ export interface NormalizeStats {
  * Serialisable description of a built-in transform, so worker threads can rebuild it. Custom transforms have
  * none and run on the loader's thread.
  */
-export type TransformSpec =
-  | { kind: 'msn'; options: Record<string, unknown> }
-  | { kind: 'plain'; options: Record<string, unknown> };
+export type TransformSpec = { kind: 'msn'; options: Record<string, unknown> } | { kind: 'plain'; options: Record<string, unknown> };
 
 /**
  * Turns one image into `viewSizes.length` float views (3 × size × size each, CHW). Loaders call `applyInto`

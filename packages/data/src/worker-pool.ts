@@ -26,9 +26,7 @@ function workerEntry(): { script: string | URL; eval: boolean } {
   // require.resolve picks the CommonJS build; the worker imports the ESM one beside it.
   const esm = api.replace(/\.cjs$/, '.mjs');
   if (existsSync(esm)) api = esm;
-  const script =
-    `import(${JSON.stringify(pathToFileURL(api).href)})` +
-    `.then((tsx) => { tsx.register(); return import(${JSON.stringify(source.href)}); })`;
+  const script = `import(${JSON.stringify(pathToFileURL(api).href)})` + `.then((tsx) => { tsx.register(); return import(${JSON.stringify(source.href)}); })`;
   return { script, eval: true };
 }
 

@@ -79,8 +79,7 @@ describe('scalar checks', () => {
 describe('tensor checks', () => {
   it('name the argument, the layout expected and the shape given', () => {
     // Only shape and dtype are read, so tensor-shaped records stand in for tensors (no backend needed).
-    const tensor = (shape: number[]) =>
-      ({ shape, rank: shape.length, size: shape.reduce((a, b) => a * b, 1), dtype: 'float32' }) as unknown as tf.Tensor;
+    const tensor = (shape: number[]) => ({ shape, rank: shape.length, size: shape.reduce((a, b) => a * b, 1), dtype: 'float32' }) as unknown as tf.Tensor;
     const matrix = tensor([2, 3]);
     const empty = tensor([0]);
     expect(() => assertRank('f', 'x', matrix, 2, '[rows, classes]')).not.toThrow();
@@ -88,6 +87,6 @@ describe('tensor checks', () => {
     expect(() => assertRank('f', 'x', empty, 1, '[K]')).not.toThrow();
     expect(() => assertRank('f', 'x', empty, 1, '[K]', { nonEmpty: true })).toThrow("f: 'x' must be a non-empty 1-D [K] tensor, got shape [0]");
     expect(() => assertDtype('f', 'x', matrix, 'float32')).not.toThrow();
-    expect(() => assertDtype('f', 'x', matrix, 'int32')).toThrow("f: invalid argument 'x' = \"float32 tensor\"; expected a int32 tensor");
+    expect(() => assertDtype('f', 'x', matrix, 'int32')).toThrow('f: invalid argument \'x\' = "float32 tensor"; expected a int32 tensor');
   });
 });

@@ -43,10 +43,7 @@ export function assertInRange(
   { lowInclusive = true, highInclusive = true }: RangeEnds = {},
 ): asserts value is number {
   const ok =
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    (lowInclusive ? value >= low : value > low) &&
-    (highInclusive ? value <= high : value < high);
+    typeof value === 'number' && Number.isFinite(value) && (lowInclusive ? value >= low : value > low) && (highInclusive ? value <= high : value < high);
   if (!ok) {
     const expected = `a number in ${lowInclusive ? '[' : '('}${low}, ${high}${highInclusive ? ']' : ')'}`;
     throw new InvalidArgumentError({ caller, argument, value, expected });
@@ -69,12 +66,7 @@ export function assertString(caller: string, argument: string, value: unknown): 
   }
 }
 
-export function assertOneOf<T extends string>(
-  caller: string,
-  argument: string,
-  value: unknown,
-  allowed: readonly T[],
-): asserts value is T {
+export function assertOneOf<T extends string>(caller: string, argument: string, value: unknown, allowed: readonly T[]): asserts value is T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
     const expected = `one of ${allowed.map((entry) => JSON.stringify(entry)).join(', ')}`;
     throw new InvalidArgumentError({ caller, argument, value, expected });

@@ -52,8 +52,7 @@ describe('error messages', () => {
   });
 
   it('print strings quoted, arrays inline and tensors by dtype and shape', () => {
-    const message = (value: unknown) =>
-      new InvalidArgumentError({ caller: 'f', argument: 'x', value, expected: 'y' }).message;
+    const message = (value: unknown) => new InvalidArgumentError({ caller: 'f', argument: 'x', value, expected: 'y' }).message;
     expect(message('a')).toBe(`f: invalid argument 'x' = "a"; expected y`);
     expect(message([1, [2, 3]])).toBe("f: invalid argument 'x' = [1,[2,3]]; expected y");
     expect(message({ shape: [2, 3], dtype: 'float32' })).toBe("f: invalid argument 'x' = float32 tensor [2,3]; expected y");

@@ -23,10 +23,7 @@ export class InvalidArgumentError extends MsnError {
   readonly expected: string;
 
   constructor(details: InvalidArgumentDetails, options?: ErrorOptions) {
-    super(
-      `${details.caller}: invalid argument '${details.argument}' = ${formatValue(details.value)}; expected ${details.expected}`,
-      options,
-    );
+    super(`${details.caller}: invalid argument '${details.argument}' = ${formatValue(details.value)}; expected ${details.expected}`, options);
     this.caller = details.caller;
     this.argument = details.argument;
     this.value = details.value;

@@ -19,9 +19,7 @@ export class StateDictError extends MsnError {
     if (mismatch.missing.length > 0) parts.push(`missing ${mismatch.missing.join(', ')}`);
     if (mismatch.unexpected.length > 0) parts.push(`unexpected ${mismatch.unexpected.join(', ')}`);
     if (mismatch.mismatched.length > 0) {
-      parts.push(
-        `mis-shaped ${mismatch.mismatched.map((entry) => `${entry.name} (expected [${entry.expected}], got [${entry.got}])`).join(', ')}`,
-      );
+      parts.push(`mis-shaped ${mismatch.mismatched.map((entry) => `${entry.name} (expected [${entry.expected}], got [${entry.got}])`).join(', ')}`);
     }
     super(`${caller}: the state dict does not fit: ${parts.join('; ')}`);
     this.missing = mismatch.missing;

@@ -7,14 +7,7 @@ import { ShapeError } from './shape-error';
  * A tensor of the given rank; `layout` names its axes in the message (e.g. `'[rows, classes]'`) and `nonEmpty`
  * also rejects tensors with no elements.
  */
-export function assertRank(
-  caller: string,
-  argument: string,
-  tensor: tf.Tensor,
-  rank: number,
-  layout: string,
-  { nonEmpty = false } = {},
-): void {
+export function assertRank(caller: string, argument: string, tensor: tf.Tensor, rank: number, layout: string, { nonEmpty = false } = {}): void {
   if (tensor.rank !== rank || (nonEmpty && tensor.size === 0)) {
     const kind = `${nonEmpty ? 'non-empty ' : ''}${rank}-D ${layout}`;
     throw new ShapeError(`${caller}: '${argument}' must be a ${kind} tensor, got shape [${tensor.shape}]`);

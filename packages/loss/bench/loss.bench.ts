@@ -40,9 +40,7 @@ async function benchmark(backend: string): Promise<void> {
   const targets = tf.randomNormal([batchSize, dim], 0, 1, 'float32', 2) as tf.Tensor2D;
   const prototypes = tf.randomNormal([numPrototypes, dim], 0, 1, 'float32', 3) as tf.Tensor2D;
   const criterion = new MSNLoss();
-  const lossAndGradients = tf.valueAndGrads((a: tf.Tensor, p: tf.Tensor) =>
-    criterion.forward(a as tf.Tensor2D, targets, p as tf.Tensor2D),
-  );
+  const lossAndGradients = tf.valueAndGrads((a: tf.Tensor, p: tf.Tensor) => criterion.forward(a as tf.Tensor2D, targets, p as tf.Tensor2D));
   const repeats = Number(process.env.MSN_BENCH_REPEATS ?? defaultRepeats[backend]);
   let lastLoss = Number.NaN;
   // Reading the results back makes sure the work is done inside the timed region.
@@ -58,10 +56,7 @@ async function benchmark(backend: string): Promise<void> {
     tf.dispose([value, ...grads]);
   }, repeats);
   tf.dispose([anchors, targets, prototypes]);
-  const flags =
-    backend === 'wasm'
-      ? ` (simd ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT')}, threads ${tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT')})`
-      : '';
+  const flags = backend === 'wasm' ? ` (simd ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT')}, threads ${tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT')})` : '';
   console.log(
     `MSNLoss N=${batchSize} V=${numViews} D=${dim} K=${numPrototypes} on ${backend}${flags}: ` +
       `forward ${forwardMs.toFixed(1)} ms, forward+backward ${forwardBackwardMs.toFixed(1)} ms ` +

@@ -22,7 +22,9 @@ describeEachBackend(fixtureBackends(), 'finiteness checks', (backend) => {
       await settleDeviceChecks();
     };
     await expect(call()).rejects.toThrow(InvalidArgumentError);
-    await expect(call()).rejects.toThrow(/^MSNLoss.forward: invalid argument 'prototypes' = "tensor \[5,6\] with NaN or Infinity"; expected finite values only$/);
+    await expect(call()).rejects.toThrow(
+      /^MSNLoss.forward: invalid argument 'prototypes' = "tensor \[5,6\] with NaN or Infinity"; expected finite values only$/,
+    );
     // Reported once: the next settle, with finite inputs, succeeds.
     tf.dispose(criterion.forward(anchors, targets, prototypes));
     await expect(settleDeviceChecks()).resolves.toBeUndefined();

@@ -1,15 +1,7 @@
 // Every file of the fixtures' loss/ folder, forward parts and gradients, on every embedded backend (and webgpu).
 import * as tf from '@tensorflow/tfjs-core';
 import { uniformPrior, powerLawPrior, type Prior } from '@msn/priors';
-import {
-  FIXTURE_TOLERANCE,
-  describeEachBackend,
-  expectTensorClose,
-  fixtureBackends,
-  fixtureToTensor,
-  readFixtures,
-  type FixtureFile,
-} from '@msn/test-utils';
+import { FIXTURE_TOLERANCE, describeEachBackend, expectTensorClose, fixtureBackends, fixtureToTensor, readFixtures, type FixtureFile } from '@msn/test-utils';
 import { expect, it } from 'vitest';
 import { MSNLoss, type MSNLossDetails } from './msn-loss';
 import { PMSNCustomLoss } from './pmsn-custom-loss';
@@ -57,9 +49,11 @@ describeEachBackend(fixtureBackends(), 'loss fixtures', () => {
       expect(unknown, `${path}: outputs this test does not check`).toEqual([]);
       const criterion = lossFor(params);
       const sharpenTemperature = params.targetSharpenTemperature as number;
-      const [anchors, targets, prototypes] = ['anchors', 'targets', 'prototypes'].map(
-        (key) => fixtureToTensor(inputs[key]!) as tf.Tensor2D,
-      ) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+      const [anchors, targets, prototypes] = ['anchors', 'targets', 'prototypes'].map((key) => fixtureToTensor(inputs[key]!) as tf.Tensor2D) as [
+        tf.Tensor2D,
+        tf.Tensor2D,
+        tf.Tensor2D,
+      ];
       expect(anchors.shape).toEqual([(params.batchSize as number) * (params.numViews as number), params.dim]);
 
       const details = criterion.forwardWithDetails(anchors, targets, prototypes, sharpenTemperature);
@@ -74,9 +68,10 @@ describeEachBackend(fixtureBackends(), 'loss fixtures', () => {
 
       const loss = criterion.forward(anchors, targets, prototypes, sharpenTemperature);
       await expectTensorClose(loss, outputs.loss!, { label: `${path} forward`, tolerance: FIXTURE_TOLERANCE });
-      const [gradAnchors, gradPrototypes] = tf.grads((a, p) =>
-        criterion.forward(a as tf.Tensor2D, targets, p as tf.Tensor2D, sharpenTemperature),
-      )([anchors, prototypes]);
+      const [gradAnchors, gradPrototypes] = tf.grads((a, p) => criterion.forward(a as tf.Tensor2D, targets, p as tf.Tensor2D, sharpenTemperature))([
+        anchors,
+        prototypes,
+      ]);
       await expectTensorClose(gradAnchors!, outputs.gradAnchors!, { label: `${path} gradAnchors`, tolerance: FIXTURE_TOLERANCE });
       await expectTensorClose(gradPrototypes!, outputs.gradPrototypes!, { label: `${path} gradPrototypes`, tolerance: FIXTURE_TOLERANCE });
       tf.dispose([anchors, targets, prototypes, loss, gradAnchors!, gradPrototypes!, ...Object.values(details)]);

@@ -1,12 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { empiricalPrior, uniformPrior, type Prior } from '@msn/priors';
-import {
-  FIXTURE_TOLERANCE,
-  describeEachBackend,
-  embeddedBackends,
-  expectClose,
-  expectNoLeakedTensors,
-} from '@msn/test-utils';
+import { FIXTURE_TOLERANCE, describeEachBackend, embeddedBackends, expectClose, expectNoLeakedTensors } from '@msn/test-utils';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, ShapeError } from '@msn/errors';
 import { MSNLoss } from './msn-loss';
@@ -38,9 +32,10 @@ function lossValue(criterion: MSNLoss, inputs: Inputs): number {
 }
 
 function gradients(criterion: MSNLoss, inputs: Inputs): tf.Tensor[] {
-  return tf.grads((anchors, prototypes) =>
-    criterion.forward(anchors as tf.Tensor2D, inputs.targets, prototypes as tf.Tensor2D),
-  )([inputs.anchors, inputs.prototypes]);
+  return tf.grads((anchors, prototypes) => criterion.forward(anchors as tf.Tensor2D, inputs.targets, prototypes as tf.Tensor2D))([
+    inputs.anchors,
+    inputs.prototypes,
+  ]);
 }
 
 describeEachBackend(embeddedBackends(), 'MSNLoss', () => {
@@ -64,7 +59,7 @@ describeEachBackend(embeddedBackends(), 'MSNLoss', () => {
     disposeInputs(inputs);
   });
 
-  it('adds entropyWeight × the mean per-row entropy of the anchor probabilities (the original code\'s ent_weight)', () => {
+  it("adds entropyWeight × the mean per-row entropy of the anchor probabilities (the original code's ent_weight)", () => {
     const inputs = batchInputs(7);
     for (const regularizationWeight of [1, 0]) {
       const plain = new MSNLoss({ regularizationWeight });
@@ -81,7 +76,8 @@ describeEachBackend(embeddedBackends(), 'MSNLoss', () => {
     }
     // Its gradient pushes towards confident predictions: a step against it lowers the entropy.
     const entropyOnly = new MSNLoss({ regularizationWeight: 0, entropyWeight: 1 });
-    const entropyOf = (anchors: tf.Tensor2D) => tf.tidy(() => entropyOnly.forwardWithDetails(anchors, inputs.targets, inputs.prototypes).anchorEntropy.dataSync()[0]!);
+    const entropyOf = (anchors: tf.Tensor2D) =>
+      tf.tidy(() => entropyOnly.forwardWithDetails(anchors, inputs.targets, inputs.prototypes).anchorEntropy.dataSync()[0]!);
     const [withoutEntropy, withEntropy] = [new MSNLoss({ regularizationWeight: 0 }), entropyOnly].map((criterion) => gradients(criterion, inputs)[0]!);
     const stepped = tf.tidy(() => tf.sub(inputs.anchors, tf.mul(tf.sub(withEntropy!, withoutEntropy!), 0.05)) as tf.Tensor2D);
     expect(entropyOf(stepped)).toBeLessThan(entropyOf(inputs.anchors));
@@ -108,19 +104,14 @@ describeEachBackend(embeddedBackends(), 'MSNLoss', () => {
     disposeInputs(inputs);
   });
 
-  it("gives targets no gradient: a target variable is absent from variableGrads, prototypes get theirs via anchors", () => {
+  it('gives targets no gradient: a target variable is absent from variableGrads, prototypes get theirs via anchors', () => {
     const inputs = batchInputs(3);
     const criterion = new MSNLoss();
     const targetVariable = tf.variable(inputs.targets, true, 'target-embeddings');
     const prototypeVariable = tf.variable(inputs.prototypes, true, 'prototype-embeddings');
-    const { value, grads } = tf.variableGrads(
-      () => criterion.forward(inputs.anchors, targetVariable, prototypeVariable),
-      [targetVariable, prototypeVariable],
-    );
+    const { value, grads } = tf.variableGrads(() => criterion.forward(inputs.anchors, targetVariable, prototypeVariable), [targetVariable, prototypeVariable]);
     expect(Object.keys(grads)).toEqual(['prototype-embeddings']);
-    expect(() => tf.grads((t) => criterion.forward(inputs.anchors, t as tf.Tensor2D, inputs.prototypes))([inputs.targets])).toThrow(
-      /Cannot compute gradient/,
-    );
+    expect(() => tf.grads((t) => criterion.forward(inputs.anchors, t as tf.Tensor2D, inputs.prototypes))([inputs.targets])).toThrow(/Cannot compute gradient/);
     // Holding the target probabilities constant gives the same prototype gradient: the target branch adds nothing.
     const details = criterion.forwardWithDetails(inputs.anchors, inputs.targets, inputs.prototypes);
     const [viaConstantTargets] = tf.grads((prototypes) => {
@@ -195,9 +186,7 @@ describeEachBackend(embeddedBackends(), 'MSNLoss', () => {
     ];
     for (const criterion of criteria) {
       await expectNoLeakedTensors(() => tf.dispose(criterion.forward(inputs.anchors, inputs.targets, inputs.prototypes)));
-      await expectNoLeakedTensors(() =>
-        tf.dispose(Object.values(criterion.forwardWithDetails(inputs.anchors, inputs.targets, inputs.prototypes))),
-      );
+      await expectNoLeakedTensors(() => tf.dispose(Object.values(criterion.forwardWithDetails(inputs.anchors, inputs.targets, inputs.prototypes))));
       await expectNoLeakedTensors(() => tf.dispose(gradients(criterion, inputs)));
     }
     disposeInputs(inputs);

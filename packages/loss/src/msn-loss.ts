@@ -185,12 +185,7 @@ export class MSNLoss {
     this.gatherDistributed = gatherDistributed;
     this.allReduce = allReduce;
     this.builtInPrior = targetDistribution === 'power_law';
-    this.prior =
-      targetDistribution === 'uniform'
-        ? undefined
-        : targetDistribution === 'power_law'
-          ? powerLawPrior(powerLawExponent)
-          : targetDistribution;
+    this.prior = targetDistribution === 'uniform' ? undefined : targetDistribution === 'power_law' ? powerLawPrior(powerLawExponent) : targetDistribution;
   }
 
   /**
@@ -217,12 +212,7 @@ export class MSNLoss {
    * The regulariser is computed even when its weight is 0. Leak-free: dispose the returned tensors
    * (`tf.dispose(Object.values(details))`).
    */
-  forwardWithDetails(
-    anchors: tf.Tensor,
-    targets: tf.Tensor,
-    prototypes: tf.Tensor,
-    targetSharpenTemperature = 0.25,
-  ): MSNLossDetails {
+  forwardWithDetails(anchors: tf.Tensor, targets: tf.Tensor, prototypes: tf.Tensor, targetSharpenTemperature = 0.25): MSNLossDetails {
     return tf.tidy(() => {
       const details = this.compute({ anchors, targets, prototypes, targetSharpenTemperature, details: true });
       // A custom prior may return a tensor it keeps (or q itself); hand out our own reference.

@@ -1,11 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  FIXTURE_TOLERANCE,
-  describeEachBackend,
-  embeddedBackends,
-  expectClose,
-  expectNoLeakedTensors,
-} from '@msn/test-utils';
+import { FIXTURE_TOLERANCE, describeEachBackend, embeddedBackends, expectClose, expectNoLeakedTensors } from '@msn/test-utils';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, ShapeError } from '@msn/errors';
 import { prototypeProbabilities } from './prototype-probabilities';
@@ -61,9 +55,7 @@ describe('prototypeProbabilities validation', () => {
     const prototypes = tf.zeros([5, 2]) as tf.Tensor2D;
     const vector = tf.zeros([3]) as unknown as tf.Tensor2D;
     expect(() => prototypeProbabilities(x, prototypes, 0.1)).toThrow(ShapeError);
-    expect(() => prototypeProbabilities(x, prototypes, 0.1)).toThrow(
-      /prototypeProbabilities: x \[4,3\] and prototypes \[5,2\] must share the last dimension/,
-    );
+    expect(() => prototypeProbabilities(x, prototypes, 0.1)).toThrow(/prototypeProbabilities: x \[4,3\] and prototypes \[5,2\] must share the last dimension/);
     expect(() => prototypeProbabilities(x, x, 0)).toThrow(InvalidArgumentError);
     expect(() => prototypeProbabilities(x, x, 0)).toThrow(/'temperature' = 0; expected a finite number > 0/);
     expect(() => prototypeProbabilities(vector, x, 0.1)).toThrow(/'x' must be a non-empty 2-D \[B, D\] tensor, got shape \[3\]/);

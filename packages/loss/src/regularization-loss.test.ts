@@ -1,11 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  FIXTURE_TOLERANCE,
-  describeEachBackend,
-  embeddedBackends,
-  expectClose,
-  expectNoLeakedTensors,
-} from '@msn/test-utils';
+import { FIXTURE_TOLERANCE, describeEachBackend, embeddedBackends, expectClose, expectNoLeakedTensors } from '@msn/test-utils';
 import { describe, expect, it } from 'vitest';
 import { ShapeError } from '@msn/errors';
 import { regularizationLoss } from './regularization-loss';
@@ -53,9 +47,7 @@ describe('regularizationLoss validation', () => {
     const short = tf.tensor1d([0.5, 0.5]);
     const matrix = tf.ones([2, 2]) as unknown as tf.Tensor1D;
     expect(() => regularizationLoss(meanAnchorProbs, short)).toThrow(ShapeError);
-    expect(() => regularizationLoss(meanAnchorProbs, short)).toThrow(
-      /regularizationLoss: prior \[2\] and meanAnchorProbs \[4\] must have the same shape/,
-    );
+    expect(() => regularizationLoss(meanAnchorProbs, short)).toThrow(/regularizationLoss: prior \[2\] and meanAnchorProbs \[4\] must have the same shape/);
     expect(() => regularizationLoss(matrix)).toThrow(/'meanAnchorProbs' must be a non-empty 1-D \[K\] tensor, got shape \[2,2\]/);
     tf.dispose([meanAnchorProbs, short, matrix]);
   });

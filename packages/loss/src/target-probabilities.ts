@@ -16,18 +16,11 @@ export interface TargetProbabilitiesOptions {
  * `targets` — with the target network behind them — get no gradient at all (not a zero one) and the
  * prototypes get theirs only through the anchors.
  */
-export function targetProbabilities(
-  normalizedTargets: tf.Tensor2D,
-  normalizedPrototypes: tf.Tensor2D,
-  options: TargetProbabilitiesOptions,
-): tf.Tensor2D {
+export function targetProbabilities(normalizedTargets: tf.Tensor2D, normalizedPrototypes: tf.Tensor2D, options: TargetProbabilitiesOptions): tf.Tensor2D {
   return withoutGradient(() => {
     const probabilities = tf.softmax(prototypeLogits(normalizedTargets, normalizedPrototypes, options.temperature));
     const sharpened = sharpen(probabilities as tf.Tensor2D, options.sharpenTemperature);
-    const value =
-      options.sinkhornIterations > 0
-        ? sinkhorn(sharpened, { iterations: options.sinkhornIterations, allReduce: options.allReduce })
-        : sharpened;
+    const value = options.sinkhornIterations > 0 ? sinkhorn(sharpened, { iterations: options.sinkhornIterations, allReduce: options.allReduce }) : sharpened;
     return value;
   });
 }

@@ -3,13 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, assertRank, checkTensorValues } from '@msn/errors';
 
 /** A non-empty float32 tensor of the given rank. */
-export function assertFloatTensor(
-  caller: string,
-  argument: string,
-  tensor: tf.Tensor,
-  rank: 1 | 2,
-  layout: string,
-): void {
+export function assertFloatTensor(caller: string, argument: string, tensor: tf.Tensor, rank: 1 | 2, layout: string): void {
   if (!(tensor instanceof tf.Tensor)) {
     throw new InvalidArgumentError({ caller, argument, value: typeof tensor, expected: `a tf.Tensor ${layout}` });
   }

@@ -1,11 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  FIXTURE_TOLERANCE,
-  describeEachBackend,
-  embeddedBackends,
-  expectClose,
-  expectNoLeakedTensors,
-} from '@msn/test-utils';
+import { FIXTURE_TOLERANCE, describeEachBackend, embeddedBackends, expectClose, expectNoLeakedTensors } from '@msn/test-utils';
 import { describe, expect, it } from 'vitest';
 import { empiricalPrior, resampleSortedFrequencies } from './empirical-prior';
 import { InvalidArgumentError } from '@msn/errors';

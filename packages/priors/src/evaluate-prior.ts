@@ -56,12 +56,7 @@ function nameOf(prior: Prior, name: string | undefined): string {
  * @throws {InvalidArgumentError} when `prior` is not a function, throws, returns a non-tensor, a non-float32
  * tensor, a negative or non-finite value, or values whose sum is off 1.
  */
-export function evaluatePrior(
-  prior: Prior,
-  meanAnchorProbs: tf.Tensor1D,
-  name?: string,
-  caller = 'evaluatePrior',
-): tf.Tensor1D {
+export function evaluatePrior(prior: Prior, meanAnchorProbs: tf.Tensor1D, name?: string, caller = 'evaluatePrior'): tf.Tensor1D {
   if (typeof prior !== 'function') {
     throw new InvalidArgumentError({ caller, argument: 'prior', value: prior, expected: 'a function (meanAnchorProbs: Tensor1D) => Tensor1D' });
   }

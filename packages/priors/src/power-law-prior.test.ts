@@ -1,12 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  FIXTURE_TOLERANCE,
-  describeEachBackend,
-  embeddedBackends,
-  expectClose,
-  expectNoLeakedTensors,
-  readFixtureCases,
-} from '@msn/test-utils';
+import { FIXTURE_TOLERANCE, describeEachBackend, embeddedBackends, expectClose, expectNoLeakedTensors, readFixtureCases } from '@msn/test-utils';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, ShapeError } from '@msn/errors';
 import { powerLawPrior } from './power-law-prior';

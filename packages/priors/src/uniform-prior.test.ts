@@ -1,11 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  FIXTURE_TOLERANCE,
-  describeEachBackend,
-  embeddedBackends,
-  expectClose,
-  expectNoLeakedTensors,
-} from '@msn/test-utils';
+import { FIXTURE_TOLERANCE, describeEachBackend, embeddedBackends, expectClose, expectNoLeakedTensors } from '@msn/test-utils';
 import { expect, it } from 'vitest';
 import { ShapeError } from '@msn/errors';
 import { uniformPrior } from './uniform-prior';

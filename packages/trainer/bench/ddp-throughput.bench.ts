@@ -80,7 +80,13 @@ async function child(options: ChildOptions): Promise<void> {
   let collectives = 0;
   let bytes = 0;
   const sizeOf = (value: unknown): number =>
-    Array.isArray(value) ? value.reduce((total: number, item) => total + sizeOf(item), 0) : value instanceof tf.Tensor ? value.size * 4 : ArrayBuffer.isView(value) ? value.byteLength : 0;
+    Array.isArray(value)
+      ? value.reduce((total: number, item) => total + sizeOf(item), 0)
+      : value instanceof tf.Tensor
+        ? value.size * 4
+        : ArrayBuffer.isView(value)
+          ? value.byteLength
+          : 0;
   if (group !== undefined) {
     for (const name of ['allReduce', 'allReduceCoalesced'] as const) {
       const original = group[name].bind(group) as (...args: unknown[]) => unknown;
@@ -114,18 +120,32 @@ async function child(options: ChildOptions): Promise<void> {
       [collectiveMs, collectives, bytes] = [0, 0, 0];
       cpuStart = process.cpuUsage();
     }
-    await msnTrainingStep(model, { targets: targets!, anchors: anchors!, focal }, {
-      optimizer,
-      loss,
-      maskSeed: distributed?.maskSeed(0, step) ?? step,
-      ...(distributed === undefined ? {} : { reduceGradients: distributed.reduceGradients }),
-    });
+    await msnTrainingStep(
+      model,
+      { targets: targets!, anchors: anchors!, focal },
+      {
+        optimizer,
+        loss,
+        maskSeed: distributed?.maskSeed(0, step) ?? step,
+        ...(distributed === undefined ? {} : { reduceGradients: distributed.reduceGradients }),
+      },
+    );
   }
   const msPerStep = (performance.now() - started) / options.steps;
   const cpu = process.cpuUsage(cpuStart);
   const cpuMsPerStep = (cpu.user + cpu.system) / 1000 / options.steps;
   const worldSize = group?.worldSize ?? 1;
-  const report: ChildReport = { rank, worldSize, msPerStep, collectiveMsPerStep: collectiveMs / options.steps, collectivesPerStep: collectives / options.steps, megabytesPerStep: bytes / options.steps / 2 ** 20, cpuMsPerStep, imagesPerSecond: (options.batch * worldSize * 1000) / msPerStep, groupBackend: group?.backend ?? 'none' };
+  const report: ChildReport = {
+    rank,
+    worldSize,
+    msPerStep,
+    collectiveMsPerStep: collectiveMs / options.steps,
+    collectivesPerStep: collectives / options.steps,
+    megabytesPerStep: bytes / options.steps / 2 ** 20,
+    cpuMsPerStep,
+    imagesPerSecond: (options.batch * worldSize * 1000) / msPerStep,
+    groupBackend: group?.backend ?? 'none',
+  };
   console.log(JSON.stringify(report));
   tf.dispose([targets!, anchors!, ...focal]);
   optimizer.dispose();
@@ -146,7 +166,10 @@ async function measure(options: ChildOptions, worldSize: number, mpirun: string)
   await new Promise<void>((resolveRun, reject) =>
     child.once('close', (code) => (code === 0 ? resolveRun() : reject(new Error(`${command[0]} exited with code ${code}`)))),
   );
-  const reports = stdout.split('\n').filter((text) => text.startsWith('{')).map((text) => JSON.parse(text) as ChildReport);
+  const reports = stdout
+    .split('\n')
+    .filter((text) => text.startsWith('{'))
+    .map((text) => JSON.parse(text) as ChildReport);
   return reports.find((report) => report.rank === 0)!;
 }
 
@@ -163,8 +186,14 @@ async function main(): Promise<void> {
     warmup: Number(argument('warmup') ?? 2),
     backend: (argument('backend') ?? 'wasm') as TestBackend,
   };
-  console.log(`ddp throughput: config ${config}, global batch ${batch}, ${common.steps} timed steps after ${common.warmup} warm-up, ${common.backend}, launcher ${mpirun}`);
-  console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average before ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
+  console.log(
+    `ddp throughput: config ${config}, global batch ${batch}, ${common.steps} timed steps after ${common.warmup} warm-up, ${common.backend}, launcher ${mpirun}`,
+  );
+  console.log(
+    `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average before ${loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ')}`,
+  );
   const runs: [string, ChildOptions, number][] = [
     ['1 process, batch B', { ...common, batch, distributed: false }, 1],
     ['2 processes, B/2 each (same training)', { ...common, batch: batch / 2, distributed: true }, 2],
@@ -175,11 +204,25 @@ async function main(): Promise<void> {
   for (const [label, options, worldSize] of runs) {
     const report = await measure(options, worldSize, mpirun);
     baseline ||= report.imagesPerSecond;
-    const collectives = worldSize === 1 ? '–' : `${report.collectiveMsPerStep.toFixed(0)} (${report.collectivesPerStep} collectives, ${report.megabytesPerStep.toFixed(1)} MiB)`;
-    rows.push(`| ${label} | ${options.batch * worldSize} | ${report.msPerStep.toFixed(0)} | ${report.cpuMsPerStep.toFixed(0)} | ${collectives} | ${report.imagesPerSecond.toFixed(1)} | ${(report.imagesPerSecond / baseline).toFixed(2)}× |`);
+    const collectives =
+      worldSize === 1 ? '–' : `${report.collectiveMsPerStep.toFixed(0)} (${report.collectivesPerStep} collectives, ${report.megabytesPerStep.toFixed(1)} MiB)`;
+    rows.push(
+      `| ${label} | ${options.batch * worldSize} | ${report.msPerStep.toFixed(0)} | ${report.cpuMsPerStep.toFixed(0)} | ${collectives} | ${report.imagesPerSecond.toFixed(1)} | ${(report.imagesPerSecond / baseline).toFixed(2)}× |`,
+    );
   }
-  console.log(['', '| run | images per step | ms per step | CPU ms per step (rank 0) | of which in collectives (rank 0) | images/s | vs 1 process |', '|---|---|---|---|---|---|---|', ...rows].join('\n'));
-  console.log(`load average after ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
+  console.log(
+    [
+      '',
+      '| run | images per step | ms per step | CPU ms per step (rank 0) | of which in collectives (rank 0) | images/s | vs 1 process |',
+      '|---|---|---|---|---|---|---|',
+      ...rows,
+    ].join('\n'),
+  );
+  console.log(
+    `load average after ${loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 await main();

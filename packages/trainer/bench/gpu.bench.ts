@@ -74,7 +74,9 @@ async function timeOurs(config: GpuBenchConfig): Promise<{ medianMs: number; los
     tf.dispose(Object.values(views));
     losses.push(result.loss);
     if (step >= warmup) times.push(elapsed);
-    process.stderr.write(`  ${tf.getBackend()} step ${step + 1}/${warmup + steps}: ${elapsed.toFixed(0)} ms, loss ${result.loss.toFixed(4)}${step < warmup ? ' (warm-up)' : ''}\n`);
+    process.stderr.write(
+      `  ${tf.getBackend()} step ${step + 1}/${warmup + steps}: ${elapsed.toFixed(0)} ms, loss ${result.loss.toFixed(4)}${step < warmup ? ' (warm-up)' : ''}\n`,
+    );
   }
   optimizer.dispose();
   model.dispose();

@@ -162,7 +162,8 @@ async function profile(model: MSNModel, optimizer: ReturnType<MSNModel['createOp
   tf.dispose([value, targetsOut, ...Object.values(grads)]);
   const total = Object.values(phases).reduce((sum, ms) => sum + ms, 0);
   console.log(`\nphases on ${label} (one step, ${total.toFixed(0)} ms):`);
-  for (const [name, ms] of Object.entries(phases)) console.log(`  ${name.padEnd(38)} ${ms.toFixed(0).padStart(7)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)} %`);
+  for (const [name, ms] of Object.entries(phases))
+    console.log(`  ${name.padEnd(38)} ${ms.toFixed(0).padStart(7)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)} %`);
 
   const info = await tf.profile(async () => {
     const result = await msnTrainingStep(model, batch, { optimizer, loss, maskSeed: 1 });
@@ -183,14 +184,22 @@ async function profile(model: MSNModel, optimizer: ReturnType<MSNModel['createOp
   console.log(`peak tensor memory of one step: ${(info.peakBytes / 2 ** 20).toFixed(0)} MiB (tf.profile)`);
   console.log(`kernels of one step (tf.profile, ${kernelTotal.toFixed(0)} ms in ${info.kernels.length} calls; --shapes splits them by input shapes):`);
   for (const [name, entry] of [...byKernel].sort((left, right) => right[1].ms - left[1].ms).slice(0, flag('shapes') ? 30 : 15)) {
-    console.log(`  ${name.padEnd(flag('shapes') ? 60 : 24)} ${entry.ms.toFixed(0).padStart(7)} ms  ${String(entry.calls).padStart(5)} calls  ${((100 * entry.ms) / kernelTotal).toFixed(1).padStart(5)} %`);
+    console.log(
+      `  ${name.padEnd(flag('shapes') ? 60 : 24)} ${entry.ms.toFixed(0).padStart(7)} ms  ${String(entry.calls).padStart(5)} calls  ${((100 * entry.ms) / kernelTotal).toFixed(1).padStart(5)} %`,
+    );
   }
   tf.dispose([batch.targets, batch.anchors as tf.Tensor, batch.focal, idxKeepAnchors, idxKeepFocal]);
 }
 
 function benchTorch(): { msPerStep: number; raw: string } | { error: string } {
   const script = resolve(repositoryRoot(), '../shared/reference/torch_msn_step.py');
-  const args = [script, ...Object.entries(sizes).map(([name, value]) => `--${name}=${value}`), `--steps=${steps}`, `--warmup=${warmup}`, `--threads=${threads}`];
+  const args = [
+    script,
+    ...Object.entries(sizes).map(([name, value]) => `--${name}=${value}`),
+    `--steps=${steps}`,
+    `--warmup=${warmup}`,
+    `--threads=${threads}`,
+  ];
   const run = spawnSync('/usr/bin/python3', args, { encoding: 'utf8' });
   if (run.status !== 0) return { error: `${run.error?.message ?? ''}${run.stderr}`.trim().split('\n').slice(-3).join(' | ') };
   const line = run.stdout.trim().split('\n').at(-1)!;
@@ -198,7 +207,11 @@ function benchTorch(): { msPerStep: number; raw: string } | { error: string } {
 }
 
 console.log(`MSN training step: ${JSON.stringify(sizes)}, MLP ${4 * sizes.dim}, ${warmup} warm-up + ${steps} timed steps`);
-console.log(`load average before: ${loadavg().map((load) => load.toFixed(2)).join(' ')} on this machine`);
+console.log(
+  `load average before: ${loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ')} on this machine`,
+);
 const ours: OursResult[] = [];
 for (const backend of backends) {
   for (const blas of backend === 'wasm' ? blasChoices : ['none']) {
@@ -212,9 +225,15 @@ const torch = flag('no-torch') ? undefined : benchTorch();
 console.log('\nresults (median ms per step; lower is better):');
 for (const result of ours) {
   const ratio = torch && 'msPerStep' in torch ? `  ${(result.medianMs / torch.msPerStep).toFixed(2)}x PyTorch` : '';
-  console.log(`  @msn/trainer ${result.backend} ${result.medianMs.toFixed(0).padStart(7)} ms/step (min ${result.minMs.toFixed(0)}, ${result.steps} steps, ${(sizes.batch / (result.medianMs / 1000)).toFixed(1)} images/s)${ratio}`);
+  console.log(
+    `  @msn/trainer ${result.backend} ${result.medianMs.toFixed(0).padStart(7)} ms/step (min ${result.minMs.toFixed(0)}, ${result.steps} steps, ${(sizes.batch / (result.medianMs / 1000)).toFixed(1)} images/s)${ratio}`,
+  );
 }
 if (torch === undefined) console.log('  PyTorch: skipped (--no-torch)');
 else if ('error' in torch) console.log(`  PyTorch: failed: ${torch.error}`);
 else console.log(`  PyTorch (torch_msn_step.py, ${threads} threads) ${torch.msPerStep.toFixed(0).padStart(7)} ms/step   ${torch.raw}`);
-console.log(`load average after: ${loadavg().map((load) => load.toFixed(2)).join(' ')}`);
+console.log(
+  `load average after: ${loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ')}`,
+);

@@ -103,6 +103,12 @@ if (mode !== undefined) {
   const self = fileURLToPath(import.meta.url);
   for (const args of [['single'], ['threaded', '2']]) {
     const result = spawnSync(process.execPath, [...process.execArgv, self, ...args], { encoding: 'utf8' });
-    process.stdout.write(result.stdout + result.stderr.split('\n').filter((line) => !/tfjs-node|====|^$|Hi, looks/.test(line)).join('\n'));
+    process.stdout.write(
+      result.stdout +
+        result.stderr
+          .split('\n')
+          .filter((line) => !/tfjs-node|====|^$|Hi, looks/.test(line))
+          .join('\n'),
+    );
   }
 }

@@ -19,10 +19,13 @@ async function main(argv: string[]): Promise<number> {
   const positional = outIndex === -1 ? argv : argv.filter((_, index) => index !== outIndex && index !== outIndex + 1);
   const unknown = positional.find((argument) => argument.startsWith('-'));
   const problem =
-    unknown !== undefined ? `msn-report: unknown flag '${unknown}'; expected --out <file> or --help`
-    : outIndex !== -1 && (output === undefined || output.startsWith('-')) ? "msn-report: flag '--out' is missing its value; expected a file path"
-    : positional.length !== 1 ? `msn-report: expected one run folder, got ${positional.length === 0 ? 'none' : positional.map((argument) => JSON.stringify(argument)).join(' ')}`
-    : undefined;
+    unknown !== undefined
+      ? `msn-report: unknown flag '${unknown}'; expected --out <file> or --help`
+      : outIndex !== -1 && (output === undefined || output.startsWith('-'))
+        ? "msn-report: flag '--out' is missing its value; expected a file path"
+        : positional.length !== 1
+          ? `msn-report: expected one run folder, got ${positional.length === 0 ? 'none' : positional.map((argument) => JSON.stringify(argument)).join(' ')}`
+          : undefined;
   if (problem !== undefined) {
     process.stderr.write(`${problem}\n\n${USAGE}\n`);
     return 2;

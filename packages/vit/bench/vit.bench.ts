@@ -66,10 +66,7 @@ async function runCase(backend: 'cpu' | 'wasm', modelName: string): Promise<Case
   });
   const variables = vit.trainableVariables();
   const step = () => {
-    const { value, grads } = tf.variableGrads(
-      () => tf.sum(tf.square(vit.forward(images, { idxKeep, training: true }))) as tf.Scalar,
-      variables,
-    );
+    const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(vit.forward(images, { idxKeep, training: true }))) as tf.Scalar, variables);
     // Reading the loss waits for the whole step (and keeps asynchronous backends honest).
     value.dataSync();
     tf.dispose([value, ...Object.values(grads)]);
@@ -119,7 +116,10 @@ async function main(): Promise<void> {
     process.stdout.write(`RESULT ${JSON.stringify(await runCase(backend, model))}\n`);
     return;
   }
-  const load = () => loadavg().map((value) => value.toFixed(2)).join(' ');
+  const load = () =>
+    loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ');
   console.log(`load average before: ${load()} (2 cores shared: compare CPU ms/step when the machine is busy)`);
   const script = fileURLToPath(import.meta.url);
   const results: CaseResult[] = [];

@@ -90,11 +90,7 @@ function queryLength(sizes: AttentionSizes): number {
  * per (sample, head), from projection rows `[B·L, 3D]` ([q | k | v], head h = features [h·dh, (h+1)·dh) of each part);
  * the queries are the first M = `queryLength` rows of each sample.
  */
-export function attentionForwardKernel(
-  projections: tf.Tensor2D,
-  sizes: AttentionSizes,
-  scale: number,
-): { probabilities: tf.Tensor3D; context: tf.Tensor2D } {
+export function attentionForwardKernel(projections: tf.Tensor2D, sizes: AttentionSizes, scale: number): { probabilities: tf.Tensor3D; context: tf.Tensor2D } {
   const { batchSize, sequenceLength: length, numHeads, headDim } = sizes;
   const queries = queryLength(sizes);
   const hiddenDim = numHeads * headDim;
@@ -178,7 +174,15 @@ export function attentionBackwardKernel(
       const square = scoresOperand(scoresGradient!, chunk);
       const squareTransposed = scoresOperand(scoresGradient!, chunk, true);
       product(module, chunk, { m: queries, k: length, n: headDim, alpha: scale }, square, rowsOperand(rows!, chunk, length, width, 1), output(0), panel);
-      product(module, chunk, { m: length, k: queries, n: headDim, alpha: scale }, squareTransposed, rowsOperand(rows!, chunk, length, width, 0), output(1), panel);
+      product(
+        module,
+        chunk,
+        { m: length, k: queries, n: headDim, alpha: scale },
+        squareTransposed,
+        rowsOperand(rows!, chunk, length, width, 0),
+        output(1),
+        panel,
+      );
       product(module, chunk, { m: length, k: queries, n: headDim, alpha: 1 }, scoresOperand(weights!, chunk, true), gradientOperand, output(2), panel);
     },
   });

@@ -31,7 +31,13 @@ function mergeHeads(heads: tf.Tensor3D, sizes: AttentionSizes, padTo?: number): 
   const rows = heads.shape[1];
   const total = padTo !== undefined && padTo > rows ? padTo : rows;
   let merged = tf.transpose(tf.reshape(heads, [batchSize, numHeads, rows, headDim]), [0, 2, 1, 3]);
-  if (total > rows) merged = tf.pad(merged, [[0, 0], [0, total - rows], [0, 0], [0, 0]]);
+  if (total > rows)
+    merged = tf.pad(merged, [
+      [0, 0],
+      [0, total - rows],
+      [0, 0],
+      [0, 0],
+    ]);
   return tf.reshape(merged, [batchSize * total, numHeads * headDim]);
 }
 
@@ -74,17 +80,15 @@ export function attentionBackward(
     const query = splitHeads(projections, sizes, 0, queries);
     const key = splitHeads(projections, sizes, 1);
     const value = splitHeads(projections, sizes, 2);
-    const headsGradient = tf.reshape(
-      tf.transpose(tf.reshape(contextGradient, [sizes.batchSize, queries, sizes.numHeads, sizes.headDim]), [0, 2, 1, 3]),
-      [sizes.batchSize * sizes.numHeads, queries, sizes.headDim],
-    ) as tf.Tensor3D;
+    const headsGradient = tf.reshape(tf.transpose(tf.reshape(contextGradient, [sizes.batchSize, queries, sizes.numHeads, sizes.headDim]), [0, 2, 1, 3]), [
+      sizes.batchSize * sizes.numHeads,
+      queries,
+      sizes.headDim,
+    ]) as tf.Tensor3D;
     const probabilitiesGradient = tf.matMul(headsGradient, value, false, true);
     const valueGradient = tf.matMul(probabilities, headsGradient, true, false) as tf.Tensor3D;
     // Softmax backward: P ⊙ (dP − Σ dP ⊙ P).
-    const scoresGradient = tf.mul(
-      probabilities,
-      tf.sub(probabilitiesGradient, tf.sum(tf.mul(probabilitiesGradient, probabilities), 2, true)),
-    ) as tf.Tensor3D;
+    const scoresGradient = tf.mul(probabilities, tf.sub(probabilitiesGradient, tf.sum(tf.mul(probabilitiesGradient, probabilities), 2, true))) as tf.Tensor3D;
     const queryGradient = tf.mul(tf.matMul(scoresGradient, key), scale) as tf.Tensor3D;
     const keyGradient = tf.mul(tf.matMul(scoresGradient, query, true, false), scale) as tf.Tensor3D;
     return tf.concat(

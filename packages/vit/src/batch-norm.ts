@@ -36,15 +36,11 @@ export function batchNorm1d(features: tf.Tensor2D, variables: BatchNormVariables
       const { count } = statistics;
       ({ mean, variance } = statistics);
       if (!(count > 1)) {
-        throw new ShapeError(
-          `${caller}: training-mode BatchNorm needs more than 1 sample per feature, got ${count} (features [${features.shape}])`,
-        );
+        throw new ShapeError(`${caller}: training-mode BatchNorm needs more than 1 sample per feature, got ${count} (features [${features.shape}])`);
       }
       // The running statistics are buffers: updated outside the gradient (assign is not recorded on the tape).
       variables.runningMean.assign(tf.add(tf.mul(variables.runningMean, 1 - momentum), tf.mul(mean, momentum)));
-      variables.runningVar.assign(
-        tf.add(tf.mul(variables.runningVar, 1 - momentum), tf.mul(variance, (momentum * count) / (count - 1))),
-      );
+      variables.runningVar.assign(tf.add(tf.mul(variables.runningVar, 1 - momentum), tf.mul(variance, (momentum * count) / (count - 1))));
     } else {
       mean = variables.runningMean as tf.Tensor as tf.Tensor1D;
       variance = variables.runningVar as tf.Tensor as tf.Tensor1D;

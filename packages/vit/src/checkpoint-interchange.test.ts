@@ -1,11 +1,6 @@
 // The step/ checkpoints hold lightly's anchor and target networks under prefixes; both modules must load them strictly.
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  listFixtures,
-  readFixtures,
-  useBackend,
-  type FixtureFile,
-} from '@msn/test-utils';
+import { listFixtures, readFixtures, useBackend, type FixtureFile } from '@msn/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MaskedVisionTransformer } from './masked-vision-transformer';
 import { MSNProjectionHead } from './msn-projection-head';

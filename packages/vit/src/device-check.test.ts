@@ -9,8 +9,22 @@ describeEachBackend(fixtureBackends(), 'idxKeep checks', () => {
   it('names the first index outside the sequence, once, and leaks nothing', async () => {
     const vit = new MaskedVisionTransformer({ config: { imageSize: 8, patchSize: 4, numLayers: 1, numHeads: 2, hiddenDim: 8, mlpDim: 16 }, seed: 1 });
     const images = tf.randomNormal([2, 3, 8, 8], 0, 1, 'float32', 2) as tf.Tensor4D;
-    const outside = tf.tensor2d([[0, 1, 2], [0, 4, 9]], [2, 3], 'int32');
-    const inside = tf.tensor2d([[0, 1, 2], [0, 4, 3]], [2, 3], 'int32');
+    const outside = tf.tensor2d(
+      [
+        [0, 1, 2],
+        [0, 4, 9],
+      ],
+      [2, 3],
+      'int32',
+    );
+    const inside = tf.tensor2d(
+      [
+        [0, 1, 2],
+        [0, 4, 3],
+      ],
+      [2, 3],
+      'int32',
+    );
     const call = async (idxKeep: tf.Tensor2D) => {
       tf.dispose(vit.forward(images, { idxKeep }));
       await settleDeviceChecks();

@@ -86,11 +86,14 @@ export function encoderBlock(rows: tf.Tensor2D, weights: EncoderBlockWeights, se
   const firstRows = (t: tf.Tensor2D): tf.Tensor2D =>
     tf.reshape(tf.slice(tf.reshape(t, [batchSize, sequenceLength, hiddenDim]), [0, 0, 0], [batchSize, 1, hiddenDim]), [batchSize, hiddenDim]);
   const padFirstRows = (t: tf.Tensor2D): tf.Tensor2D =>
-    tf.reshape(tf.pad(tf.reshape(t, [batchSize, 1, hiddenDim]), [
-      [0, 0],
-      [0, sequenceLength - 1],
-      [0, 0],
-    ]), [count, hiddenDim]);
+    tf.reshape(
+      tf.pad(tf.reshape(t, [batchSize, 1, hiddenDim]), [
+        [0, 0],
+        [0, sequenceLength - 1],
+        [0, 0],
+      ]),
+      [count, hiddenDim],
+    );
   // Host arrays, so the backward pass can rebuild them whatever scope the forward pass ran in.
   const attentionScales = dropPathScales(batchSize, dropPathRate, random);
   const mlpScales = dropPathScales(batchSize, dropPathRate, random);

@@ -10,15 +10,28 @@ describeEachBackend(fixtureBackends(), 'gatherTokens', (backend) => {
   for (const implementation of backend === 'webgpu' ? (['auto'] as const) : (['host', 'tfjs'] as const)) {
     it(`${implementation}: selects each sample's rows in index order and sums repeated rows in the gradient`, async () => {
       const [batchSize, length, width] = [2, 4, 3];
-      const tokens = tf.tensor3d(Array.from({ length: batchSize * length * width }, (_, index) => index), [batchSize, length, width]);
-      const indices = tf.tensor2d([[0, 3, 1], [2, 2, 0]], [2, 3], 'int32');
+      const tokens = tf.tensor3d(
+        Array.from({ length: batchSize * length * width }, (_, index) => index),
+        [batchSize, length, width],
+      );
+      const indices = tf.tensor2d(
+        [
+          [0, 3, 1],
+          [2, 2, 0],
+        ],
+        [2, 3],
+        'int32',
+      );
       const rows = await tokens.array();
       const gathered = gatherTokens(tokens, indices, implementation);
       expect(await gathered.array()).toEqual([
         [rows[0]![0], rows[0]![3], rows[0]![1]],
         [rows[1]![2], rows[1]![2], rows[1]![0]],
       ]);
-      const weights = tf.tensor3d(Array.from({ length: batchSize * 3 * width }, (_, index) => index + 1), [batchSize, 3, width]);
+      const weights = tf.tensor3d(
+        Array.from({ length: batchSize * 3 * width }, (_, index) => index + 1),
+        [batchSize, 3, width],
+      );
       const gradient = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(gatherTokens(x as tf.Tensor3D, indices, implementation), weights)))(tokens);
       const w = await weights.array();
       const zeros = [0, 0, 0];

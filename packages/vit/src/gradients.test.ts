@@ -24,11 +24,7 @@ interface Mismatch {
  * Compares tf.variableGrads with central differences on a few elements of every variable (the largest-gradient
  * element plus random ones). Returns the analytic gradients' L2 norms by name and every mismatch.
  */
-function checkGradients(
-  loss: () => tf.Scalar,
-  variables: Map<string, tf.Variable>,
-  options: { samplesPerTensor: number; seed: number; step: number },
-) {
+function checkGradients(loss: () => tf.Scalar, variables: Map<string, tf.Variable>, options: { samplesPerTensor: number; seed: number; step: number }) {
   const { samplesPerTensor, seed, step } = options;
   const { value, grads } = tf.variableGrads(loss, [...variables.values()]);
   value.dispose();
@@ -66,13 +62,23 @@ function checkGradients(
   return { norms, mismatches };
 }
 
-
 /** An encoder block's weights and an input of `batch · sequence` tokens, all variables drawn from one seeded stream. */
 function randomBlock(sizes: { batchSize: number; sequenceLength: number; hiddenDim: number; mlpDim: number }, seed: number) {
   const { batchSize, sequenceLength, hiddenDim, mlpDim } = sizes;
   const random = createRandom(seed);
   const variable = (shape: number[], std: number, offset = 0) =>
-    tf.variable(tf.add(tf.mul(tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random.nextNormal()), shape), std), offset));
+    tf.variable(
+      tf.add(
+        tf.mul(
+          tf.tensor(
+            Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random.nextNormal()),
+            shape,
+          ),
+          std,
+        ),
+        offset,
+      ),
+    );
   const named = new Map<string, tf.Variable>([
     ['input', variable([batchSize * sequenceLength, hiddenDim], 1)],
     ['ln1Weight', variable([hiddenDim], 0.2, 1)],
@@ -99,10 +105,18 @@ describeEachBackend(embeddedBackends(), 'gradients', () => {
       seed: 11,
     });
     // Larger than the MSN init so the signal dominates float32 noise.
-    for (const variable of vit.trainableVariables()) tf.tidy(() => variable.assign(tf.mul(variable, variable.name.includes('ln_') || variable.name.includes('.ln.') ? 1 : 10)));
+    for (const variable of vit.trainableVariables())
+      tf.tidy(() => variable.assign(tf.mul(variable, variable.name.includes('ln_') || variable.name.includes('.ln.') ? 1 : 10)));
     const images = tf.randomNormal([2, 3, 12, 12], 0, 1, 'float32', 12) as tf.Tensor4D;
     const focal = tf.randomNormal([2, 3, 8, 8], 0, 1, 'float32', 13) as tf.Tensor4D;
-    const idxKeep = tf.tensor2d([[0, 7, 2, 9, 4], [0, 1, 8, 5, 3]], [2, 5], 'int32');
+    const idxKeep = tf.tensor2d(
+      [
+        [0, 7, 2, 9, 4],
+        [0, 1, 8, 5, 3],
+      ],
+      [2, 5],
+      'int32',
+    );
     const weights = tf.randomNormal([2, 8], 0, 1, 'float32', 14);
     const loss = () =>
       tf.tidy(() => {
@@ -212,7 +226,10 @@ describeEachBackend(embeddedBackends(), 'dropPath', () => {
   });
 
   it('makes training forwards stochastic and leaves evaluation deterministic', () => {
-    const vit = new MaskedVisionTransformer({ config: { imageSize: 8, patchSize: 4, numLayers: 3, numHeads: 1, hiddenDim: 8, mlpDim: 8, dropPathRate: 0.5 }, seed: 2 });
+    const vit = new MaskedVisionTransformer({
+      config: { imageSize: 8, patchSize: 4, numLayers: 3, numHeads: 1, hiddenDim: 8, mlpDim: 8, dropPathRate: 0.5 },
+      seed: 2,
+    });
     const images = tf.randomNormal([4, 3, 8, 8], 0, 1, 'float32', 3) as tf.Tensor4D;
     const evalA = vit.forward(images);
     const evalB = vit.forward(images, { training: false });

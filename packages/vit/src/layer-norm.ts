@@ -21,10 +21,7 @@ export function layerNorm(input: tf.Tensor2D, scale: tf.Tensor1D, shift: tf.Tens
           const [savedNormalized, savedInverseStd, savedGamma] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
           const scaledGradient = tf.mul(dy, savedGamma);
           const projection = tf.mean(tf.mul(scaledGradient, savedNormalized), 1, true);
-          const inputGradient = tf.mul(
-            tf.sub(tf.sub(scaledGradient, tf.mean(scaledGradient, 1, true)), tf.mul(savedNormalized, projection)),
-            savedInverseStd,
-          );
+          const inputGradient = tf.mul(tf.sub(tf.sub(scaledGradient, tf.mean(scaledGradient, 1, true)), tf.mul(savedNormalized, projection)), savedInverseStd);
           return [inputGradient, tf.sum(tf.mul(dy, savedNormalized), 0), tf.sum(dy, 0)];
         }),
     };

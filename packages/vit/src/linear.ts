@@ -12,12 +12,7 @@ import { timesTransposedWeight, weightGradients } from './weight-products';
  * bias `[out]`. When `inputGradient` is false the input gets no gradient (the patch embedding's pixels), which
  * skips one matrix product in the backward pass.
  */
-export function linear(
-  input: tf.Tensor2D,
-  weight: tf.Tensor2D,
-  bias?: tf.Tensor1D,
-  options: { inputGradient?: boolean } = {},
-): tf.Tensor2D {
+export function linear(input: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D, options: { inputGradient?: boolean } = {}): tf.Tensor2D {
   const { inputGradient = true } = options;
   const forward = (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | undefined): tf.Tensor2D => timesTransposedWeight(x, w, b);
   const parameterGradients = (dy: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor[] => {

@@ -65,7 +65,10 @@ describe('vit fixtures', () => {
       expect(params.alignCorners ?? false).toBe(false);
       const vit = new MaskedVisionTransformer({ config: configFrom(params), seed: 0 });
       expect(vit.sequenceLength()).toBe(params.sequenceLength);
-      for (const [name, imagesName] of [['idxKeep', 'images'], ['focalIdxKeep', 'focalImages']] as const) {
+      for (const [name, imagesName] of [
+        ['idxKeep', 'images'],
+        ['focalIdxKeep', 'focalImages'],
+      ] as const) {
         const mask = inputs[name];
         if (mask === undefined) continue;
         const sequenceLength = vit.sequenceLength(inputs[imagesName]!.shape[2]);
@@ -100,11 +103,18 @@ describeEachBackend(fixtureBackends(), 'MaskedVisionTransformer fixtures', () =>
 });
 
 describeEachBackend(embeddedBackends(), 'MaskedVisionTransformer', () => {
-
   it('returns the class token row of forwardTokens from forward, with or without a mask', () => {
     const vit = new MaskedVisionTransformer({ config: { imageSize: 8, patchSize: 4, numLayers: 2, numHeads: 2, hiddenDim: 8, mlpDim: 16 }, seed: 1 });
     const images = tf.randomNormal([3, 3, 8, 8], 0, 1, 'float32', 2) as tf.Tensor4D;
-    const idxKeep = tf.tensor2d([[0, 3], [0, 1], [0, 4]], [3, 2], 'int32');
+    const idxKeep = tf.tensor2d(
+      [
+        [0, 3],
+        [0, 1],
+        [0, 4],
+      ],
+      [3, 2],
+      'int32',
+    );
     for (const options of [{}, { idxKeep }]) {
       const cls = vit.forward(images, options);
       const tokens = vit.forwardTokens(images, options);
@@ -151,7 +161,14 @@ describeEachBackend(embeddedBackends(), 'MaskedVisionTransformer', () => {
     });
     const images = tf.randomNormal([2, 3, 8, 8], 0, 1, 'float32', 8) as tf.Tensor4D;
     const focal = tf.randomNormal([2, 3, 4, 4], 0, 1, 'float32', 9) as tf.Tensor4D;
-    const idxKeep = tf.tensor2d([[0, 2, 4], [0, 1, 3]], [2, 3], 'int32');
+    const idxKeep = tf.tensor2d(
+      [
+        [0, 2, 4],
+        [0, 1, 3],
+      ],
+      [2, 3],
+      'int32',
+    );
     await expectNoLeakedTensors(() => tf.dispose(vit.forward(images, { idxKeep })));
     await expectNoLeakedTensors(() => tf.dispose(vit.forwardTokens(focal)));
     await expectNoLeakedTensors(() => tf.dispose(vit.positionEmbedding(4)));
@@ -206,10 +223,19 @@ describe('MaskedVisionTransformer validation', () => {
     expect(() => vit.forward(images, { idxKeep: floatMask })).toThrow(/'idxKeep' = "float32 tensor"; expected a int32 tensor/);
     const wrongBatch = tf.zeros([3, 2], 'int32') as tf.Tensor2D;
     expect(() => vit.forward(images, { idxKeep: wrongBatch })).toThrow(/'idxKeep' \[3,2\] must be \[B, K ≥ 1\] with B = 2/);
-    const outOfRange = tf.tensor2d([[0, 1], [0, 5]], [2, 2], 'int32');
+    const outOfRange = tf.tensor2d(
+      [
+        [0, 1],
+        [0, 5],
+      ],
+      [2, 2],
+      'int32',
+    );
     expect(() => vit.forward(images, { idxKeep: outOfRange })).toThrow(/'idxKeep\[1, 1\]' = 5; expected an index in \[0, 5\)/);
     expect(() => vit.forward(images, { training: 'yes' as unknown as boolean })).toThrow(/'training' = "yes"/);
-    expect(() => vit.forward(images, { idx: outOfRange } as never)).toThrow(/'idx' = int32 tensor \[2,2\]; expected no such option; known options are idxKeep, training/);
+    expect(() => vit.forward(images, { idx: outOfRange } as never)).toThrow(
+      /'idx' = int32 tensor \[2,2\]; expected no such option; known options are idxKeep, training/,
+    );
     tf.dispose([images, floatMask, wrongBatch, outOfRange]);
     vit.dispose();
   });

@@ -93,7 +93,7 @@ export class MaskedVisionTransformer {
   /** Number of tokens (class token included) for square images of side `imageSize`: 1 + (imageSize/P)². */
   sequenceLength(imageSize: number = this.config.imageSize): number {
     assertInteger('MaskedVisionTransformer.sequenceLength', 'imageSize', imageSize, 1);
-    return 1 + (Math.floor(imageSize / this.config.patchSize) ** 2);
+    return 1 + Math.floor(imageSize / this.config.patchSize) ** 2;
   }
 
   /**
@@ -135,9 +135,7 @@ export class MaskedVisionTransformer {
     this.assertAlive('MaskedVisionTransformer.positionEmbedding');
     assertInteger('MaskedVisionTransformer.positionEmbedding', 'imageSize', imageSize, 1);
     if (imageSize % this.config.patchSize !== 0) {
-      throw new ShapeError(
-        `MaskedVisionTransformer.positionEmbedding: imageSize ${imageSize} is not a multiple of the patch size ${this.config.patchSize}`,
-      );
+      throw new ShapeError(`MaskedVisionTransformer.positionEmbedding: imageSize ${imageSize} is not a multiple of the patch size ${this.config.patchSize}`);
     }
     return tf.tidy(() => tf.clone(this.positionTable((imageSize / this.config.patchSize) ** 2)));
   }
@@ -204,9 +202,7 @@ export class MaskedVisionTransformer {
     const [batchSize, channels, height, width] = images.shape;
     const { inChannels, patchSize } = this.config;
     if (batchSize < 1 || channels !== inChannels || height !== width || height % patchSize !== 0 || height === 0) {
-      throw new ShapeError(
-        `${caller}: 'images' must be [B ≥ 1, ${inChannels}, S, S] with S a multiple of ${patchSize} (NCHW), got shape [${images.shape}]`,
-      );
+      throw new ShapeError(`${caller}: 'images' must be [B ≥ 1, ${inChannels}, S, S] with S a multiple of ${patchSize} (NCHW), got shape [${images.shape}]`);
     }
     if (options.training !== undefined) assertBoolean(caller, 'training', options.training);
     const { idxKeep } = options;

@@ -62,7 +62,6 @@ describeEachBackend(fixtureBackends(), 'MSNProjectionHead fixtures', () => {
       head.dispose();
     });
   }
-
 });
 
 describeEachBackend(embeddedBackends(), 'MSNProjectionHead', () => {
@@ -89,7 +88,10 @@ describeEachBackend(embeddedBackends(), 'MSNProjectionHead', () => {
       return { ...local, count: 8 }; // pretend another process held 4 more samples
     };
     tf.dispose(head.forward(x, { training: true }));
-    expect(calls).toEqual([[4, 6], [4, 6]]);
+    expect(calls).toEqual([
+      [4, 6],
+      [4, 6],
+    ]);
     // running_var = 0.9·1 + 0.1·σ²·8/7 for the first BatchNorm.
     const hidden = tf.matMul(x, head.stateDict().get('layers.0.weight')!, false, true);
     const expected = tf.add(0.9, tf.mul(tf.moments(hidden, 0).variance, 0.1 * (8 / 7)));
@@ -170,7 +172,9 @@ describe('MSNProjectionHead state and validation', () => {
 
   it('rejects bad options and inputs, naming them', () => {
     expect(() => new MSNProjectionHead({ inputDim: 0 })).toThrow(InvalidArgumentError);
-    expect(() => new MSNProjectionHead({ inputDim: 8, hiddenDim: 2.5 })).toThrow(/MSNProjectionHead: invalid argument 'hiddenDim' = 2.5; expected an integer >= 1/);
+    expect(() => new MSNProjectionHead({ inputDim: 8, hiddenDim: 2.5 })).toThrow(
+      /MSNProjectionHead: invalid argument 'hiddenDim' = 2.5; expected an integer >= 1/,
+    );
     expect(() => new MSNProjectionHead({ inputDim: 8, batchNormMomentum: 2 })).toThrow(/'batchNormMomentum' = 2/);
     expect(() => new MSNProjectionHead({ inputDim: 8, outputdim: 3 } as never)).toThrow(/'outputdim'/);
     const head = new MSNProjectionHead({ inputDim: 4, hiddenDim: 4, outputDim: 2, seed: 0 });

@@ -2,7 +2,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNorm1d, type BatchNormVariables } from './batch-norm';
 import { localBatchStatistics, type BatchStatisticsFunction } from './batch-statistics';
-import { InvalidArgumentError, ShapeError, assertBoolean, assertDtype, assertInRange, assertInteger, assertOptions, assertPositiveFinite, assertRank } from '@msn/errors';
+import {
+  InvalidArgumentError,
+  ShapeError,
+  assertBoolean,
+  assertDtype,
+  assertInRange,
+  assertInteger,
+  assertOptions,
+  assertPositiveFinite,
+  assertRank,
+} from '@msn/errors';
 import { gelu } from './gelu';
 import { linear } from './linear';
 import { resolveRandom } from './random-source';
@@ -82,16 +92,12 @@ export class MSNProjectionHead {
    */
   constructor(options: MSNProjectionHeadOptions) {
     const caller = 'MSNProjectionHead';
-    assertOptions(caller, options, [
-      'inputDim',
-      'hiddenDim',
-      'outputDim',
-      'seed',
-      'batchNormEps',
-      'batchNormMomentum',
-      'batchStatistics',
-      'name',
-    ], '{ inputDim, hiddenDim?, outputDim?, seed? }');
+    assertOptions(
+      caller,
+      options,
+      ['inputDim', 'hiddenDim', 'outputDim', 'seed', 'batchNormEps', 'batchNormMomentum', 'batchStatistics', 'name'],
+      '{ inputDim, hiddenDim?, outputDim?, seed? }',
+    );
     const { inputDim, hiddenDim = 2048, outputDim = 256, batchNormEps = 1e-5, batchNormMomentum = 0.1 } = options;
     assertInteger(caller, 'inputDim', inputDim, 1);
     assertInteger(caller, 'hiddenDim', hiddenDim, 1);
@@ -100,7 +106,12 @@ export class MSNProjectionHead {
     assertInRange(caller, 'batchNormMomentum', batchNormMomentum, 0, 1);
     const batchStatistics = options.batchStatistics ?? localBatchStatistics;
     if (typeof batchStatistics !== 'function') {
-      throw new InvalidArgumentError({ caller, argument: 'batchStatistics', value: batchStatistics, expected: 'a function (features) => { mean, variance, count }' });
+      throw new InvalidArgumentError({
+        caller,
+        argument: 'batchStatistics',
+        value: batchStatistics,
+        expected: 'a function (features) => { mean, variance, count }',
+      });
     }
     const random = resolveRandom(caller, { seed: options.seed });
     this.inputDim = inputDim;
@@ -192,7 +203,10 @@ export class MSNProjectionHead {
   }
 
   private add(key: string, shape: number[], values: Float32Array, trainable = true): void {
-    this.variables.set(key, tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32'), trainable, `${this.name}/${key}`)));
+    this.variables.set(
+      key,
+      tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32'), trainable, `${this.name}/${key}`)),
+    );
   }
 
   private addBatchNorm(prefix: string, width: number): void {

@@ -15,13 +15,9 @@ export function patchify(images: tf.Tensor4D, patchSize: number): tf.Tensor2D {
     const rows = height / patchSize;
     const columns = width / patchSize;
     // [B·C·rows, P(dy), columns, P(dx)] → [B·C·rows, columns, dy, dx]
-    const withinRows = tf.transpose(tf.reshape(images, [batchSize * channels * rows, patchSize, columns, patchSize]), [
-      0, 2, 1, 3,
-    ]);
+    const withinRows = tf.transpose(tf.reshape(images, [batchSize * channels * rows, patchSize, columns, patchSize]), [0, 2, 1, 3]);
     // [B, C, rows·columns, P·P] → [B, rows·columns, C, P·P]
-    const patches = tf.transpose(tf.reshape(withinRows, [batchSize, channels, rows * columns, patchSize * patchSize]), [
-      0, 2, 1, 3,
-    ]);
+    const patches = tf.transpose(tf.reshape(withinRows, [batchSize, channels, rows * columns, patchSize * patchSize]), [0, 2, 1, 3]);
     return tf.reshape(patches, [batchSize * rows * columns, channels * patchSize * patchSize]) as tf.Tensor2D;
   });
 }

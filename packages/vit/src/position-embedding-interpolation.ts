@@ -59,17 +59,13 @@ export function positionInterpolationMatrix(storedPatches: number, numPatches: n
   const storedSide = squareSide(storedPatches);
   const side = squareSide(numPatches);
   if (storedSide === undefined || side === undefined) {
-    throw new ShapeError(
-      `${caller}: position interpolation needs square patch grids, got ${storedPatches} stored and ${numPatches} requested patches`,
-    );
+    throw new ShapeError(`${caller}: position interpolation needs square patch grids, got ${storedPatches} stored and ${numPatches} requested patches`);
   }
   // Float64 like Python's math.sqrt and torch's size rule floor(input · scale_factor).
   const scaleFactor = Math.sqrt(numPatches / storedPatches);
   const outputSide = Math.floor(storedSide * scaleFactor);
   if (outputSide !== side) {
-    throw new ShapeError(
-      `${caller}: scale factor √(${numPatches}/${storedPatches}) gives a ${outputSide}×${outputSide} grid, not ${side}×${side}`,
-    );
+    throw new ShapeError(`${caller}: scale factor √(${numPatches}/${storedPatches}) gives a ${outputSide}×${outputSide} grid, not ${side}×${side}`);
   }
   const axis = antialiasedBicubicWeights(storedSide, side, 1 / scaleFactor);
   const matrix = new Float32Array(numPatches * storedPatches);

@@ -41,7 +41,12 @@ export function numTokensKept(sequenceLength: number, maskRatio: number, maskCla
  */
 export function randomTokenMask(options: RandomTokenMaskOptions): tf.Tensor2D {
   const caller = 'randomTokenMask';
-  assertOptions(caller, options, ['batchSize', 'sequenceLength', 'maskRatio', 'maskClassToken', 'seed', 'random'], '{ batchSize, sequenceLength, maskRatio, ... }');
+  assertOptions(
+    caller,
+    options,
+    ['batchSize', 'sequenceLength', 'maskRatio', 'maskClassToken', 'seed', 'random'],
+    '{ batchSize, sequenceLength, maskRatio, ... }',
+  );
   const { batchSize, sequenceLength, maskRatio, maskClassToken = false } = options;
   assertInteger(caller, 'batchSize', batchSize, 1);
   assertInteger(caller, 'sequenceLength', sequenceLength, 1);
@@ -49,7 +54,12 @@ export function randomTokenMask(options: RandomTokenMaskOptions): tf.Tensor2D {
   assertBoolean(caller, 'maskClassToken', maskClassToken);
   const kept = numTokensKept(sequenceLength, maskRatio, maskClassToken);
   if (kept < 1) {
-    throw new InvalidArgumentError({ caller, argument: 'maskRatio', value: maskRatio, expected: `a ratio that keeps at least one of ${sequenceLength} tokens` });
+    throw new InvalidArgumentError({
+      caller,
+      argument: 'maskRatio',
+      value: maskRatio,
+      expected: `a ratio that keeps at least one of ${sequenceLength} tokens`,
+    });
   }
   const random = resolveRandom(caller, options);
   const first = maskClassToken ? 0 : 1;

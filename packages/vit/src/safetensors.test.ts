@@ -45,7 +45,10 @@ describe('safetensors', () => {
   });
 
   it('writes tfjs tensors and re-reads every fixture file unchanged', () => {
-    const tensor = tf.tensor2d([[1, 2], [3, 4]]);
+    const tensor = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
     const { tensors } = readSafetensors(writeSafetensors({ weight: tensor }));
     expect(Array.from(tensors.get('weight')!.data)).toEqual([1, 2, 3, 4]);
     tensor.dispose();
@@ -96,7 +99,10 @@ describe('safetensors', () => {
       [handMade({ w: { dtype: 'Q4', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)), /tensor 'w' has unsupported dtype "Q4"/],
       [handMade({ w: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, new Uint8Array(4)), /tensor 'w' has an invalid shape \[-1\]/],
       [handMade({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, new Uint8Array(4)), /tensor 'w' spans 4 bytes but F32 \[2\] needs 8/],
-      [handMade({ w: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, new Uint8Array(8)), /tensor 'w' starts at data byte 4, expected 0 \(overlap or gap\)/],
+      [
+        handMade({ w: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, new Uint8Array(8)),
+        /tensor 'w' starts at data byte 4, expected 0 \(overlap or gap\)/,
+      ],
       [handMade({ w: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(8)), /4 bytes after the last tensor are not described by the header/],
       [handMade({ __metadata__: { epoch: 3 }, w: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)), /metadata 'epoch' is not a string/],
     ];
@@ -114,7 +120,9 @@ describe('safetensors', () => {
 
   it('rejects unwritable input, naming it', () => {
     expect(() => writeSafetensors({ w: { shape: [3], data: new Float32Array(2) } })).toThrow(InvalidArgumentError);
-    expect(() => writeSafetensors({ w: { shape: [3], data: new Float32Array(2) } })).toThrow(/'tensors.w.data' = "2 values"; expected 3 values for shape \[3\]/);
+    expect(() => writeSafetensors({ w: { shape: [3], data: new Float32Array(2) } })).toThrow(
+      /'tensors.w.data' = "2 values"; expected 3 values for shape \[3\]/,
+    );
     expect(() => writeSafetensors({ __metadata__: { shape: [1], data: new Float32Array(1) } })).toThrow(/"__metadata__"/);
     expect(() => writeSafetensors({}, { epoch: 3 as unknown as string })).toThrow(/'metadata.epoch' = 3; expected a string/);
   });

@@ -177,9 +177,7 @@ export function readSafetensors(bytes: Uint8Array, source = 'buffer'): Safetenso
   return { tensors, metadata };
 }
 
-function entriesOf(
-  tensors: ReadonlyMap<string, SafetensorsInput> | Readonly<Record<string, SafetensorsInput>>,
-): [string, SafetensorsInput][] {
+function entriesOf(tensors: ReadonlyMap<string, SafetensorsInput> | Readonly<Record<string, SafetensorsInput>>): [string, SafetensorsInput][] {
   if (tensors instanceof Map) return [...(tensors as ReadonlyMap<string, SafetensorsInput>).entries()];
   return Object.entries(tensors as Readonly<Record<string, SafetensorsInput>>);
 }
@@ -212,7 +210,12 @@ export function writeSafetensors(
     const values = tensor instanceof tf.Tensor ? tensor.dataSync() : tensor.data;
     const count = shape.reduce((product, size) => product * size, 1);
     if (values.length !== count) {
-      throw new InvalidArgumentError({ caller, argument: `tensors.${name}.data`, value: `${values.length} values`, expected: `${count} values for shape [${shape}]` });
+      throw new InvalidArgumentError({
+        caller,
+        argument: `tensors.${name}.data`,
+        value: `${values.length} values`,
+        expected: `${count} values for shape [${shape}]`,
+      });
     }
     const block = Float32Array.from(values as ArrayLike<number>);
     header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + block.byteLength] };

@@ -14,7 +14,15 @@ describe('randomTokenMask', () => {
   beforeAll(() => useBackend('cpu'));
 
   it('keeps floor((L − 1)(1 − r)) + 1 distinct tokens per sample, class token first, others unsorted', () => {
-    for (const [sequenceLength, maskRatio] of [[17, 0.25], [65, 0.15], [5, 0.25], [16, 0.15], [2, 0.9], [10, 0], [10, 1]] as const) {
+    for (const [sequenceLength, maskRatio] of [
+      [17, 0.25],
+      [65, 0.15],
+      [5, 0.25],
+      [16, 0.15],
+      [2, 0.9],
+      [10, 0],
+      [10, 1],
+    ] as const) {
       const mask = randomTokenMask({ batchSize: 64, sequenceLength, maskRatio, seed: sequenceLength });
       const kept = Math.floor((sequenceLength - 1) * (1 - maskRatio)) + 1;
       expect(mask.dtype).toBe('int32');
@@ -72,7 +80,9 @@ describe('randomTokenMask', () => {
 
   it('rejects invalid options, naming them', () => {
     expect(() => randomTokenMask({ batchSize: 0, sequenceLength: 5, maskRatio: 0.5 })).toThrow(InvalidArgumentError);
-    expect(() => randomTokenMask({ batchSize: 2, sequenceLength: 5, maskRatio: 1.5 })).toThrow(/randomTokenMask: invalid argument 'maskRatio' = 1.5; expected a number in \[0, 1\]/);
+    expect(() => randomTokenMask({ batchSize: 2, sequenceLength: 5, maskRatio: 1.5 })).toThrow(
+      /randomTokenMask: invalid argument 'maskRatio' = 1.5; expected a number in \[0, 1\]/,
+    );
     expect(() => randomTokenMask({ batchSize: 2, sequenceLength: 5, maskRatio: 0.9, maskClassToken: true })).toThrow(/keeps at least one of 5 tokens/);
     expect(() => randomTokenMask({ batchSize: 2, sequenceLength: 5, maskRatio: 0.5, seed: 1, random: createRandom(1) })).toThrow(/either 'seed' or 'random'/);
     expect(() => randomTokenMask({ batchSize: 2, sequenceLength: 5, maskRatio: 0.5, seed: 0.5 })).toThrow(/'seed' = 0.5/);
@@ -105,7 +115,10 @@ describe('focalTokenMask', () => {
 
   it('accepts square sizes and a full-grid block, and is reproducible', () => {
     const full = focalTokenMask({ batchSize: 2, gridSize: 3, blockSize: 3, seed: 1 });
-    expect(rows(full)).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]]);
+    expect(rows(full)).toEqual([
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    ]);
     const a = focalTokenMask({ batchSize: 5, gridSize: 8, blockSize: 4, seed: 2 });
     const b = focalTokenMask({ batchSize: 5, gridSize: 8, blockSize: 4, seed: 2 });
     expect(rows(a)).toEqual(rows(b));

@@ -42,8 +42,7 @@ export interface ViTConfig {
 }
 
 /** The fields `resolveViTConfig` requires; the others have defaults. */
-export type ViTConfigInput = Pick<ViTConfig, 'imageSize' | 'patchSize' | 'numLayers' | 'numHeads' | 'hiddenDim' | 'mlpDim'> &
-  Partial<ViTConfig>;
+export type ViTConfigInput = Pick<ViTConfig, 'imageSize' | 'patchSize' | 'numLayers' | 'numHeads' | 'hiddenDim' | 'mlpDim'> & Partial<ViTConfig>;
 
 const CONFIG_KEYS: readonly (keyof ViTConfig)[] = [
   'imageSize',

@@ -14,7 +14,10 @@ async function register(backend: TestBackend): Promise<boolean> {
     else if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
     else if (backend === 'webgpu') {
       // Dawn as navigator.gpu first; on Mesa GL ES only compatibility-level adapters exist.
-      const dawn = (await import('webgpu')) as unknown as { create: (flags: string[]) => { requestAdapter: (options?: object) => Promise<unknown> }; globals: object };
+      const dawn = (await import('webgpu')) as unknown as {
+        create: (flags: string[]) => { requestAdapter: (options?: object) => Promise<unknown> };
+        globals: object;
+      };
       Object.assign(globalThis, dawn.globals);
       const flags = process.env.DAWN_BACKEND ? [`backend=${process.env.DAWN_BACKEND}`] : [];
       const gpu = dawn.create(flags);
@@ -54,11 +57,7 @@ export function fixtureBackends(): TestBackend[] {
 }
 
 /** `describe` once per backend, activating it before the block's tests. */
-export function describeEachBackend(
-  backends: TestBackend[],
-  title: string,
-  body: (backend: TestBackend) => void,
-): void {
+export function describeEachBackend(backends: TestBackend[], title: string, body: (backend: TestBackend) => void): void {
   // An opt-in backend that is off (e.g. webgpu without MSN_TEST_WEBGPU=1) leaves a file with no suite, which vitest
   // reports as a failure; a skipped entry says why instead.
   if (backends.length === 0) it.skip(`${title}: no backend enabled here (MSN_TEST_WEBGPU=1 enables webgpu)`);

@@ -35,10 +35,9 @@ function readSync(tensor: tf.Tensor): ArrayLike<number> {
   try {
     return tensor.dataSync();
   } catch (error) {
-    throw new Error(
-      `expectClose: tensor [${tensor.shape}] cannot be read synchronously on backend '${tf.getBackend()}'; use await expectTensorClose(…)`,
-      { cause: error },
-    );
+    throw new Error(`expectClose: tensor [${tensor.shape}] cannot be read synchronously on backend '${tf.getBackend()}'; use await expectTensorClose(…)`, {
+      cause: error,
+    });
   }
 }
 
@@ -46,11 +45,7 @@ function readSync(tensor: tf.Tensor): ArrayLike<number> {
  * {@link expectClose} for a tensor read with `await data()`, which every backend supports (webgpu included).
  * Returns the largest share of the budget used.
  */
-export async function expectTensorClose(
-  got: tf.Tensor,
-  want: Numbers | number | FixtureTensor | tf.Tensor,
-  options: CloseOptions,
-): Promise<number> {
+export async function expectTensorClose(got: tf.Tensor, want: Numbers | number | FixtureTensor | tf.Tensor, options: CloseOptions): Promise<number> {
   const expected: Numbers | number | FixtureTensor =
     want instanceof tf.Tensor ? { shape: [...want.shape], dtype: 'float64', data: Array.from(await want.data()) } : want;
   const wantShape = typeof expected === 'object' && 'shape' in expected ? (expected as FixtureTensor).shape : undefined;
@@ -64,11 +59,7 @@ export async function expectTensorClose(
  * Fails with file, tensor, index, got, want, allowed error and budget share on the worst element.
  * Returns the largest share of the budget used (0…1), useful for reporting margins.
  */
-export function expectClose(
-  got: Numbers | number | tf.Tensor,
-  want: Numbers | number | FixtureTensor | tf.Tensor,
-  options: CloseOptions,
-): number {
+export function expectClose(got: Numbers | number | tf.Tensor, want: Numbers | number | FixtureTensor | tf.Tensor, options: CloseOptions): number {
   const actual = valuesOf(got);
   const expected = valuesOf(want);
   if (actual.shape && expected.shape && actual.shape.join(',') !== expected.shape.join(',')) {
@@ -84,10 +75,7 @@ export function expectClose(
   for (let i = 0; i < expected.data.length; i++) {
     const wantValue = expected.data[i]!;
     const gotValue = actual.data[i]!;
-    const allowed =
-      options.tolerance.relative * Math.abs(wantValue) +
-      options.tolerance.absoluteOfMax * maxAbsWant +
-      (options.extraAbsolute?.(i) ?? 0);
+    const allowed = options.tolerance.relative * Math.abs(wantValue) + options.tolerance.absoluteOfMax * maxAbsWant + (options.extraAbsolute?.(i) ?? 0);
     const error = Math.abs(gotValue - wantValue);
     const share = Number.isNaN(error) ? Infinity : allowed === 0 ? (error === 0 ? 0 : Infinity) : error / allowed;
     if (share > worstShare) {
@@ -98,10 +86,7 @@ export function expectClose(
   if (worstShare > 1) {
     const i = worstIndex;
     const wantValue = expected.data[i]!;
-    const allowed =
-      options.tolerance.relative * Math.abs(wantValue) +
-      options.tolerance.absoluteOfMax * maxAbsWant +
-      (options.extraAbsolute?.(i) ?? 0);
+    const allowed = options.tolerance.relative * Math.abs(wantValue) + options.tolerance.absoluteOfMax * maxAbsWant + (options.extraAbsolute?.(i) ?? 0);
     throw new Error(
       `${options.label}: element ${i} got ${actual.data[i]} want ${wantValue}; ` +
         `|error| ${Math.abs(actual.data[i]! - wantValue)} > allowed ${allowed} ` +

@@ -72,13 +72,8 @@ export function readFixtures<T = FixtureFile>(folder: string): { path: string; f
  * The cases of every multi-case fixture file of `folder` that `select` keeps, each with its file's path. One
  * folder can hold several functions' cases (sinkhorn and sharpen): `select` tells them apart by their parameters.
  */
-export function readFixtureCases(
-  folder: string,
-  select: (fixture: FixtureCase) => boolean = () => true,
-): { path: string; fixture: FixtureCase }[] {
-  return readFixtures<FixtureCases>(folder).flatMap(({ path, fixture: file }) =>
-    file.cases.filter(select).map((fixture) => ({ path, fixture })),
-  );
+export function readFixtureCases(folder: string, select: (fixture: FixtureCase) => boolean = () => true): { path: string; fixture: FixtureCase }[] {
+  return readFixtures<FixtureCases>(folder).flatMap(({ path, fixture: file }) => file.cases.filter(select).map((fixture) => ({ path, fixture })));
 }
 
 /** Loads a fixture tensor as float32 (inputs are float32-exact) or int32. */

@@ -29,9 +29,11 @@ export async function installDawnGpu(importModule: (specifier: string) => Promis
   if (!adapter) return undefined;
   const info = adapter.info ?? {};
   const description = [info.vendor, info.architecture, info.description].filter((part) => part).join(' ') || 'unknown adapter';
-  return { description, software: info.type === 'CPU' || SOFTWARE.test(description) || /Mesa/.test(description) && backend === 'opengles' };
+  return { description, software: info.type === 'CPU' || SOFTWARE.test(description) || (/Mesa/.test(description) && backend === 'opengles') };
 }
 
 interface GPUish {
-  requestAdapter: (options?: Record<string, unknown>) => Promise<{ info?: { vendor?: string; architecture?: string; description?: string; type?: string } } | null>;
+  requestAdapter: (
+    options?: Record<string, unknown>,
+  ) => Promise<{ info?: { vendor?: string; architecture?: string; description?: string; type?: string } } | null>;
 }

@@ -45,7 +45,11 @@ describe('selectBackend', () => {
     expect(lines).toEqual([choice.description]);
     expect(choice.skipped).toEqual([]); // absent optional backends are a normal situation
     // A GPU before a CPU: tfjs-node-gpu, then webgpu (Dawn finds no hardware adapter here), then tfjs-node.
-    expect(imported.filter((specifier) => !specifier.includes('backend-')).slice(0, 3)).toEqual(['@tensorflow/tfjs-node-gpu', 'webgpu', '@tensorflow/tfjs-node']);
+    expect(imported.filter((specifier) => !specifier.includes('backend-')).slice(0, 3)).toEqual([
+      '@tensorflow/tfjs-node-gpu',
+      'webgpu',
+      '@tensorflow/tfjs-node',
+    ]);
   });
 
   it('uses the real importer without a native backend installed here', async () => {
@@ -78,7 +82,7 @@ describe('selectBackend', () => {
   it('rejects an unknown name, listing the valid ones', async () => {
     await expect(selectBackend({ backend: 'metal', log: false })).rejects.toThrow(InvalidArgumentError);
     await expect(selectBackend({ backend: 'metal', log: false })).rejects.toThrow(
-      "selectBackend: invalid argument 'backend' = \"metal\"; expected one of tensorflow, webgpu, wasm, cpu",
+      'selectBackend: invalid argument \'backend\' = "metal"; expected one of tensorflow, webgpu, wasm, cpu',
     );
   });
 

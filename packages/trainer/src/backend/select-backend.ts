@@ -72,13 +72,21 @@ export interface SelectBackendOptions {
 function isNotFound(error: unknown, specifier: string): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
-  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (module|package)|Could not resolve/.test(message)) && message.includes(specifier);
+  return (
+    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (module|package)|Could not resolve/.test(message)) &&
+    message.includes(specifier)
+  );
 }
 
 function versionOf(module: unknown, specifier: string): string {
   // tfjs backends export their version: version_wasm, version_cpu, or tfjs-node's version['tfjs-node'].
   const exports = (module as Record<string, unknown> | null) ?? {};
-  const candidates = [exports.version_wasm, exports.version_webgpu, exports.version_cpu, (exports.version as Record<string, unknown> | undefined)?.[specifier.replace('@tensorflow/', '')]];
+  const candidates = [
+    exports.version_wasm,
+    exports.version_webgpu,
+    exports.version_cpu,
+    (exports.version as Record<string, unknown> | undefined)?.[specifier.replace('@tensorflow/', '')],
+  ];
   const found = candidates.find((value): value is string => typeof value === 'string');
   return found ?? 'unknown';
 }
@@ -95,7 +103,12 @@ function packageVersion(specifier: string): string {
 
 type Attempt = { ok: true; choice: Omit<BackendChoice, 'skipped' | 'blas'> } | { ok: false; reason: string; notInstalled: boolean; cause?: unknown };
 
-async function attempt(name: BackendName, importModule: (specifier: string) => Promise<unknown>, automatic: boolean, packages: readonly string[]): Promise<Attempt> {
+async function attempt(
+  name: BackendName,
+  importModule: (specifier: string) => Promise<unknown>,
+  automatic: boolean,
+  packages: readonly string[],
+): Promise<Attempt> {
   const reasons: string[] = [];
   let adapter = '';
   if (name === 'webgpu') {
@@ -104,7 +117,14 @@ async function attempt(name: BackendName, importModule: (specifier: string) => P
     try {
       info = await installDawnGpu(importModule);
     } catch (error) {
-      return { ok: false, reason: isNotFound(error, 'webgpu') ? 'webgpu is not installed (install webgpu and @tensorflow/tfjs-backend-webgpu)' : `webgpu failed to load: ${String(error)}`, notInstalled: isNotFound(error, 'webgpu'), cause: error };
+      return {
+        ok: false,
+        reason: isNotFound(error, 'webgpu')
+          ? 'webgpu is not installed (install webgpu and @tensorflow/tfjs-backend-webgpu)'
+          : `webgpu failed to load: ${String(error)}`,
+        notInstalled: isNotFound(error, 'webgpu'),
+        cause: error,
+      };
     }
     // No adapter is as normal as an absent package (a machine without a GPU): skipped silently when automatic.
     if (!info) return { ok: false, reason: 'no WebGPU adapter (set DAWN_BACKEND=opengles for Mesa GL ES)', notInstalled: true };
@@ -190,9 +210,14 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     }
     if (backend !== undefined) {
       const hint = result.notInstalled && name !== 'webgpu' ? ` (install ${PROVIDERS[name].join(' or ')})` : '';
-      throw new BackendUnavailableError(`selectBackend: backend '${name}' is unavailable: ${result.reason}${hint}`, result.cause === undefined ? undefined : { cause: result.cause });
+      throw new BackendUnavailableError(
+        `selectBackend: backend '${name}' is unavailable: ${result.reason}${hint}`,
+        result.cause === undefined ? undefined : { cause: result.cause },
+      );
     }
     if (!result.notInstalled) skipped.push(`${name}: ${result.reason}`);
   }
-  throw new BackendUnavailableError(`selectBackend: no usable backend among ${BACKEND_PREFERENCE.join(', ')}${skipped.length > 0 ? ` (${skipped.join('; ')})` : ''}`);
+  throw new BackendUnavailableError(
+    `selectBackend: no usable backend among ${BACKEND_PREFERENCE.join(', ')}${skipped.length > 0 ? ` (${skipped.join('; ')})` : ''}`,
+  );
 }

@@ -29,6 +29,8 @@ describe('setupTensorflow', () => {
   });
 
   it('rejects an unknown backend, listing the valid ones', async () => {
-    await expect(setupTensorflow({ backend: 'metal', log: false })).rejects.toThrow(/selectBackend: invalid argument 'backend' = "metal"; expected one of tensorflow, webgpu, wasm, cpu/);
+    await expect(setupTensorflow({ backend: 'metal', log: false })).rejects.toThrow(
+      /selectBackend: invalid argument 'backend' = "metal"; expected one of tensorflow, webgpu, wasm, cpu/,
+    );
   });
 });

@@ -38,4 +38,3 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string):
   }
   await syncFolder(dirname(path));
 }
-

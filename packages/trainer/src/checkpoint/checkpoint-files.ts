@@ -115,7 +115,9 @@ export async function readCheckpoint(folder: string, codec: TensorCodec): Promis
     throw new CheckpointError(`checkpoint '${folder}' is incomplete or corrupt: cannot read ${STATE_FILE} (${(error as Error).message})`, { cause: error });
   }
   if (state?.format !== 'msn-trainer-checkpoint' || state.version !== 1) {
-    throw new CheckpointError(`checkpoint '${folder}': ${STATE_FILE} has format ${JSON.stringify(state?.format)} version ${JSON.stringify(state?.version)}, expected msn-trainer-checkpoint version 1`);
+    throw new CheckpointError(
+      `checkpoint '${folder}': ${STATE_FILE} has format ${JSON.stringify(state?.format)} version ${JSON.stringify(state?.version)}, expected msn-trainer-checkpoint version 1`,
+    );
   }
   const readVerified = async (record: FileRecord) => {
     const path = join(folder, record.name);
@@ -126,7 +128,9 @@ export async function readCheckpoint(folder: string, codec: TensorCodec): Promis
       throw new CheckpointError(`checkpoint '${folder}' is incomplete: cannot read ${record.name}`, { cause: error });
     }
     if (bytes.length !== record.bytes || sha256(bytes) !== record.sha256) {
-      throw new CheckpointError(`checkpoint '${folder}' is inconsistent: ${record.name} has ${bytes.length} bytes / another hash than the ${record.bytes} bytes ${STATE_FILE} lists (interrupted while saving?)`);
+      throw new CheckpointError(
+        `checkpoint '${folder}' is inconsistent: ${record.name} has ${bytes.length} bytes / another hash than the ${record.bytes} bytes ${STATE_FILE} lists (interrupted while saving?)`,
+      );
     }
     return codec.decode(bytes, path);
   };

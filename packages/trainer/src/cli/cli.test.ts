@@ -45,11 +45,20 @@ describe('parseArguments', () => {
       }
       throw new Error(`${argv.join(' ')} parsed`);
     };
-    expect(problem(['--backend'])).toEqual(['missing-value', "command line: flag '--backend' is missing its value; expected one of tensorflow, wasm, cpu (it is the last argument)"]);
-    expect(problem(['--prior', '--steps', '3'])).toEqual(['missing-value', "command line: flag '--prior' is missing its value; expected a string (--steps is another flag)"]);
+    expect(problem(['--backend'])).toEqual([
+      'missing-value',
+      "command line: flag '--backend' is missing its value; expected one of tensorflow, wasm, cpu (it is the last argument)",
+    ]);
+    expect(problem(['--prior', '--steps', '3'])).toEqual([
+      'missing-value',
+      "command line: flag '--prior' is missing its value; expected a string (--steps is another flag)",
+    ]);
     expect(problem(['--steps='])).toEqual(['missing-value', "command line: flag '--steps' is missing its value; expected an integer >= 1 (it is empty)"]);
     expect(problem(['--prior='])[1]).toMatch(/'--prior' is missing its value; expected a string \(it is empty\)/);
-    expect(problem([], { data: { type: 'string', required: true, description: 'data folder' } })).toEqual(['missing-flag', "command line: missing flag '--data'; expected a string (this flag is required)"]);
+    expect(problem([], { data: { type: 'string', required: true, description: 'data folder' } })).toEqual([
+      'missing-flag',
+      "command line: missing flag '--data'; expected a string (this flag is required)",
+    ]);
     expect(problem(['--steps', 'abc'])[0]).toBe('invalid-value');
   });
 
@@ -74,7 +83,9 @@ describe('parseArguments', () => {
     expect(message(['-steps', '3'])).toBe("command line: unknown flag '-steps'; did you mean --steps? (--help lists the flags)");
     expect(message(['--learning'])).toMatch(/did you mean --learning-rate\?/);
     // Ties are all offered; nothing near: the list.
-    expect(message(['--ab'], { aa: { type: 'integer', description: 'a' }, bb: { type: 'integer', description: 'b' } } as FlagSpecs)).toMatch(/did you mean --aa or --bb\?/);
+    expect(message(['--ab'], { aa: { type: 'integer', description: 'a' }, bb: { type: 'integer', description: 'b' } } as FlagSpecs)).toMatch(
+      /did you mean --aa or --bb\?/,
+    );
     expect(message(['--gpu'])).toBe("command line: unknown flag '--gpu'; valid flags: --steps, --learning-rate, --backend, --prior, --resume");
     expect(message(['--gpu'])).not.toMatch(/""/);
   });
@@ -94,9 +105,12 @@ describe('run', () => {
   it('reports errors with their causes and sets the exit code', async () => {
     let written = '';
     const stderr = { write: (text: string) => (written += text) };
-    await run(() => {
-      throw new Error('cannot read prior module ./p.js', { cause: new Error('ENOENT: no such file') });
-    }, { stderr, verbose: false });
+    await run(
+      () => {
+        throw new Error('cannot read prior module ./p.js', { cause: new Error('ENOENT: no such file') });
+      },
+      { stderr, verbose: false },
+    );
     expect(written).toBe('error: cannot read prior module ./p.js\n  caused by: ENOENT: no such file\n');
     expect(process.exitCode).toBe(1);
   });

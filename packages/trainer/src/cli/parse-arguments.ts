@@ -72,12 +72,15 @@ function expectation(spec: FlagSpec): string {
 
 /** Edit distance with adjacent transpositions (optimal string alignment): `stpes` is 1 from `steps`. */
 function editDistance(left: string, right: string): number {
-  const rows = Array.from({ length: left.length + 1 }, (_, row) => Array.from({ length: right.length + 1 }, (_, column) => (row === 0 ? column : column === 0 ? row : 0)));
+  const rows = Array.from({ length: left.length + 1 }, (_, row) =>
+    Array.from({ length: right.length + 1 }, (_, column) => (row === 0 ? column : column === 0 ? row : 0)),
+  );
   for (let row = 1; row <= left.length; row++) {
     for (let column = 1; column <= right.length; column++) {
       const cost = left[row - 1] === right[column - 1] ? 0 : 1;
       let best = Math.min(rows[row - 1]![column]! + 1, rows[row]![column - 1]! + 1, rows[row - 1]![column - 1]! + cost);
-      if (row > 1 && column > 1 && left[row - 1] === right[column - 2] && left[row - 2] === right[column - 1]) best = Math.min(best, rows[row - 2]![column - 2]! + 1);
+      if (row > 1 && column > 1 && left[row - 1] === right[column - 2] && left[row - 2] === right[column - 1])
+        best = Math.min(best, rows[row - 2]![column - 2]! + 1);
       rows[row]![column] = best;
     }
   }
@@ -90,12 +93,17 @@ function editDistance(left: string, right: string): number {
  * `--batch-size`). camelCase and snake_case spellings are compared in kebab-case (`--learningRate`).
  */
 function suggestFlags(typed: string, candidates: readonly string[]): string[] {
-  const name = kebab(typed.replace(/^[A-Z]/, (letter) => letter.toLowerCase())).replace(/_/g, '-').toLowerCase();
+  const name = kebab(typed.replace(/^[A-Z]/, (letter) => letter.toLowerCase()))
+    .replace(/_/g, '-')
+    .toLowerCase();
   const limit = Math.max(1, Math.floor(name.length / 3));
   const scored = candidates.map((candidate) => ({ candidate, distance: editDistance(name, candidate) })).filter(({ distance }) => distance <= limit);
   if (scored.length > 0) {
     const nearest = Math.min(...scored.map(({ distance }) => distance));
-    return scored.filter(({ distance }) => distance === nearest).map(({ candidate }) => candidate).slice(0, 3);
+    return scored
+      .filter(({ distance }) => distance === nearest)
+      .map(({ candidate }) => candidate)
+      .slice(0, 3);
   }
   return name.length >= 3 ? candidates.filter((candidate) => candidate.startsWith(name)).slice(0, 3) : [];
 }
@@ -104,7 +112,10 @@ function unknownFlag(flagText: string, byFlag: ReadonlyMap<string, { spec: FlagS
   const known = [...byFlag.keys()];
   const candidates = [...known, ...known.filter((name) => byFlag.get(name)!.spec.type === 'boolean').map((name) => `no-${name}`), 'help'];
   const suggestions = suggestFlags(flagText.replace(/^-+/, ''), candidates).map((name) => `--${name}`);
-  const hint = suggestions.length === 0 ? `valid flags: ${known.map((name) => `--${name}`).join(', ')}` : `did you mean ${suggestions.join(' or ')}? (--help lists the flags)`;
+  const hint =
+    suggestions.length === 0
+      ? `valid flags: ${known.map((name) => `--${name}`).join(', ')}`
+      : `did you mean ${suggestions.join(' or ')}? (--help lists the flags)`;
   return new CliArgumentError(flagText, undefined, hint, 'unknown-flag');
 }
 
@@ -164,7 +175,9 @@ export function parseArguments<Specs extends FlagSpecs>(specs: Specs, argv: read
       if (/^-[A-Za-z]/.test(argument)) throw unknownFlag(argument.split('=')[0]!, byFlag);
       throw new CliArgumentError('(positional)', argument, 'flags of the form --name value (see --help)');
     }
-    const [flagText, inlineValue] = argument.includes('=') ? [argument.slice(0, argument.indexOf('=')), argument.slice(argument.indexOf('=') + 1)] : [argument, undefined];
+    const [flagText, inlineValue] = argument.includes('=')
+      ? [argument.slice(0, argument.indexOf('=')), argument.slice(argument.indexOf('=') + 1)]
+      : [argument, undefined];
     let flagName = flagText.slice(2);
     let negated = false;
     if (!byFlag.has(flagName) && flagName.startsWith('no-') && byFlag.get(flagName.slice(3))?.spec.type === 'boolean') {
@@ -192,7 +205,8 @@ export function parseArguments<Specs extends FlagSpecs>(specs: Specs, argv: read
     if (result[name] !== undefined) continue;
     if (spec.default !== undefined) result[name] = spec.default;
     else if (spec.type === 'boolean') result[name] = false;
-    else if (spec.required && !result.help) throw new CliArgumentError(`--${kebab(name)}`, undefined, `${expectation(spec)} (this flag is required)`, 'missing-flag');
+    else if (spec.required && !result.help)
+      throw new CliArgumentError(`--${kebab(name)}`, undefined, `${expectation(spec)} (this flag is required)`, 'missing-flag');
   }
   return result as ParsedFlags<Specs>;
 }

@@ -23,7 +23,7 @@ describe('openDataset', () => {
     expect(data.description).toMatch(/synthetic shapes 16×16: 30 training images, evaluation 12 \/ 12 \(6 classes\)/);
   });
 
-  it.runIf(existsSync(FASHION_MNIST_FOLDER))('opens Debian\'s Fashion-MNIST with the train and t10k splits', () => {
+  it.runIf(existsSync(FASHION_MNIST_FOLDER))("opens Debian's Fashion-MNIST with the train and t10k splits", () => {
     const data = openDataset({ name: 'fashion-mnist' });
     expect([data.train.length, data.evaluation!.test.length]).toEqual([60000, 10000]);
     expect(data.normalize.mean[0]).toBeCloseTo(0.286, 6);
@@ -31,7 +31,10 @@ describe('openDataset', () => {
 
   it('splits a labelled image folder per class, reproducibly, and leaves an unlabelled one without evaluation', () => {
     const labelled = join(root, 'labelled');
-    for (const [name, count] of [['cat', 10], ['dog', 5]] as const) {
+    for (const [name, count] of [
+      ['cat', 10],
+      ['dog', 5],
+    ] as const) {
       mkdirSync(join(labelled, name), { recursive: true });
       for (let index = 0; index < count; index++) writeFileSync(join(labelled, name, `${index}.png`), '');
     }
@@ -52,8 +55,12 @@ describe('openDataset', () => {
 
   it('names the missing data and how to provide it', () => {
     expect(() => openDataset({ name: 'folder' })).toThrow(/openDataset: invalid argument 'path' = undefined; expected the data folder of folder \(pass --data/);
-    expect(() => openDataset({ name: 'folder', path: join(root, 'missing') })).toThrow(/'path' = ".*missing"; expected an existing folder with the folder data \(it does not exist; pass --data/);
-    expect(() => openDataset({ name: 'cifar10', path: join(root, 'missing') })).toThrow(/cifar10 data \(it does not exist; pass --data <folder with data_batch_1.bin/);
+    expect(() => openDataset({ name: 'folder', path: join(root, 'missing') })).toThrow(
+      /'path' = ".*missing"; expected an existing folder with the folder data \(it does not exist; pass --data/,
+    );
+    expect(() => openDataset({ name: 'cifar10', path: join(root, 'missing') })).toThrow(
+      /cifar10 data \(it does not exist; pass --data <folder with data_batch_1.bin/,
+    );
     expect(() => openDataset({ name: 'fashion-mnist', path: join(root, 'missing') })).toThrow(/fashion-mnist data/);
     writeFileSync(join(root, 'file.txt'), '');
     expect(() => openDataset({ name: 'folder', path: join(root, 'file.txt') })).toThrow(/it is not a folder/);

@@ -90,7 +90,8 @@ const KNOWN = ['name', 'path', 'imageSize', 'syntheticLength', 'syntheticEvaluat
  */
 export function openDataset(options: OpenDatasetOptions): OpenedDataset {
   const caller = 'openDataset';
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError({ caller, argument: 'options', value: options, expected: '{ name, path?, … }' });
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidArgumentError({ caller, argument: 'options', value: options, expected: '{ name, path?, … }' });
   assertKnownKeys(caller, options, KNOWN);
   const { name, seed = 0 } = options;
   if (!(DATASET_NAMES as readonly string[]).includes(name)) {
@@ -117,16 +118,39 @@ export function openDataset(options: OpenDatasetOptions): OpenedDataset {
       };
     }
     case 'fashion-mnist': {
-      const folder = requireFolder(caller, options.path ?? FASHION_MNIST_FOLDER, name, options.path === undefined ? 'install Debian\'s dataset-fashion-mnist package or pass --data <folder with the IDX files>' : 'pass --data <folder with the IDX files>');
+      const folder = requireFolder(
+        caller,
+        options.path ?? FASHION_MNIST_FOLDER,
+        name,
+        options.path === undefined
+          ? "install Debian's dataset-fashion-mnist package or pass --data <folder with the IDX files>"
+          : 'pass --data <folder with the IDX files>',
+      );
       const train = IdxDataset.fromFolder(folder, { split: 'train', classes: FASHION_MNIST_CLASSES });
       const test = IdxDataset.fromFolder(folder, { split: 't10k', classes: FASHION_MNIST_CLASSES });
-      return { name, description: `fashion-mnist (${folder}): ${train.length} training images, evaluation ${train.length} / ${test.length} (10 classes)`, train, evaluation: { train, test }, classes: FASHION_MNIST_CLASSES, normalize: FASHION_MNIST_NORMALIZE, imageSize: 28 };
+      return {
+        name,
+        description: `fashion-mnist (${folder}): ${train.length} training images, evaluation ${train.length} / ${test.length} (10 classes)`,
+        train,
+        evaluation: { train, test },
+        classes: FASHION_MNIST_CLASSES,
+        normalize: FASHION_MNIST_NORMALIZE,
+        imageSize: 28,
+      };
     }
     case 'cifar10': {
       const folder = requireFolder(caller, options.path, name, 'pass --data <folder with data_batch_1.bin … test_batch.bin>');
       const train = new Cifar10Dataset(folder, { split: 'train' });
       const test = new Cifar10Dataset(folder, { split: 'test' });
-      return { name, description: `cifar10 (${folder}): ${train.length} training images, evaluation ${train.length} / ${test.length} (10 classes)`, train, evaluation: { train, test }, classes: train.classes ?? CIFAR10_CLASSES, normalize: CIFAR10_NORMALIZE, imageSize: 32 };
+      return {
+        name,
+        description: `cifar10 (${folder}): ${train.length} training images, evaluation ${train.length} / ${test.length} (10 classes)`,
+        train,
+        evaluation: { train, test },
+        classes: train.classes ?? CIFAR10_CLASSES,
+        normalize: CIFAR10_NORMALIZE,
+        imageSize: 32,
+      };
     }
     case 'folder': {
       const folder = requireFolder(caller, options.path, name, 'pass --data <folder of images, optionally one sub-folder per class>');
@@ -136,8 +160,18 @@ export function openDataset(options: OpenDatasetOptions): OpenedDataset {
       }
       const train = new ImageFolder(folder);
       const evaluation = train.classes === undefined ? undefined : splitFolder(train, folderTestFraction, seed);
-      const split = evaluation === undefined ? 'no labels: no evaluation' : `evaluation ${evaluation.train.length} / ${evaluation.test.length} (${train.classes!.length} classes)`;
-      return { name, description: `folder ${folder}: ${train.length} images, ${split}`, train, ...(evaluation === undefined ? {} : { evaluation }), ...(train.classes === undefined ? {} : { classes: train.classes }), normalize: FOLDER_NORMALIZE };
+      const split =
+        evaluation === undefined
+          ? 'no labels: no evaluation'
+          : `evaluation ${evaluation.train.length} / ${evaluation.test.length} (${train.classes!.length} classes)`;
+      return {
+        name,
+        description: `folder ${folder}: ${train.length} images, ${split}`,
+        train,
+        ...(evaluation === undefined ? {} : { evaluation }),
+        ...(train.classes === undefined ? {} : { classes: train.classes }),
+        normalize: FOLDER_NORMALIZE,
+      };
     }
   }
 }
@@ -149,7 +183,12 @@ function requireFolder(caller: string, path: string | undefined, name: string, f
   let isFolder = false;
   if (existsSync(path)) isFolder = statSync(path).isDirectory();
   if (!isFolder) {
-    throw new InvalidArgumentError({ caller, argument: 'path', value: path, expected: `an existing folder with the ${name} data (${existsSync(path) ? 'it is not a folder' : 'it does not exist'}; ${fix})` });
+    throw new InvalidArgumentError({
+      caller,
+      argument: 'path',
+      value: path,
+      expected: `an existing folder with the ${name} data (${existsSync(path) ? 'it is not a folder' : 'it does not exist'}; ${fix})`,
+    });
   }
   return path;
 }
@@ -178,6 +217,11 @@ function splitFolder(folder: ImageFolder, testFraction: number, seed: number): {
     test.push(...indices.slice(0, testCount));
     train.push(...indices.slice(testCount));
   }
-  const subset = (indices: number[]) => ImageFolder.fromSource({ ...source, files: indices.sort((left, right) => left - right).map((index) => source.files[index]!), labels: indices.map((index) => labels[index]!) });
+  const subset = (indices: number[]) =>
+    ImageFolder.fromSource({
+      ...source,
+      files: indices.sort((left, right) => left - right).map((index) => source.files[index]!),
+      labels: indices.map((index) => labels[index]!),
+    });
   return { train: subset(train), test: subset(test) };
 }

@@ -37,15 +37,23 @@ interface Report {
 }
 
 /** Two ranks of the trainer child under mpirun: each rank's report (by rank) and mpirun's exit code. */
-async function trainRanks(options: Omit<TrainerChildOptions, 'folder'> & { folder?: string }): Promise<{ folder: string; reports: Report[]; code: number | null }> {
+async function trainRanks(
+  options: Omit<TrainerChildOptions, 'folder'> & { folder?: string },
+): Promise<{ folder: string; reports: Report[]; code: number | null }> {
   const folder = options.folder ?? join(root, `run-${runs++}`);
   const outcome = await runUnderMpirun(CHILD, 2, [JSON.stringify({ ...options, folder })]);
   const reports = jsonLines<Report>(outcome).sort((left, right) => left.rank - right.rank);
-  expect(reports.map((report) => report.rank), outcome.stderr).toEqual([0, 1]);
+  expect(
+    reports.map((report) => report.rank),
+    outcome.stderr,
+  ).toEqual([0, 1]);
   return { folder, reports, code: outcome.code };
 }
 
-const losses = (path: string) => JsonLinesLogger.read(path).filter((row) => 'loss' in row).map((row) => row.loss!);
+const losses = (path: string) =>
+  JsonLinesLogger.read(path)
+    .filter((row) => 'loss' in row)
+    .map((row) => row.loss!);
 
 describe.skipIf(MPI_MISSING !== undefined)(`Trainer with ddpStrategy under mpirun${MPI_MISSING ? ` (skipped: ${MPI_MISSING})` : ''}`, () => {
   let single: { losses: number[]; weight: number[]; bias: number[] };
@@ -131,7 +139,9 @@ describe.skipIf(MPI_MISSING !== undefined)(`MSNModule with ddpStrategy under mpi
     expect(single.steps.filter((step) => step.gradNorm > SETUP.maxGradNorm).length).toBeGreaterThanOrEqual(2);
 
     const output = join(root, 'msn-module');
-    const outcome = await runUnderMpirun(join(PACKAGE_DIRECTORY, 'src/ddp/__fixtures__/msn-module-child.ts'), SETUP.worldSize, [JSON.stringify({ tensorBackend: 'cpu', output })]);
+    const outcome = await runUnderMpirun(join(PACKAGE_DIRECTORY, 'src/ddp/__fixtures__/msn-module-child.ts'), SETUP.worldSize, [
+      JSON.stringify({ tensorBackend: 'cpu', output }),
+    ]);
     expect(outcome.code, outcome.stderr).toBe(0);
     const [first, second] = [0, 1].map((rank) => JSON.parse(readFileSync(`${output}-rank${rank}.json`, 'utf8')) as { report: RunReport; tornDown: boolean });
     // Callbacks run on rank 0 only; what they see is the mean over ranks, i.e. the combined batch's values.
@@ -140,7 +150,8 @@ describe.skipIf(MPI_MISSING !== undefined)(`MSNModule with ddpStrategy under mpi
     single.steps.forEach((want, index) => {
       const got = first!.report.steps[index]!;
       const label = `MSNModule [cpu] step ${index + 1}`;
-      for (const key of ['loss', 'crossEntropy', 'regLoss', 'gradNorm'] as const) expectClose(got[key], want[key], { label: `${label} ${key}`, tolerance: FIXTURE_TOLERANCE });
+      for (const key of ['loss', 'crossEntropy', 'regLoss', 'gradNorm'] as const)
+        expectClose(got[key], want[key], { label: `${label} ${key}`, tolerance: FIXTURE_TOLERANCE });
       compareParameters(single, got.parameters, index, label);
     });
     // Rank 1 started from other weights: the broadcast, synchronised BatchNorm and averaged gradients keep them identical.

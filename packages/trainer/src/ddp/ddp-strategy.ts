@@ -69,7 +69,8 @@ export class DDPStrategy implements TrainerStrategy {
     }
     assertOptions(caller, options, KNOWN, '{ broadcastWeights? }');
     const { broadcastWeights = true } = options;
-    if (typeof broadcastWeights !== 'boolean') throw new InvalidArgumentError({ caller, argument: 'broadcastWeights', value: broadcastWeights, expected: 'a boolean' });
+    if (typeof broadcastWeights !== 'boolean')
+      throw new InvalidArgumentError({ caller, argument: 'broadcastWeights', value: broadcastWeights, expected: 'a boolean' });
     this.group = group;
     this.broadcastWeights = broadcastWeights;
   }
@@ -165,7 +166,12 @@ export class DDPStrategy implements TrainerStrategy {
     entries.sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
     for (const [name, tensor] of entries) {
       if (tensor.dtype !== 'float32') {
-        throw new InvalidArgumentError({ caller: 'ddpStrategy', argument: `module.stateDict()['${name}']`, value: `a ${tensor.dtype} tensor`, expected: 'float32 weights' });
+        throw new InvalidArgumentError({
+          caller: 'ddpStrategy',
+          argument: `module.stateDict()['${name}']`,
+          value: `a ${tensor.dtype} tensor`,
+          expected: 'float32 weights',
+        });
       }
     }
     const flat = new Float32Array(entries.reduce((total, [, tensor]) => total + tensor.size, 0));

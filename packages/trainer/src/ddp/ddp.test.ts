@@ -19,7 +19,10 @@ const CONFIG = {
 };
 
 function batch() {
-  return { targets: tf.randomNormal([3, 3, 8, 8], 0, 1, 'float32', 1) as tf.Tensor4D, anchors: tf.randomNormal([3, 3, 8, 8], 0, 1, 'float32', 2) as tf.Tensor4D };
+  return {
+    targets: tf.randomNormal([3, 3, 8, 8], 0, 1, 'float32', 1) as tf.Tensor4D,
+    anchors: tf.randomNormal([3, 3, 8, 8], 0, 1, 'float32', 2) as tf.Tensor4D,
+  };
 }
 
 describeEachBackend(['cpu'], 'ddp arguments', () => {
@@ -80,7 +83,13 @@ describeEachBackend(embeddedBackends(), 'ddp in a world of one', () => {
     try {
       const step = async () => [
         await msnTrainingStep(plain, data, { optimizer: optimizers[0]!, loss: losses[0], maskSeed: 1, maxGradNorm: 1 }),
-        await msnTrainingStep(viaHook, data, { optimizer: optimizers[1]!, loss: losses[1], maskSeed: 1, maxGradNorm: 1, reduceGradients: hook.reduceGradients }),
+        await msnTrainingStep(viaHook, data, {
+          optimizer: optimizers[1]!,
+          loss: losses[1],
+          maskSeed: 1,
+          maxGradNorm: 1,
+          reduceGradients: hook.reduceGradients,
+        }),
         await msnTrainingStep(viaOptimizer, data, { optimizer: optimizers[2]!, loss: losses[2], maskSeed: 1, maxGradNorm: 1 }),
       ];
       // One rank's sums and means are its own values, so only the statistics' float32 rounding differs (Σx/n

@@ -120,7 +120,10 @@ export function ddp(model: MSNModel, group: ProcessGroup, options: DDPOptions = 
   if (root >= group.worldSize) {
     throw new InvalidArgumentError({ caller, argument: 'root', value: root, expected: `a rank below the world size ${group.worldSize}` });
   }
-  for (const [argument, value] of [['broadcastWeights', broadcastWeights], ['synchronizeBatchNorm', synchronizeBatchNorm]] as const) {
+  for (const [argument, value] of [
+    ['broadcastWeights', broadcastWeights],
+    ['synchronizeBatchNorm', synchronizeBatchNorm],
+  ] as const) {
     if (typeof value !== 'boolean') throw new InvalidArgumentError({ caller, argument, value, expected: 'a boolean' });
   }
 

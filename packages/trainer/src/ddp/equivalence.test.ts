@@ -36,8 +36,16 @@ function compareRuns(single: RunReport, ranks: RunReport[], label: string): void
     const mean = (value: (rank: (typeof steps)[number]) => number) => steps.reduce((total, rank) => total + value(rank), 0) / steps.length;
     // Each rank's loss is its own shard's cross-entropy plus the shared regulariser: their mean is the 2b loss.
     expect(steps[0]!.loss).not.toBe(steps[1]!.loss);
-    expectClose(mean((rank) => rank.loss), want.loss, { label: `${step} loss (mean over ranks)`, tolerance: FIXTURE_TOLERANCE });
-    expectClose(mean((rank) => rank.crossEntropy), want.crossEntropy, { label: `${step} crossEntropy`, tolerance: FIXTURE_TOLERANCE });
+    expectClose(
+      mean((rank) => rank.loss),
+      want.loss,
+      { label: `${step} loss (mean over ranks)`, tolerance: FIXTURE_TOLERANCE },
+    );
+    expectClose(
+      mean((rank) => rank.crossEntropy),
+      want.crossEntropy,
+      { label: `${step} crossEntropy`, tolerance: FIXTURE_TOLERANCE },
+    );
     for (const rank of steps) {
       expectClose(rank.regLoss, want.regLoss, { label: `${step} regLoss`, tolerance: FIXTURE_TOLERANCE });
       // The norm of the averaged gradient is the large batch's, and clipping used it.
@@ -51,12 +59,7 @@ function compareRuns(single: RunReport, ranks: RunReport[], label: string): void
   for (const rank of ranks.slice(1)) expect(rank.parameterDigest).toBe(ranks[0]!.parameterDigest);
 }
 
-async function runWorld(
-  folder: string,
-  worldSize: number,
-  tensorBackend: TestBackend,
-  runs: { kind: LossKind; variant: Variant }[],
-): Promise<ChildReport[]> {
+async function runWorld(folder: string, worldSize: number, tensorBackend: TestBackend, runs: { kind: LossKind; variant: Variant }[]): Promise<ChildReport[]> {
   const output = join(folder, `world${worldSize}-${runs[0]!.variant}`);
   const outcome = await runUnderMpirun(CHILD, worldSize, [JSON.stringify({ tensorBackend, output, runs })]);
   expect(outcome.code, outcome.stderr).toBe(0);
@@ -68,39 +71,63 @@ async function runWorld(
 }
 
 const title = `DDP under mpirun (world size n, batch 2b/n) equals one process with batch 2b${MPI_MISSING ? ` (skipped: ${MPI_MISSING})` : ''}`;
-describe.skipIf(MPI_MISSING !== undefined)(title, () => describeEachBackend(embeddedBackends(), 'world sizes 2 and 3', (tensorBackend: TestBackend) => {
-  const singles = {} as Record<LossKind, RunReport>;
-  const folder = mkdtempSync(join(tmpdir(), 'msn-ddp-equivalence-'));
+describe.skipIf(MPI_MISSING !== undefined)(title, () =>
+  describeEachBackend(embeddedBackends(), 'world sizes 2 and 3', (tensorBackend: TestBackend) => {
+    const singles = {} as Record<LossKind, RunReport>;
+    const folder = mkdtempSync(join(tmpdir(), 'msn-ddp-equivalence-'));
 
-  beforeAll(async () => {
-    for (const kind of KINDS) {
-      const model = createModel(SETUP.modelSeed);
-      singles[kind] = await runSteps(model, createLoss(kind), 0, 1);
-      model.dispose();
-    }
-    // Clipping is active in most steps, so the test also checks that gradients are averaged before clipping.
-    for (const kind of KINDS) expect(singles[kind].steps.filter((step) => step.gradNorm > SETUP.maxGradNorm).length).toBeGreaterThanOrEqual(2);
-  });
-  afterAll(() => rmSync(folder, { recursive: true, force: true }));
-
-  for (const worldSize of WORLD_SIZES) {
-    it(`MSN and PMSN with ${worldSize} ranks: losses of ${SETUP.steps} steps, step-1 gradients, every parameter after each step`, async () => {
-      const ranks = await runWorld(folder, worldSize, tensorBackend, KINDS.map((kind) => ({ kind, variant: 'ddp' as const })));
+    beforeAll(async () => {
       for (const kind of KINDS) {
-        const key = `${kind}/ddp`;
-        compareRuns(singles[kind], ranks.map((rank) => rank.reports[key]!), `${kind} [${tensorBackend}, world ${worldSize}]`);
+        const model = createModel(SETUP.modelSeed);
+        singles[kind] = await runSteps(model, createLoss(kind), 0, 1);
+        model.dispose();
       }
+      // Clipping is active in most steps, so the test also checks that gradients are averaged before clipping.
+      for (const kind of KINDS) expect(singles[kind].steps.filter((step) => step.gradNorm > SETUP.maxGradNorm).length).toBeGreaterThanOrEqual(2);
     });
-  }
+    afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-  if (tensorBackend === 'cpu') {
-    it('negative controls: without synchronised BatchNorm, the distributed loss, or averaging before clipping, it fails', async () => {
-      const variants = ['local-batch-norm', 'local-loss', 'clip-before-average'] as const;
-      const ranks = await runWorld(folder, 2, tensorBackend, variants.map((variant) => ({ kind: 'msn' as const, variant })));
-      for (const variant of variants) {
-        const key = `msn/${variant}`;
-        expect(() => compareRuns(singles.msn, ranks.map((rank) => rank.reports[key]!), variant), variant).toThrow();
-      }
-    });
-  }
-}));
+    for (const worldSize of WORLD_SIZES) {
+      it(`MSN and PMSN with ${worldSize} ranks: losses of ${SETUP.steps} steps, step-1 gradients, every parameter after each step`, async () => {
+        const ranks = await runWorld(
+          folder,
+          worldSize,
+          tensorBackend,
+          KINDS.map((kind) => ({ kind, variant: 'ddp' as const })),
+        );
+        for (const kind of KINDS) {
+          const key = `${kind}/ddp`;
+          compareRuns(
+            singles[kind],
+            ranks.map((rank) => rank.reports[key]!),
+            `${kind} [${tensorBackend}, world ${worldSize}]`,
+          );
+        }
+      });
+    }
+
+    if (tensorBackend === 'cpu') {
+      it('negative controls: without synchronised BatchNorm, the distributed loss, or averaging before clipping, it fails', async () => {
+        const variants = ['local-batch-norm', 'local-loss', 'clip-before-average'] as const;
+        const ranks = await runWorld(
+          folder,
+          2,
+          tensorBackend,
+          variants.map((variant) => ({ kind: 'msn' as const, variant })),
+        );
+        for (const variant of variants) {
+          const key = `msn/${variant}`;
+          expect(
+            () =>
+              compareRuns(
+                singles.msn,
+                ranks.map((rank) => rank.reports[key]!),
+                variant,
+              ),
+            variant,
+          ).toThrow();
+        }
+      });
+    }
+  }),
+);

@@ -40,7 +40,9 @@ describe.skipIf(MPI_MISSING !== undefined)(`DDP training faults under mpirun${MP
     // Open MPI names the rank: "mpirun noticed that process rank 1 with PID … exited on signal 9 (Killed)"; MPICH's
     // Hydra only a PID (the first process it saw end, which may be one it stopped): "BAD TERMINATION OF ONE OF YOUR
     // APPLICATION PROCESSES / PID …".
-    expect(`${failed.stdout}${failed.stderr}`).toMatch(/process rank 1 with PID \d+ .*exited on signal 9|BAD TERMINATION OF ONE OF YOUR APPLICATION PROCESSES\s+=\s+PID \d+/);
+    expect(`${failed.stdout}${failed.stderr}`).toMatch(
+      /process rank 1 with PID \d+ .*exited on signal 9|BAD TERMINATION OF ONE OF YOUR APPLICATION PROCESSES\s+=\s+PID \d+/,
+    );
     expect(failed.reports.size).toBe(0); // nobody finished: rank 0 was stopped in its collective
     // Start-up (about 5 s on 2 busy cores) plus detection, far below any collective timeout.
     expect(failed.elapsedMs).toBeLessThan(30_000);

@@ -28,12 +28,7 @@ export interface GlobalMoments {
  * @param keepDims keep reduced axes as size 1. @default false
  * @throws {InvalidArgumentError} when `x` is not float32 or an axis is out of range.
  */
-export function allReduceMoments(
-  group: ProcessGroup,
-  x: tf.Tensor,
-  axes: number | number[],
-  keepDims = false,
-): GlobalMoments {
+export function allReduceMoments(group: ProcessGroup, x: tf.Tensor, axes: number | number[], keepDims = false): GlobalMoments {
   const caller = 'allReduceMoments';
   if (x.dtype !== 'float32') {
     throw new InvalidArgumentError({ caller, argument: 'x', value: `a ${x.dtype} tensor`, expected: 'a float32 tensor' });
@@ -56,9 +51,7 @@ export function allReduceMoments(
     const mean = tf.div(tf.reshape(tf.slice(reduced, [0], [size]), sums.shape), count);
     const squares = tf.sum(tf.square(tf.sub(x, mean)), axisList, true);
     const variance = tf.div(differentiableAllReduce(group, squares), count);
-    return keepDims
-      ? { mean, variance }
-      : { mean: tf.squeeze(mean, axisList), variance: tf.squeeze(variance, axisList) };
+    return keepDims ? { mean, variance } : { mean: tf.squeeze(mean, axisList), variance: tf.squeeze(variance, axisList) };
   });
   return { ...moments, count };
 }

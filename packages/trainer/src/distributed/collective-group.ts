@@ -32,12 +32,7 @@ interface Input {
 }
 
 function isTensor(value: unknown): value is tf.Tensor {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as tf.Tensor).dataSync === 'function' &&
-    Array.isArray((value as tf.Tensor).shape)
-  );
+  return typeof value === 'object' && value !== null && typeof (value as tf.Tensor).dataSync === 'function' && Array.isArray((value as tf.Tensor).shape);
 }
 
 function arrayDtype(value: unknown): DataType | undefined {
@@ -284,8 +279,7 @@ export abstract class CollectiveGroup implements ProcessGroup {
         fill: (buffer) =>
           inputs.forEach((input, index) => typedView(buffer, dtype, offsets[index]! * BYTES_PER_ELEMENT[dtype], input.data.length).set(input.data)),
       },
-      finish: (buffer) =>
-        inputs.map((input, index) => this.output(input, copyOut(buffer, dtype, offsets[index]!, input.data.length)) as T),
+      finish: (buffer) => inputs.map((input, index) => this.output(input, copyOut(buffer, dtype, offsets[index]!, input.data.length)) as T),
     };
     return prepared;
   }
@@ -326,8 +320,7 @@ export abstract class CollectiveGroup implements ProcessGroup {
         byteLength: worldSize * count * elementBytes,
         fill: (buffer) => typedView(buffer, input.dtype, rank * count * elementBytes, count).set(input.data),
       },
-      finish: (buffer) =>
-        this.output(input, copyOut(buffer, input.dtype, 0, worldSize * count), input.shape && [worldSize, ...input.shape]) as never,
+      finish: (buffer) => this.output(input, copyOut(buffer, input.dtype, 0, worldSize * count), input.shape && [worldSize, ...input.shape]) as never,
     };
     return prepared;
   }
@@ -337,4 +330,3 @@ export abstract class CollectiveGroup implements ProcessGroup {
 export function destroyedError(caller: string): DistributedError {
   return new DistributedError({ code: 'destroyed', message: `${caller}: the process group was destroyed` });
 }
-

@@ -23,7 +23,10 @@ export function findMpiLibrary(koffi: Koffi, explicitPath: string | undefined, f
       return openMpiLibrary(koffi, explicitPath);
     } catch (error) {
       throw new DistributedError(
-        { code: 'mpi-unavailable', message: `MSN_MPI_LIBRARY=${explicitPath} could not be loaded (${(error as Error).message}); expected the path of an MPI shared library (libmpi.so.40, libmpich.so.12, …)` },
+        {
+          code: 'mpi-unavailable',
+          message: `MSN_MPI_LIBRARY=${explicitPath} could not be loaded (${(error as Error).message}); expected the path of an MPI shared library (libmpi.so.40, libmpich.so.12, …)`,
+        },
         { cause: error },
       );
     }

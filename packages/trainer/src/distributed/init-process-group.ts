@@ -37,7 +37,12 @@ export async function initProcessGroup(options: InitProcessGroupOptions = {}): P
   }
   const library = options.mpiLibrary ?? env.MSN_MPI_LIBRARY;
   if (library !== undefined && (typeof library !== 'string' || library.trim() === '')) {
-    throw new InvalidArgumentError({ caller: 'initProcessGroup', argument: options.mpiLibrary === undefined ? 'MSN_MPI_LIBRARY' : 'mpiLibrary', value: library, expected: 'the path or name of an MPI shared library' });
+    throw new InvalidArgumentError({
+      caller: 'initProcessGroup',
+      argument: options.mpiLibrary === undefined ? 'MSN_MPI_LIBRARY' : 'mpiLibrary',
+      value: library,
+      expected: 'the path or name of an MPI shared library',
+    });
   }
   if (detectMpiLauncher(env) === undefined) {
     refuseLauncherlessWorld(env);

@@ -67,11 +67,15 @@ describe('initProcessGroup', () => {
 
   it('rejects WORLD_SIZE/RANK without an MPI launcher, a bad library path under one, and bad options', async () => {
     await expect(initProcessGroup({ env: { WORLD_SIZE: '2', RANK: '1' } })).rejects.toMatchObject({ name: 'DistributedError', code: 'not-under-launcher' });
-    await expect(initProcessGroup({ env: { OMPI_COMM_WORLD_SIZE: '2', OMPI_COMM_WORLD_RANK: '0', MSN_MPI_LIBRARY: '/nonexistent/libmpi.so.40' } })).rejects.toMatchObject({
+    await expect(
+      initProcessGroup({ env: { OMPI_COMM_WORLD_SIZE: '2', OMPI_COMM_WORLD_RANK: '0', MSN_MPI_LIBRARY: '/nonexistent/libmpi.so.40' } }),
+    ).rejects.toMatchObject({
       code: 'mpi-unavailable',
       message: expect.stringMatching(/^MSN_MPI_LIBRARY=\/nonexistent\/libmpi\.so\.40 could not be loaded/),
     });
-    await expect(initProcessGroup({ env: {}, mpiLibrary: ' ' })).rejects.toThrow(/initProcessGroup: invalid argument 'mpiLibrary' = " "; expected the path or name of an MPI shared library/);
+    await expect(initProcessGroup({ env: {}, mpiLibrary: ' ' })).rejects.toThrow(
+      /initProcessGroup: invalid argument 'mpiLibrary' = " "; expected the path or name of an MPI shared library/,
+    );
     await expect(initProcessGroup({ env: null as never })).rejects.toThrow(/invalid argument 'env' = null/);
   });
 });

@@ -38,7 +38,9 @@ export function refuseLauncherlessWorld(env: Environment): void {
   const torchrun = (count(env, 'WORLD_SIZE') ?? 1) > 1 || (env.RANK !== undefined && env.RANK !== '0');
   const srun = env.SLURM_PROCID !== undefined && (count(env, 'SLURM_STEP_NUM_TASKS') ?? 1) > 1;
   if (!torchrun && !srun) return;
-  const found = torchrun ? `WORLD_SIZE=${env.WORLD_SIZE ?? '(unset)'} RANK=${env.RANK ?? '(unset)'}` : `SLURM_STEP_NUM_TASKS=${env.SLURM_STEP_NUM_TASKS} without PMI`;
+  const found = torchrun
+    ? `WORLD_SIZE=${env.WORLD_SIZE ?? '(unset)'} RANK=${env.RANK ?? '(unset)'}`
+    : `SLURM_STEP_NUM_TASKS=${env.SLURM_STEP_NUM_TASKS} without PMI`;
   throw new DistributedError({
     code: 'not-under-launcher',
     message:

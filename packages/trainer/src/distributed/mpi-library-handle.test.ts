@@ -24,7 +24,9 @@ describe('loadKoffi', () => {
       (error: unknown) => error as Error & { code: string },
     );
     expect(failure).toMatchObject({ name: 'DistributedError', code: 'mpi-unavailable' });
-    expect(failure!.message).toMatch(/calls MPI through the koffi package, which is not installed: npm install koffi \(an optional peer dependency of @msn\/trainer; single-process training does not need it\)/);
+    expect(failure!.message).toMatch(
+      /calls MPI through the koffi package, which is not installed: npm install koffi \(an optional peer dependency of @msn\/trainer; single-process training does not need it\)/,
+    );
     expect(failure!.cause).toBeInstanceOf(Error);
   });
 });

@@ -36,11 +36,22 @@ interface Report {
 
 describe('countChunks', () => {
   it('covers the count with ranges of at most maxCount elements, and an empty buffer with one empty range', () => {
-    expect(countChunks(10, 4)).toEqual([[0, 4], [4, 8], [8, 10]]);
-    expect(countChunks(8, 4)).toEqual([[0, 4], [4, 8]]);
+    expect(countChunks(10, 4)).toEqual([
+      [0, 4],
+      [4, 8],
+      [8, 10],
+    ]);
+    expect(countChunks(8, 4)).toEqual([
+      [0, 4],
+      [4, 8],
+    ]);
     expect(countChunks(0, 4)).toEqual([[0, 0]]);
     // The real limit: 2³¹ − 1 elements per call (C int), so a 2³² element buffer takes three calls.
-    expect(countChunks(2 ** 32, 2 ** 31 - 1)).toEqual([[0, 2 ** 31 - 1], [2 ** 31 - 1, 2 ** 32 - 2], [2 ** 32 - 2, 2 ** 32]]);
+    expect(countChunks(2 ** 32, 2 ** 31 - 1)).toEqual([
+      [0, 2 ** 31 - 1],
+      [2 ** 31 - 1, 2 ** 32 - 2],
+      [2 ** 32 - 2, 2 ** 32],
+    ]);
   });
 });
 

@@ -74,7 +74,7 @@ async function start(libraryPath: string | undefined, env: Record<string, string
       code: 'mpi-unavailable',
       message:
         `the launcher started ${launcher.worldSize} processes but ${library.path} (${version}) sees a world of ${worldSize}: ` +
-        'the library is not the launcher\'s implementation; set MSN_MPI_LIBRARY to the libmpi of the mpirun you use (e.g. mpirun.mpich with /usr/lib/x86_64-linux-gnu/libmpich.so.12)',
+        "the library is not the launcher's implementation; set MSN_MPI_LIBRARY to the libmpi of the mpirun you use (e.g. mpirun.mpich with /usr/lib/x86_64-linux-gnu/libmpich.so.12)",
     });
   }
   const local: [bigint | number] = [0];
@@ -104,7 +104,9 @@ async function start(libraryPath: string | undefined, env: Record<string, string
  */
 export function startMpiSession(libraryPath: string | undefined, env: Record<string, string | undefined>): Promise<MpiSession> {
   if (finalized) {
-    return Promise.reject(new DistributedError({ code: 'destroyed', message: 'initProcessGroup: MPI was finalised by destroy() and cannot start again in this process' }));
+    return Promise.reject(
+      new DistributedError({ code: 'destroyed', message: 'initProcessGroup: MPI was finalised by destroy() and cannot start again in this process' }),
+    );
   }
   current ??= start(libraryPath, env);
   current.catch(() => (current = undefined));

@@ -1,11 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  FIXTURE_TOLERANCE,
-  describeEachBackend,
-  embeddedBackends,
-  expectClose,
-  expectNoLeakedTensors,
-} from '@msn/test-utils';
+import { FIXTURE_TOLERANCE, describeEachBackend, embeddedBackends, expectClose, expectNoLeakedTensors } from '@msn/test-utils';
 import { expect, it } from 'vitest';
 import { InvalidArgumentError } from '@msn/errors';
 import { allReduceMoments } from './all-reduce-moments';
@@ -26,7 +20,10 @@ describeEachBackend(embeddedBackends(), 'a world of one process', () => {
 
   it('returns new tensors equal to the input, for every collective', async () => {
     const group = new SingleProcessGroup();
-    const x = tf.tensor([[1.5, -2], [3, 4]]);
+    const x = tf.tensor([
+      [1.5, -2],
+      [3, 4],
+    ]);
     const results = [group.allReduce(x), group.allReduce(x, 'mean'), group.broadcast(x), await group.allReduceAsync(x)];
     for (const result of results) {
       expect(result).not.toBe(x);
@@ -138,7 +135,15 @@ describeEachBackend(embeddedBackends(), 'a world of one process', () => {
 describeEachBackend(embeddedBackends(), 'DDP helpers in a world of one process', () => {
   it('broadcastVariables keeps the values; averageGradients returns equal new tensors; both leak nothing', async () => {
     const group = new SingleProcessGroup();
-    const variables = [tf.variable(tf.tensor2d([[1, 2], [3, 4]])), tf.variable(tf.tensor1d([5], 'int32'))];
+    const variables = [
+      tf.variable(
+        tf.tensor2d([
+          [1, 2],
+          [3, 4],
+        ]),
+      ),
+      tf.variable(tf.tensor1d([5], 'int32')),
+    ];
     broadcastVariables(group, variables);
     expect(Array.from(variables[0]!.dataSync())).toEqual([1, 2, 3, 4]);
     expect(Array.from(variables[1]!.dataSync())).toEqual([5]);

@@ -25,7 +25,14 @@ describe('fewShotEvaluation', () => {
   it('reaches perfect accuracy on well-separated clusters, for every shot count and seed', async () => {
     const train = clusters(4, 15, 6, 0.05, 1);
     const test = clusters(4, 10, 6, 0.05, 1); // same centres (same seed), different order of draws is irrelevant
-    const results = await fewShotEvaluation({ trainFeatures: train.features, trainLabels: train.labels, testFeatures: test.features, testLabels: test.labels, shots: [1, 5], seeds: [0, 1, 2] });
+    const results = await fewShotEvaluation({
+      trainFeatures: train.features,
+      trainLabels: train.labels,
+      testFeatures: test.features,
+      testLabels: test.labels,
+      shots: [1, 5],
+      seeds: [0, 1, 2],
+    });
     expect(results.map(({ shots, accuracies, mean, std }) => ({ shots, accuracies, mean, std }))).toEqual([
       { shots: 1, accuracies: [1, 1, 1], mean: 1, std: 0 },
       { shots: 5, accuracies: [1, 1, 1], mean: 1, std: 0 },
@@ -34,7 +41,14 @@ describe('fewShotEvaluation', () => {
 
   it('is reproducible for given seeds, draws different splits for different seeds, and improves with shots', async () => {
     const pool = clusters(5, 40, 8, 1.6, 7);
-    const options = { trainFeatures: pool.features, trainLabels: pool.labels, testFeatures: pool.features, testLabels: pool.labels, shots: [1, 10], seeds: [0, 1, 2, 3] };
+    const options = {
+      trainFeatures: pool.features,
+      trainLabels: pool.labels,
+      testFeatures: pool.features,
+      testLabels: pool.labels,
+      shots: [1, 10],
+      seeds: [0, 1, 2, 3],
+    };
     const [first, second] = [await fewShotEvaluation(options), await fewShotEvaluation(options)];
     expect(second).toEqual(first);
     expect(new Set(first[0]!.accuracies).size).toBeGreaterThan(1);
@@ -49,7 +63,14 @@ describe('fewShotEvaluation', () => {
     const pool = clusters(3, 6, 4, 0.1, 3);
     const features = tf.tensor2d(pool.features.data, [18, 4]);
     const labels = tf.tensor1d(pool.labels, 'int32');
-    const [result] = await fewShotEvaluation({ trainFeatures: features, trainLabels: labels, testFeatures: features, testLabels: labels, shots: [2], seeds: [0] });
+    const [result] = await fewShotEvaluation({
+      trainFeatures: features,
+      trainLabels: labels,
+      testFeatures: features,
+      testLabels: labels,
+      shots: [2],
+      seeds: [0],
+    });
     expect(result!.mean).toBe(1);
     tf.dispose([features, labels]);
   });

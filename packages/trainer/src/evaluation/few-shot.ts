@@ -60,14 +60,18 @@ export async function fewShotEvaluation(options: FewShotOptions): Promise<FewSho
   assertKnownKeys(caller, options, KNOWN);
   const { shots = [1, 2, 5, 10], seeds = [0, 1, 2, 3, 4], inverseRegularization = 1, normalize = true, solver } = options;
   assertPositiveFinite(caller, 'inverseRegularization', inverseRegularization);
-  if (!Array.isArray(shots) || shots.length === 0) throw new InvalidArgumentError({ caller, argument: 'shots', value: shots, expected: 'a non-empty array of integers >= 1' });
+  if (!Array.isArray(shots) || shots.length === 0)
+    throw new InvalidArgumentError({ caller, argument: 'shots', value: shots, expected: 'a non-empty array of integers >= 1' });
   shots.forEach((count, index) => assertInteger(caller, `shots[${index}]`, count, 1));
-  if (!Array.isArray(seeds) || seeds.length === 0) throw new InvalidArgumentError({ caller, argument: 'seeds', value: seeds, expected: 'a non-empty array of integers >= 0' });
+  if (!Array.isArray(seeds) || seeds.length === 0)
+    throw new InvalidArgumentError({ caller, argument: 'seeds', value: seeds, expected: 'a non-empty array of integers >= 0' });
   seeds.forEach((seed, index) => assertInteger(caller, `seeds[${index}]`, seed, 0));
   const train = await readFeatures(caller, 'trainFeatures', options.trainFeatures);
   const test = await readFeatures(caller, 'testFeatures', options.testFeatures);
   if (train.columns !== test.columns) {
-    throw new ShapeError(`${caller}: trainFeatures [${train.rows},${train.columns}] and testFeatures [${test.rows},${test.columns}] must share the last dimension`);
+    throw new ShapeError(
+      `${caller}: trainFeatures [${train.rows},${train.columns}] and testFeatures [${test.rows},${test.columns}] must share the last dimension`,
+    );
   }
   const trainLabels = readLabels(caller, 'trainLabels', options.trainLabels);
   const testLabels = readLabels(caller, 'testLabels', options.testLabels);
@@ -87,7 +91,12 @@ export async function fewShotEvaluation(options: FewShotOptions): Promise<FewSho
   const largestShot = Math.max(...shots);
   for (const label of classes) {
     if (byClass.get(label)!.length < largestShot) {
-      throw new InvalidArgumentError({ caller, argument: 'shots', value: largestShot, expected: `at most the ${byClass.get(label)!.length} training examples of class ${label}` });
+      throw new InvalidArgumentError({
+        caller,
+        argument: 'shots',
+        value: largestShot,
+        expected: `at most the ${byClass.get(label)!.length} training examples of class ${label}`,
+      });
     }
   }
   return shots.map((count) => {
@@ -95,7 +104,12 @@ export async function fewShotEvaluation(options: FewShotOptions): Promise<FewSho
       // One stream per (seed, shots), classes drawn in ascending order: the split depends on nothing else.
       const random = seededRandom(seed * 1_000_003 + count);
       const rows = classes.flatMap((label) => sampleWithoutReplacement(byClass.get(label)!, count, random));
-      const model = fitLogisticRegression({ features: selectRows(train, rows), labels: Int32Array.from(rows, (row) => trainLabels[row]!), inverseRegularization, solver });
+      const model = fitLogisticRegression({
+        features: selectRows(train, rows),
+        labels: Int32Array.from(rows, (row) => trainLabels[row]!),
+        inverseRegularization,
+        solver,
+      });
       const predictions = model.predict(test);
       let correct = 0;
       predictions.forEach((prediction, row) => {

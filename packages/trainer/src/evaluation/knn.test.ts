@@ -27,11 +27,19 @@ describeEachBackend(embeddedBackends(), 'knnClassify', () => {
   it('weights votes by exp(similarity / T): two close neighbours outvote three distant ones', async () => {
     // Query along x. Class 1 has two vectors at ~8°; class 0 three at ~60°. With T = 0.07 the close ones win,
     // with a huge temperature every vote counts ~1 and the majority (class 0) wins.
-    const train = tf.tensor2d([[1, 0.15], [1, -0.15], [0.5, 0.87], [0.5, -0.87], [0.5, 0.86]]);
+    const train = tf.tensor2d([
+      [1, 0.15],
+      [1, -0.15],
+      [0.5, 0.87],
+      [0.5, -0.87],
+      [0.5, 0.86],
+    ]);
     const labels = [1, 1, 0, 0, 0];
     const query = tf.tensor2d([[1, 0]]);
     expect(Array.from((await knnClassify({ trainFeatures: train, trainLabels: labels, testFeatures: query, k: 5 })).predictions)).toEqual([1]);
-    expect(Array.from((await knnClassify({ trainFeatures: train, trainLabels: labels, testFeatures: query, k: 5, temperature: 1e6 })).predictions)).toEqual([0]);
+    expect(Array.from((await knnClassify({ trainFeatures: train, trainLabels: labels, testFeatures: query, k: 5, temperature: 1e6 })).predictions)).toEqual([
+      0,
+    ]);
     tf.dispose([train, query]);
   });
 
@@ -67,9 +75,13 @@ describe('knnClassify validation', () => {
     const test = tf.zeros([2, 3]) as tf.Tensor2D;
     const other = tf.zeros([2, 5]) as tf.Tensor2D;
     const labels = [0, 1, 0, 1];
-    await expect(knnClassify({ trainFeatures: train, trainLabels: labels, testFeatures: test, k: 5 })).rejects.toThrow(/'k' = 5; expected <= the 4 training rows/);
+    await expect(knnClassify({ trainFeatures: train, trainLabels: labels, testFeatures: test, k: 5 })).rejects.toThrow(
+      /'k' = 5; expected <= the 4 training rows/,
+    );
     await expect(knnClassify({ trainFeatures: train, trainLabels: labels, testFeatures: other })).rejects.toThrow(ShapeError);
-    await expect(knnClassify({ trainFeatures: train, trainLabels: [0, 1], testFeatures: test, k: 1 })).rejects.toThrow(/2 trainLabels for 4 trainFeatures rows/);
+    await expect(knnClassify({ trainFeatures: train, trainLabels: [0, 1], testFeatures: test, k: 1 })).rejects.toThrow(
+      /2 trainLabels for 4 trainFeatures rows/,
+    );
     await expect(knnClassify({ trainFeatures: train, trainLabels: [0, 1, 0.5, 1], testFeatures: test, k: 1 })).rejects.toThrow(InvalidArgumentError);
     await expect(knnClassify({ trainFeatures: train, trainLabels: labels, testFeatures: test, k: 1, temperature: 0 })).rejects.toThrow(/'temperature' = 0/);
     tf.dispose([train, test, other]);

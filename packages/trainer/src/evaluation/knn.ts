@@ -52,9 +52,14 @@ export async function knnClassify(options: KnnOptions): Promise<KnnResult> {
   const caller = 'knnClassify';
   assertKnownKeys(caller, options, KNOWN);
   const { trainFeatures, testFeatures, k = 20, temperature = 0.07 } = options;
-  for (const [name, features] of [['trainFeatures', trainFeatures], ['testFeatures', testFeatures]] as const) {
+  for (const [name, features] of [
+    ['trainFeatures', trainFeatures],
+    ['testFeatures', testFeatures],
+  ] as const) {
     if (!(features instanceof tf.Tensor) || features.rank !== 2) {
-      throw new ShapeError(`${caller}: '${name}' must be a 2-D [samples, dims] tensor, got ${features instanceof tf.Tensor ? `shape [${features.shape}]` : String(features)}`);
+      throw new ShapeError(
+        `${caller}: '${name}' must be a 2-D [samples, dims] tensor, got ${features instanceof tf.Tensor ? `shape [${features.shape}]` : String(features)}`,
+      );
     }
   }
   const [trainCount, dims] = trainFeatures.shape;

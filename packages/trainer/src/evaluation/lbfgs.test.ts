@@ -3,12 +3,15 @@ import { minimizeLbfgs } from './lbfgs';
 
 describe('minimizeLbfgs', () => {
   it('finds the minimum of the Rosenbrock function', () => {
-    const result = minimizeLbfgs((x, gradient) => {
-      const [a, b] = [x[0]!, x[1]!];
-      gradient[0] = -2 * (1 - a) - 400 * a * (b - a * a);
-      gradient[1] = 200 * (b - a * a);
-      return (1 - a) ** 2 + 100 * (b - a * a) ** 2;
-    }, Float64Array.from([-1.2, 1]));
+    const result = minimizeLbfgs(
+      (x, gradient) => {
+        const [a, b] = [x[0]!, x[1]!];
+        gradient[0] = -2 * (1 - a) - 400 * a * (b - a * a);
+        gradient[1] = 200 * (b - a * a);
+        return (1 - a) ** 2 + 100 * (b - a * a) ** 2;
+      },
+      Float64Array.from([-1.2, 1]),
+    );
     expect(result.converged).toBe(true);
     expect(result.x[0]).toBeCloseTo(1, 8);
     expect(result.x[1]).toBeCloseTo(1, 8);

@@ -60,7 +60,14 @@ function cubicMinimum(low: Point, high: Point): number {
   return Number.isFinite(candidate) && candidate > lower + margin && candidate < upper - margin ? candidate : midpoint;
 }
 
-function lineSearch(objective: Objective, x: Float64Array, value: number, gradient: Float64Array, direction: Float64Array, initialStep: number): Point | undefined {
+function lineSearch(
+  objective: Objective,
+  x: Float64Array,
+  value: number,
+  gradient: Float64Array,
+  direction: Float64Array,
+  initialStep: number,
+): Point | undefined {
   const slope0 = dot(gradient, direction);
   const trial = new Float64Array(x.length);
   const evaluate = (step: number): Point => {
@@ -159,7 +166,13 @@ export function minimizeLbfgs(objective: Objective, start: Float64Array, options
     const accepted = lineSearch(objective, x, value, gradient, direction, initialStep);
     if (accepted === undefined) {
       // No decrease possible along the direction: f is minimal to machine precision.
-      return { x, value, gradientNorm: maxAbs(gradient), iterations, converged: maxAbs(gradient) <= Math.sqrt(gradientTolerance) * Math.max(1, Math.abs(value)) };
+      return {
+        x,
+        value,
+        gradientNorm: maxAbs(gradient),
+        iterations,
+        converged: maxAbs(gradient) <= Math.sqrt(gradientTolerance) * Math.max(1, Math.abs(value)),
+      };
     }
     const nextX = new Float64Array(size);
     const step = new Float64Array(size);

@@ -17,9 +17,15 @@ interface ReferenceCase {
 }
 
 // Made by src/__fixtures__/make-logistic-reference.py with scikit-learn solved to tol 1e-12.
-const reference = JSON.parse(readFileSync(new URL('../__fixtures__/logistic-regression-reference.json', import.meta.url), 'utf8')) as { cases: ReferenceCase[] };
+const reference = JSON.parse(readFileSync(new URL('../__fixtures__/logistic-regression-reference.json', import.meta.url), 'utf8')) as {
+  cases: ReferenceCase[];
+};
 
-const matrix = ({ shape, data }: { shape: [number, number]; data: number[] }): Float64Matrix => ({ data: Float64Array.from(data), rows: shape[0], columns: shape[1] });
+const matrix = ({ shape, data }: { shape: [number, number]; data: number[] }): Float64Matrix => ({
+  data: Float64Array.from(data),
+  rows: shape[0],
+  columns: shape[1],
+});
 
 function centred(values: Float64Array | number[]): number[] {
   const mean = Array.from(values).reduce((sum, value) => sum + value, 0) / values.length;
@@ -31,7 +37,11 @@ describe('fitLogisticRegression', () => {
 
   for (const fixture of reference.cases) {
     it(`matches scikit-learn's optimum on ${fixture.name}`, () => {
-      const model = fitLogisticRegression({ features: matrix(fixture.features), labels: Int32Array.from(fixture.labels), inverseRegularization: fixture.params.C });
+      const model = fitLogisticRegression({
+        features: matrix(fixture.features),
+        labels: Int32Array.from(fixture.labels),
+        inverseRegularization: fixture.params.C,
+      });
       expect(model.converged).toBe(true);
       // The objective is strictly convex in W, so W is unique; the intercept is unique only up to a common shift.
       expect(Math.abs(model.objective - fixture.objective)).toBeLessThan(1e-9 * Math.max(1, fixture.objective));
@@ -53,7 +63,8 @@ describe('fitLogisticRegression', () => {
       for (let row = 0; row < features.rows; row++) {
         const logits = Array.from(intercept, (bias, label) => {
           let logit = bias;
-          for (let column = 0; column < features.columns; column++) logit += weights[label * features.columns + column]! * features.data[row * features.columns + column]!;
+          for (let column = 0; column < features.columns; column++)
+            logit += weights[label * features.columns + column]! * features.data[row * features.columns + column]!;
           return logit;
         });
         const largest = Math.max(...logits);

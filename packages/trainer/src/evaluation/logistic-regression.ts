@@ -120,5 +120,14 @@ export function fitLogisticRegression(options: LogisticRegressionOptions): Logis
     }
     return predictions;
   };
-  return { classes, weights, intercept, objective: result.value, gradientNorm: result.gradientNorm, iterations: result.iterations, converged: result.converged, predict };
+  return {
+    classes,
+    weights,
+    intercept,
+    objective: result.value,
+    gradientNorm: result.gradientNorm,
+    iterations: result.iterations,
+    converged: result.converged,
+    predict,
+  };
 }

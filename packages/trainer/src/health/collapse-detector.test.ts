@@ -5,7 +5,15 @@ import type { HealthMetrics } from './health-metrics';
 import { PrototypeUsage } from './prototype-usage';
 import { TrainingHealth } from './training-health';
 
-const HEALTHY: HealthMetrics = { anchor_entropy: 0.45, target_entropy: 0.2, anchor_mean_entropy: 0.97, target_mean_entropy: 0.99, prototypes_used: 30, feature_cosine: 0.3, loss_ratio: 0.7 };
+const HEALTHY: HealthMetrics = {
+  anchor_entropy: 0.45,
+  target_entropy: 0.2,
+  anchor_mean_entropy: 0.97,
+  target_mean_entropy: 0.99,
+  prototypes_used: 30,
+  feature_cosine: 0.3,
+  loss_ratio: 0.7,
+};
 const UNIFORM: HealthMetrics = { ...HEALTHY, anchor_entropy: 0.995, target_entropy: 0.99, loss_ratio: 1.0 };
 const SINGLE: HealthMetrics = { ...HEALTHY, anchor_mean_entropy: 0.05, prototypes_used: 1 };
 const FEATURE: HealthMetrics = { ...HEALTHY, feature_cosine: 0.99 };
@@ -20,7 +28,9 @@ describe('CollapseDetector', () => {
   it('stays quiet on a healthy run, however long', () => {
     // Noisy but healthy: the entropies wander well inside the thresholds.
     const detector = new CollapseDetector();
-    expect(feed(detector, 2000, (step) => ({ ...HEALTHY, anchor_entropy: 0.45 + 0.4 * Math.sin(step), feature_cosine: 0.3 + 0.2 * Math.cos(step) }))).toEqual([]);
+    expect(feed(detector, 2000, (step) => ({ ...HEALTHY, anchor_entropy: 0.45 + 0.4 * Math.sin(step), feature_cosine: 0.3 + 0.2 * Math.cos(step) }))).toEqual(
+      [],
+    );
   });
 
   it('flags each kind of collapse once, at the first full window after the grace steps, with its evidence', () => {
@@ -76,7 +86,15 @@ describe('PrototypeUsage', () => {
 });
 
 describe('TrainingHealth', () => {
-  const step = (wins: number[], entropy: number) => ({ anchorEntropy: entropy, targetEntropy: entropy, meanAnchorEntropy: 0.99, meanTargetEntropy: 0.99, featureCosine: 0.2, lossRatio: entropy, prototypeWins: Int32Array.from(wins) });
+  const step = (wins: number[], entropy: number) => ({
+    anchorEntropy: entropy,
+    targetEntropy: entropy,
+    meanAnchorEntropy: 0.99,
+    meanTargetEntropy: 0.99,
+    featureCosine: 0.2,
+    lossRatio: entropy,
+    prototypeWins: Int32Array.from(wins),
+  });
 
   it('logs the metrics with the warning count and calls onWarning once per collapse', () => {
     const warnings: string[] = [];

@@ -51,7 +51,8 @@ export const DEFAULT_COLLAPSE_THRESHOLDS: Readonly<CollapseThresholds> = Object.
 });
 
 const ADVICE: Record<CollapseKind, string> = {
-  uniform: 'try a larger --entropy-weight (MSNLoss entropyWeight; the recipe default is 1, 0 is the reference), a lower --learning-rate or --sharpen-temperature, or fewer --prototypes',
+  uniform:
+    'try a larger --entropy-weight (MSNLoss entropyWeight; the recipe default is 1, 0 is the reference), a lower --learning-rate or --sharpen-temperature, or fewer --prototypes',
   'single-prototype': 'try more --sinkhorn-iterations (3), a larger --me-max-weight, or a lower --learning-rate; a very peaked custom prior can also cause it',
   feature: 'try a lower --learning-rate, a lower EMA --momentum (a target that keeps up), stronger augmentation, or a larger --entropy-weight',
 };
@@ -111,7 +112,12 @@ export class CollapseDetector {
     const values = metrics as Readonly<Record<string, number | undefined>>;
     for (const name of HEALTH_METRIC_NAMES) {
       if (typeof values[name] !== 'number') {
-        throw new InvalidArgumentError({ caller: 'CollapseDetector.update', argument: `metrics.${name}`, value: values[name], expected: 'a number (log the step\'s health metrics: healthMetrics(result.health, usage))' });
+        throw new InvalidArgumentError({
+          caller: 'CollapseDetector.update',
+          argument: `metrics.${name}`,
+          value: values[name],
+          expected: "a number (log the step's health metrics: healthMetrics(result.health, usage))",
+        });
       }
     }
     const { window, graceSteps } = this.thresholds;
@@ -134,16 +140,32 @@ export class CollapseDetector {
     const anchorEntropy = mean('anchor_entropy');
     const lossRatio = mean('loss_ratio');
     if (anchorEntropy >= t.uniformEntropy && lossRatio >= t.uniformLossRatio) {
-      warnings.push(warning('uniform', step, { anchor_entropy: anchorEntropy, loss_ratio: lossRatio }, `predictions ≈ uniform: per-image anchor entropy ${anchorEntropy.toFixed(3)}·ln K and loss ${lossRatio.toFixed(3)}·ln K ${span}`));
+      warnings.push(
+        warning(
+          'uniform',
+          step,
+          { anchor_entropy: anchorEntropy, loss_ratio: lossRatio },
+          `predictions ≈ uniform: per-image anchor entropy ${anchorEntropy.toFixed(3)}·ln K and loss ${lossRatio.toFixed(3)}·ln K ${span}`,
+        ),
+      );
     }
     const meanEntropy = mean('anchor_mean_entropy');
     const used = this.recent[this.recent.length - 1]!.prototypes_used;
     if (meanEntropy < t.singlePrototypeEntropy || used <= t.singlePrototypeUsed) {
-      warnings.push(warning('single-prototype', step, { anchor_mean_entropy: meanEntropy, prototypes_used: used }, `the images share a few prototypes: entropy of the mean prediction ${meanEntropy.toFixed(3)}·ln K, ${used} prototype(s) won an image ${span}`));
+      warnings.push(
+        warning(
+          'single-prototype',
+          step,
+          { anchor_mean_entropy: meanEntropy, prototypes_used: used },
+          `the images share a few prototypes: entropy of the mean prediction ${meanEntropy.toFixed(3)}·ln K, ${used} prototype(s) won an image ${span}`,
+        ),
+      );
     }
     const cosine = mean('feature_cosine');
     if (cosine >= t.featureCosine) {
-      warnings.push(warning('feature', step, { feature_cosine: cosine }, `the target embeddings of different images coincide: mean cosine ${cosine.toFixed(3)} ${span}`));
+      warnings.push(
+        warning('feature', step, { feature_cosine: cosine }, `the target embeddings of different images coincide: mean cosine ${cosine.toFixed(3)} ${span}`),
+      );
     }
     return warnings;
   }

@@ -45,6 +45,11 @@ export class CollapseMonitor implements Callback {
   /** The warnings so far and the last step's health (JSON). */
   summary(): HealthSummary {
     const warnings = this.detector.warnings;
-    return { collapsed: warnings.length > 0, collapsedAtEnd: [...this.detector.active], warnings, ...(this.last === undefined ? {} : { last: this.last as HealthSummary['last'] & object }) };
+    return {
+      collapsed: warnings.length > 0,
+      collapsedAtEnd: [...this.detector.active],
+      warnings,
+      ...(this.last === undefined ? {} : { last: this.last as HealthSummary['last'] & object }),
+    };
   }
 }

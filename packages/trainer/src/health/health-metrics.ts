@@ -21,7 +21,15 @@ export interface HealthMetrics {
 }
 
 /** The names of {@link HealthMetrics}, in logging order. */
-export const HEALTH_METRIC_NAMES = ['anchor_entropy', 'target_entropy', 'anchor_mean_entropy', 'target_mean_entropy', 'prototypes_used', 'feature_cosine', 'loss_ratio'] as const;
+export const HEALTH_METRIC_NAMES = [
+  'anchor_entropy',
+  'target_entropy',
+  'anchor_mean_entropy',
+  'target_mean_entropy',
+  'prototypes_used',
+  'feature_cosine',
+  'loss_ratio',
+] as const;
 
 /** Records the step's prototype wins in `usage` and returns the step's {@link HealthMetrics}. */
 export function healthMetrics(health: StepHealth, usage: PrototypeUsage): HealthMetrics {

@@ -9,14 +9,18 @@ const oneHot = (winners: number[]) => tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1
 
 async function statistics(inputs: Parameters<typeof healthStatistics>[0]) {
   const vector = healthStatistics(inputs);
-  const health = readStepHealth(await vector.data() as Float32Array);
+  const health = readStepHealth((await vector.data()) as Float32Array);
   vector.dispose();
   return health;
 }
 
 describeEachBackend(embeddedBackends(), 'healthStatistics', () => {
   it('reads 1 for uniform predictions and 0 for one-hot ones, relative to ln K', async () => {
-    const embeddings = tf.tensor2d([[1, 0], [0, 1], [-1, 0]]);
+    const embeddings = tf.tensor2d([
+      [1, 0],
+      [0, 1],
+      [-1, 0],
+    ]);
     const crossEntropy = tf.scalar(Math.log(K));
     const collapsed = await statistics({ anchorProbs: uniform(6), targetProbs: uniform(3), targetEmbeddings: embeddings, crossEntropy });
     expect(collapsed.anchorEntropy).toBeCloseTo(1, 5);
@@ -38,9 +42,21 @@ describeEachBackend(embeddedBackends(), 'healthStatistics', () => {
   it('measures the mean cosine between different images (1 when all coincide, 0 for orthogonal)', async () => {
     const probs = uniform(3);
     const crossEntropy = tf.scalar(1);
-    const same = tf.tensor2d([[2, 1], [4, 2], [1, 0.5]]);
-    const orthogonal = tf.tensor2d([[3, 0, 0], [0, 0.5, 0], [0, 0, 2]]);
-    const pair = tf.tensor2d([[1, 0], [-1, 0], [0, 1]]); // cosines −1, 0, 0: mean −1/3
+    const same = tf.tensor2d([
+      [2, 1],
+      [4, 2],
+      [1, 0.5],
+    ]);
+    const orthogonal = tf.tensor2d([
+      [3, 0, 0],
+      [0, 0.5, 0],
+      [0, 0, 2],
+    ]);
+    const pair = tf.tensor2d([
+      [1, 0],
+      [-1, 0],
+      [0, 1],
+    ]); // cosines −1, 0, 0: mean −1/3
     expect((await statistics({ anchorProbs: probs, targetProbs: probs, targetEmbeddings: same, crossEntropy })).featureCosine).toBeCloseTo(1, 5);
     expect((await statistics({ anchorProbs: probs, targetProbs: probs, targetEmbeddings: orthogonal, crossEntropy })).featureCosine).toBeCloseTo(0, 5);
     expect((await statistics({ anchorProbs: probs, targetProbs: probs, targetEmbeddings: pair, crossEntropy })).featureCosine).toBeCloseTo(-1 / 3, 5);

@@ -56,7 +56,14 @@ export function healthStatistics(inputs: HealthInputs): tf.Tensor1D {
     const pairSum = tf.sub(tf.sum(tf.square(tf.sum(normalized, 0))), rows);
     const featureCosine = rows > 1 ? tf.div(pairSum, rows * (rows - 1)) : tf.scalar(1);
     const wins = tf.cast(tf.sum(tf.oneHot(tf.argMax(targetProbs, 1), numPrototypes), 0), 'float32');
-    const scalars = tf.stack([rowEntropy(anchorProbs), rowEntropy(targetProbs), meanEntropy(anchorProbs), meanEntropy(targetProbs), featureCosine, tf.mul(crossEntropy, scale)]);
+    const scalars = tf.stack([
+      rowEntropy(anchorProbs),
+      rowEntropy(targetProbs),
+      meanEntropy(anchorProbs),
+      meanEntropy(targetProbs),
+      featureCosine,
+      tf.mul(crossEntropy, scale),
+    ]);
     return tf.concat([scalars, wins]) as tf.Tensor1D;
   });
 }
@@ -65,7 +72,15 @@ export function healthStatistics(inputs: HealthInputs): tf.Tensor1D {
 export function readStepHealth(values: Float32Array | readonly number[], offset = 0): StepHealth {
   const at = (index: number) => values[offset + index]!;
   const wins = Int32Array.from(values.slice(offset + SCALARS), (value) => Math.round(value));
-  return { anchorEntropy: at(0), targetEntropy: at(1), meanAnchorEntropy: at(2), meanTargetEntropy: at(3), featureCosine: at(4), lossRatio: at(5), prototypeWins: wins };
+  return {
+    anchorEntropy: at(0),
+    targetEntropy: at(1),
+    meanAnchorEntropy: at(2),
+    meanTargetEntropy: at(3),
+    featureCosine: at(4),
+    lossRatio: at(5),
+    prototypeWins: wins,
+  };
 }
 
 // −Σ p log p along `axis`, with 0 · log 0 = 0.

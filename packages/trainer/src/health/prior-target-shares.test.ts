@@ -6,7 +6,7 @@ import { priorTargetShares } from './prior-target-shares';
 describe('priorTargetShares', () => {
   beforeAll(() => useBackend('cpu'));
 
-  it('is 1/K for MSN, k^(-τ)/Σ for PMSN\'s power law, and a custom prior\'s output sorted largest first', async () => {
+  it("is 1/K for MSN, k^(-τ)/Σ for PMSN's power law, and a custom prior's output sorted largest first", async () => {
     expect(await priorTargetShares('uniform', 4)).toEqual([0.25, 0.25, 0.25, 0.25].map(Math.fround));
     const total = [1, 2, 3].reduce((sum, rank) => sum + rank ** -0.5, 0);
     const powerLaw = await priorTargetShares('power_law', 3, 0.5);

@@ -16,7 +16,10 @@ export class PrototypeUsage {
   private readonly history: Int32Array[] = [];
   private usedCount = 0;
 
-  constructor(readonly numPrototypes: number, options: { window?: number } = {}) {
+  constructor(
+    readonly numPrototypes: number,
+    options: { window?: number } = {},
+  ) {
     assertInteger('PrototypeUsage', 'numPrototypes', numPrototypes, 1);
     const { window = 50 } = options;
     assertInteger('PrototypeUsage', 'window', window, 1);
@@ -35,7 +38,12 @@ export class PrototypeUsage {
    */
   record(wins: Int32Array): void {
     if (!(wins instanceof Int32Array) || wins.length !== this.numPrototypes) {
-      throw new InvalidArgumentError({ caller: 'PrototypeUsage.record', argument: 'wins', value: wins?.length, expected: `an Int32Array of the ${this.numPrototypes} prototypes' wins` });
+      throw new InvalidArgumentError({
+        caller: 'PrototypeUsage.record',
+        argument: 'wins',
+        value: wins?.length,
+        expected: `an Int32Array of the ${this.numPrototypes} prototypes' wins`,
+      });
     }
     this.history.push(wins);
     this.add(wins, 1);

@@ -20,7 +20,11 @@ describe('compareEncoders', () => {
     const [row] = await compareEncoders({
       ...protocol,
       encoders,
-      classGroups: [{ name: 'all', classes: [0, 1, 2, 3, 4, 5] }, { name: 'first', classes: [0, 1] }, { name: 'rest', classes: [2, 3, 4, 5] }],
+      classGroups: [
+        { name: 'all', classes: [0, 1, 2, 3, 4, 5] },
+        { name: 'first', classes: [0, 1] },
+        { name: 'rest', classes: [2, 3, 4, 5] },
+      ],
     });
     expect(tf.memory().numTensors).toBe(before);
     const [all, first, rest] = row!.groups!;

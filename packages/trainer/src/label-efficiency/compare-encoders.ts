@@ -42,7 +42,22 @@ export interface CompareEncodersOptions {
   classGroups?: readonly { name: string; classes: readonly number[] }[];
 }
 
-const KNOWN = ['train', 'test', 'encoders', 'imageSize', 'normalize', 'subset', 'batchSize', 'workers', 'k', 'temperature', 'shots', 'seeds', 'onEvaluate', 'classGroups'] as const;
+const KNOWN = [
+  'train',
+  'test',
+  'encoders',
+  'imageSize',
+  'normalize',
+  'subset',
+  'batchSize',
+  'workers',
+  'k',
+  'temperature',
+  'shots',
+  'seeds',
+  'onEvaluate',
+  'classGroups',
+] as const;
 
 // A fixed pseudo-random subset (in index order): unlike every n-th image, it cannot alias with a periodic labelling
 // (SyntheticShapes' label is index mod classes).
@@ -95,7 +110,8 @@ export async function compareEncoders(options: CompareEncodersOptions): Promise<
     const labels: Int32Array[] = [];
     for await (const batch of loader) {
       try {
-        if (batch.labels === undefined) throw new InvalidArgumentError({ caller, argument: split, value: 'unlabelled images', expected: 'a labelled data set' });
+        if (batch.labels === undefined)
+          throw new InvalidArgumentError({ caller, argument: split, value: 'unlabelled images', expected: 'a labelled data set' });
         labels.push(Int32Array.from(await batch.labels.data()));
         for (const [index, encoder] of encoders.entries()) {
           const features = tf.tidy(() => encoder.embed(batch.views[0]!));
@@ -108,7 +124,10 @@ export async function compareEncoders(options: CompareEncodersOptions): Promise<
       }
     }
     const allLabels = concat(labels, Int32Array);
-    return parts.map(({ data, dims }) => ({ features: { data: concat(data, Float32Array), shape: [allLabels.length, dims] as [number, number] }, labels: allLabels }));
+    return parts.map(({ data, dims }) => ({
+      features: { data: concat(data, Float32Array), shape: [allLabels.length, dims] as [number, number] },
+      labels: allLabels,
+    }));
   };
   const trainSets = await embedAll(options.train, 'train');
   const testSets = await embedAll(options.test, 'test');
@@ -131,7 +150,13 @@ export async function compareEncoders(options: CompareEncodersOptions): Promise<
     for (const group of options.classGroups) {
       // Same draws and probes as above (they are seeded), scored on this group's test images only.
       const test = selectClasses(testSets[index]!, group.classes);
-      if (test.labels.length === 0) throw new InvalidArgumentError({ caller, argument: 'classGroups', value: group.name, expected: `classes with test images (${group.classes.join(', ')} have none)` });
+      if (test.labels.length === 0)
+        throw new InvalidArgumentError({
+          caller,
+          argument: 'classGroups',
+          value: group.name,
+          expected: `classes with test images (${group.classes.join(', ')} have none)`,
+        });
       groups.push({ name: group.name, result: await evaluateLabelEfficiency({ train, test, ...protocol }) });
     }
     rows.push({ name: encoder.name, result, groups });

@@ -51,7 +51,8 @@ export async function embedBatches(
   assertKnownKeys(caller, options, ['view', 'disposeBatches']);
   const { view = 0, disposeBatches = true } = options;
   assertInteger(caller, 'view', view, 0);
-  if (typeof embed !== 'function') throw new InvalidArgumentError({ caller, argument: 'embed', value: embed, expected: 'a function (images: Tensor4D) => Tensor2D' });
+  if (typeof embed !== 'function')
+    throw new InvalidArgumentError({ caller, argument: 'embed', value: embed, expected: 'a function (images: Tensor4D) => Tensor2D' });
   const chunks: Float32Array[] = [];
   const labelChunks: Int32Array[] = [];
   let dims: number | undefined;
@@ -60,17 +61,30 @@ export async function embedBatches(
     try {
       const images = batch?.views?.[view];
       if (!(images instanceof tf.Tensor) || images.rank !== 4) {
-        throw new InvalidArgumentError({ caller, argument: `batch.views[${view}]`, value: images === undefined ? 'missing' : String(images), expected: 'a Tensor4D [B, C, S, S]' });
+        throw new InvalidArgumentError({
+          caller,
+          argument: `batch.views[${view}]`,
+          value: images === undefined ? 'missing' : String(images),
+          expected: 'a Tensor4D [B, C, S, S]',
+        });
       }
       if (!(batch.labels instanceof tf.Tensor) || batch.labels.size !== images.shape[0]) {
-        throw new InvalidArgumentError({ caller, argument: 'batch.labels', value: batch.labels === undefined ? 'missing' : `[${batch.labels.shape}]`, expected: `${images.shape[0]} class labels (a labelled data set)` });
+        throw new InvalidArgumentError({
+          caller,
+          argument: 'batch.labels',
+          value: batch.labels === undefined ? 'missing' : `[${batch.labels.shape}]`,
+          expected: `${images.shape[0]} class labels (a labelled data set)`,
+        });
       }
       const features = tf.tidy(() => embed(images));
       try {
         if (!(features instanceof tf.Tensor) || features.rank !== 2 || features.shape[0] !== images.shape[0]) {
-          throw new ShapeError(`${caller}: embed returned ${features instanceof tf.Tensor ? `shape [${features.shape}]` : String(features)}; expected [${images.shape[0]}, dims]`);
+          throw new ShapeError(
+            `${caller}: embed returned ${features instanceof tf.Tensor ? `shape [${features.shape}]` : String(features)}; expected [${images.shape[0]}, dims]`,
+          );
         }
-        if (dims !== undefined && features.shape[1] !== dims) throw new ShapeError(`${caller}: embed returned ${features.shape[1]} dims after ${dims} for earlier batches`);
+        if (dims !== undefined && features.shape[1] !== dims)
+          throw new ShapeError(`${caller}: embed returned ${features.shape[1]} dims after ${dims} for earlier batches`);
         dims = features.shape[1];
         chunks.push(Float32Array.from(await features.data()));
         labelChunks.push(Int32Array.from(await batch.labels.data()));

@@ -38,7 +38,17 @@ export interface EvaluateAgainstBaselinesOptions {
  * console.log(formatLabelEfficiencyTable(rows));
  */
 export async function evaluateAgainstBaselines(options: EvaluateAgainstBaselinesOptions): Promise<LabelEfficiencyRow[]> {
-  assertKnownKeys('evaluateAgainstBaselines', options, ['model', 'seed', 'evaluation', 'imageSize', 'normalize', 'subset', 'workers', 'onEvaluate', 'classGroups']);
+  assertKnownKeys('evaluateAgainstBaselines', options, [
+    'model',
+    'seed',
+    'evaluation',
+    'imageSize',
+    'normalize',
+    'subset',
+    'workers',
+    'onEvaluate',
+    'classGroups',
+  ]);
   const { model, evaluation } = options;
   const untrained = new MSNModel({ config: model.config, seed: options.seed });
   try {

@@ -53,9 +53,17 @@ export async function evaluateLabelEfficiency(options: LabelEfficiencyOptions): 
   const caller = 'evaluateLabelEfficiency';
   assertKnownKeys(caller, options, KNOWN);
   const { train, test, k = 20, temperature = 0.07, shots = [1, 2, 5, 10], seeds = [0, 1, 2, 3, 4], inverseRegularization = 1 } = options;
-  for (const [name, set] of [['train', train], ['test', test]] as const) {
+  for (const [name, set] of [
+    ['train', train],
+    ['test', test],
+  ] as const) {
     if (typeof set !== 'object' || set === null || set.labels === undefined || set.features?.shape?.[0] === undefined || set.features.shape[0] === 0) {
-      throw new InvalidArgumentError({ caller, argument: name, value: set?.features?.shape === undefined ? set : `[${set.features.shape}]`, expected: 'a non-empty embedded set (embedBatches)' });
+      throw new InvalidArgumentError({
+        caller,
+        argument: name,
+        value: set?.features?.shape === undefined ? set : `[${set.features.shape}]`,
+        expected: 'a non-empty embedded set (embedBatches)',
+      });
     }
   }
   let numClasses = 0;
@@ -63,14 +71,31 @@ export async function evaluateLabelEfficiency(options: LabelEfficiencyOptions): 
   const [trainFeatures, testFeatures] = [train, test].map((set) => tf.tensor2d(set.features.data, set.features.shape));
   let knnAccuracy: number;
   try {
-    const knn = await knnClassify({ trainFeatures: trainFeatures!, trainLabels: train.labels, testFeatures: testFeatures!, testLabels: test.labels, k: Math.min(k, train.labels.length), temperature, numClasses });
+    const knn = await knnClassify({
+      trainFeatures: trainFeatures!,
+      trainLabels: train.labels,
+      testFeatures: testFeatures!,
+      testLabels: test.labels,
+      k: Math.min(k, train.labels.length),
+      temperature,
+      numClasses,
+    });
     knnAccuracy = knn.accuracy!;
   } finally {
     tf.dispose([trainFeatures!, testFeatures!]);
   }
-  const fewShot = shots.length === 0
-    ? []
-    : await fewShotEvaluation({ trainFeatures: train.features, trainLabels: train.labels, testFeatures: test.features, testLabels: test.labels, shots, seeds, inverseRegularization });
+  const fewShot =
+    shots.length === 0
+      ? []
+      : await fewShotEvaluation({
+          trainFeatures: train.features,
+          trainLabels: train.labels,
+          testFeatures: test.features,
+          testLabels: test.labels,
+          shots,
+          seeds,
+          inverseRegularization,
+        });
   return { knnAccuracy, fewShot };
 }
 

@@ -33,7 +33,8 @@ export function learningVerdict(trained: LabelEfficiencyResult, untrained: Label
     if (other !== undefined) columns.push({ column: `${result.shots}-shot`, trained: result.mean, untrained: other.mean });
   }
   const notBetter = columns.filter((column) => !(column.trained > column.untrained));
-  const describe = (list: VerdictColumn[]) => list.map(({ column, trained: t, untrained: u }) => `${column} ${(100 * t).toFixed(1)} vs ${(100 * u).toFixed(1)}`).join(', ');
+  const describe = (list: VerdictColumn[]) =>
+    list.map(({ column, trained: t, untrained: u }) => `${column} ${(100 * t).toFixed(1)} vs ${(100 * u).toFixed(1)}`).join(', ');
   const learned = notBetter.length === 0;
   const message = learned
     ? `learned: the trained encoder beats the same encoder untrained on every column (${describe(columns)})`

@@ -17,7 +17,12 @@ export interface Callback {
   /** Before the step; `trainer.learningRate` already holds this step's scheduled value. */
   onTrainBatchStart?(trainer: Trainer, module: LightningModule<never, never>, batchIndex: number): void | Promise<void>;
   /** After the step; `trainer.globalStep` counts it, and what `trainer.log` adds here joins the step's row. */
-  onTrainBatchEnd?(trainer: Trainer, module: LightningModule<never, never>, output: { loss: number; logs: Metrics; batchSize?: number }, batchIndex: number): void | Promise<void>;
+  onTrainBatchEnd?(
+    trainer: Trainer,
+    module: LightningModule<never, never>,
+    output: { loss: number; logs: Metrics; batchSize?: number },
+    batchIndex: number,
+  ): void | Promise<void>;
   onValidationEnd?(trainer: Trainer, module: LightningModule<never, never>, metrics: Metrics): void | Promise<void>;
   /**
    * Ctrl-C arrived and the current step finished. A checkpointing callback saves and returns the folder;
@@ -25,4 +30,3 @@ export interface Callback {
    */
   onInterrupt?(trainer: Trainer, module: LightningModule<never, never>): Promise<string | void> | string | void;
 }
-

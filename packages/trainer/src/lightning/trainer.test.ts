@@ -21,13 +21,19 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 let runCounter = 0;
 const newFolder = () => join(root, `run-${runCounter++}`);
 
-const losses = (path: string) => JsonLinesLogger.read(path).filter((row) => 'loss' in row).map((row) => [row.step, row.loss]);
+const losses = (path: string) =>
+  JsonLinesLogger.read(path)
+    .filter((row) => 'loss' in row)
+    .map((row) => [row.step, row.loss]);
 
 async function train(options: { maxSteps: number; folder: string; ckptPath?: string; everyNTrainSteps?: number; seed?: number; loader?: ToyLoader }) {
   const module = new ToyRegression(options.seed ?? 0);
   const trainer = new Trainer({
     maxSteps: options.maxSteps,
-    callbacks: [new ModelCheckpoint({ dirpath: join(options.folder, 'checkpoints'), everyNTrainSteps: options.everyNTrainSteps ?? 3, keepLast: 10 }), new LearningRateMonitor()],
+    callbacks: [
+      new ModelCheckpoint({ dirpath: join(options.folder, 'checkpoints'), everyNTrainSteps: options.everyNTrainSteps ?? 3, keepLast: 10 }),
+      new LearningRateMonitor(),
+    ],
     loggers: [new JsonLinesLogger(join(options.folder, 'metrics.jsonl')), new CsvLogger(join(options.folder, 'metrics.csv'))],
     handleSignals: false,
   });
@@ -65,8 +71,14 @@ describeEachBackend(embeddedBackends(), 'Trainer resume', () => {
     // Checkpoints every 2 steps: step 6 is batch 2 of epoch 1, step 8 its last batch (taken before the epoch ended).
     const first = await train({ maxSteps: 8, folder: partial, everyNTrainSteps: 2 });
     const progress = (step: number) => JSON.parse(readFileSync(join(partial, 'checkpoints', checkpointName(step), 'state.json'), 'utf8')).progress;
-    expect([progress(6), progress(8)]).toEqual([{ epoch: 1, batchInEpoch: 2, globalStep: 6 }, { epoch: 1, batchInEpoch: 4, globalStep: 8 }]);
-    for (const [step, firstBatch] of [[6, [1, 2]], [8, [2, 0]]] as const) {
+    expect([progress(6), progress(8)]).toEqual([
+      { epoch: 1, batchInEpoch: 2, globalStep: 6 },
+      { epoch: 1, batchInEpoch: 4, globalStep: 8 },
+    ]);
+    for (const [step, firstBatch] of [
+      [6, [1, 2]],
+      [8, [2, 0]],
+    ] as const) {
       const loader = new SkippingToyLoader();
       const resumed = await train({ maxSteps: 11, folder: partial, ckptPath: join(partial, 'checkpoints', checkpointName(step)), seed: 99, loader });
       expect(losses(join(partial, 'metrics.jsonl'))).toEqual(expected);
@@ -92,10 +104,22 @@ describe('Trainer', () => {
     const module = new ToyRegression();
     const counts: number[] = [];
     const memoryProbe: Callback = { onTrainBatchEnd: () => void counts.push(tf.memory().numTensors) };
-    const trainer = new Trainer({ maxEpochs: 3, callbacks: [new LearningRateMonitor(), memoryProbe], loggers: [new JsonLinesLogger(join(folder, 'm.jsonl')), new CsvLogger(join(folder, 'm.csv'))], handleSignals: false });
+    const trainer = new Trainer({
+      maxEpochs: 3,
+      callbacks: [new LearningRateMonitor(), memoryProbe],
+      loggers: [new JsonLinesLogger(join(folder, 'm.jsonl')), new CsvLogger(join(folder, 'm.csv'))],
+      handleSignals: false,
+    });
     const result = await trainer.fit(module, new ToyLoader(), { valLoader: new ToyLoader(2, 5) });
     expect(result).toEqual({ globalStep: 12, epoch: 3, stopReason: 'maxEpochs' });
-    expect(module.events.slice(0, 6)).toEqual(['epoch start 0', 'step 0 epoch 0 batch 0', 'step 1 epoch 0 batch 1', 'step 2 epoch 0 batch 2', 'step 3 epoch 0 batch 3', 'epoch end 0']);
+    expect(module.events.slice(0, 6)).toEqual([
+      'epoch start 0',
+      'step 0 epoch 0 batch 0',
+      'step 1 epoch 0 batch 1',
+      'step 2 epoch 0 batch 2',
+      'step 3 epoch 0 batch 3',
+      'epoch end 0',
+    ]);
     expect(new Set(counts.slice(1)).size).toBe(1); // flat from step to step once the optimiser state exists
     const rows = JsonLinesLogger.read(join(folder, 'm.jsonl'));
     const trainRows = rows.filter((row) => 'loss' in row);
@@ -113,19 +137,33 @@ describe('Trainer', () => {
       const inner = new ToyLoader();
       return { batches: (options: { epoch: number }) => inner.batches(options) };
     };
-    for (const [label, loader] of [['length', () => new ToyLoader()], ['no length', lengthless]] as const) {
+    for (const [label, loader] of [
+      ['length', () => new ToyLoader()],
+      ['no length', lengthless],
+    ] as const) {
       const module = new ToyRegression();
       const ended: number[] = [];
       const rows: number[] = [];
-      const probe: Callback = { onTrainEpochEnd: (_trainer, _module, epoch) => void ended.push(epoch), onValidationEnd: (trainer) => void rows.push(trainer.globalStep) };
-      const fit = (maxSteps: number) => new Trainer({ maxSteps, callbacks: [probe], handleSignals: false }).fit(module, loader(), { valLoader: new ToyLoader(1, 5) });
+      const probe: Callback = {
+        onTrainEpochEnd: (_trainer, _module, epoch) => void ended.push(epoch),
+        onValidationEnd: (trainer) => void rows.push(trainer.globalStep),
+      };
+      const fit = (maxSteps: number) =>
+        new Trainer({ maxSteps, callbacks: [probe], handleSignals: false }).fit(module, loader(), { valLoader: new ToyLoader(1, 5) });
       // 4 batches per epoch: step 8 is the last batch of epoch 1.
       expect(await fit(8), label).toEqual({ globalStep: 8, epoch: 2, stopReason: 'maxSteps' });
-      expect([ended, rows, module.events.filter((event) => event.startsWith('epoch end'))], label).toEqual([[0, 1], [4, 8], ['epoch end 0', 'epoch end 1']]);
+      expect([ended, rows, module.events.filter((event) => event.startsWith('epoch end'))], label).toEqual([
+        [0, 1],
+        [4, 8],
+        ['epoch end 0', 'epoch end 1'],
+      ]);
       // Mid-epoch the epoch does not end; without a length the Trainer looked one batch ahead and freed it.
       const tensors = tf.memory().numTensors;
       expect(await fit(6), label).toEqual({ globalStep: 6, epoch: 1, stopReason: 'maxSteps' });
-      expect([ended, rows], label).toEqual([[0, 1, 0], [4, 8, 4]]);
+      expect([ended, rows], label).toEqual([
+        [0, 1, 0],
+        [4, 8, 4],
+      ]);
       expect(tf.memory().numTensors, label).toBe(tensors);
       module.dispose();
     }
@@ -163,7 +201,9 @@ describe('Trainer', () => {
   it('stops early when the monitored metric stops improving, and checkpoints its counters', async () => {
     const module = new ToyRegression();
     const stopper = new EarlyStopping({ monitor: 'val_loss', patience: 1, minDelta: 1e9 });
-    const result = await new Trainer({ maxEpochs: 10, callbacks: [stopper], handleSignals: false }).fit(module, new ToyLoader(), { valLoader: new ToyLoader(1) });
+    const result = await new Trainer({ maxEpochs: 10, callbacks: [stopper], handleSignals: false }).fit(module, new ToyLoader(), {
+      valLoader: new ToyLoader(1),
+    });
     // With an impossible minDelta nothing after the first validation improves: stop after the second epoch.
     expect(result.stopReason).toBe('stopRequested');
     expect(result.globalStep).toBe(8);
@@ -191,7 +231,9 @@ describe('Trainer in a child process', () => {
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const metrics = join(folder, 'metrics.jsonl');
-    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, killedBy) => resolve({ code, signal: killedBy })));
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code, killedBy) => resolve({ code, signal: killedBy })),
+    );
     for (let waited = 0; waited < 60_000; waited += 25) {
       if (existsSync(metrics) && readFileSync(metrics, 'utf8').split('\n').length > afterSteps) break;
       await new Promise((resolve) => setTimeout(resolve, 25));

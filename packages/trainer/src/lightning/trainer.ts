@@ -56,7 +56,20 @@ export interface FitResult {
   interruptCheckpoint?: string;
 }
 
-const KNOWN = ['maxEpochs', 'maxSteps', 'valCheckInterval', 'checkValEveryNEpochs', 'callbacks', 'loggers', 'logEveryNSteps', 'defaultRootDir', 'tensorCodec', 'handleSignals', 'disposeBatches', 'strategy'] as const;
+const KNOWN = [
+  'maxEpochs',
+  'maxSteps',
+  'valCheckInterval',
+  'checkValEveryNEpochs',
+  'callbacks',
+  'loggers',
+  'logEveryNSteps',
+  'defaultRootDir',
+  'tensorCodec',
+  'handleSignals',
+  'disposeBatches',
+  'strategy',
+] as const;
 
 function entriesOf<T>(source: ReadonlyMap<string, T> | Readonly<Record<string, T>>): Map<string, T> {
   return source instanceof Map ? new Map(source) : new Map(Object.entries(source as Record<string, T>));
@@ -138,7 +151,12 @@ export class Trainer {
     const keys = this.callbacks.map((callback) => callback.stateKey).filter((key): key is string => key !== undefined);
     const duplicate = keys.find((key, index) => keys.indexOf(key) !== index);
     if (duplicate !== undefined) {
-      throw new InvalidArgumentError({ caller, argument: 'callbacks', value: duplicate, expected: 'callbacks with distinct stateKey values (give one of them another stateKey)' });
+      throw new InvalidArgumentError({
+        caller,
+        argument: 'callbacks',
+        value: duplicate,
+        expected: 'callbacks with distinct stateKey values (give one of them another stateKey)',
+      });
     }
   }
 
@@ -200,7 +218,11 @@ export class Trainer {
     this.interruptRequested = false;
     const strategy = this.strategy;
     // Distributed: rank 0 reads the checkpoint and every rank restores its contents.
-    const checkpoint = strategy ? await strategy.loadCheckpoint(ckptPath, this.tensorCodec) : ckptPath === undefined ? undefined : await readCheckpoint(ckptPath, this.tensorCodec);
+    const checkpoint = strategy
+      ? await strategy.loadCheckpoint(ckptPath, this.tensorCodec)
+      : ckptPath === undefined
+        ? undefined
+        : await readCheckpoint(ckptPath, this.tensorCodec);
     if (checkpoint !== undefined) await this.restore(module, checkpoint);
     else [this.globalStep, this.epoch, this.batchInEpoch] = [0, 0, 0];
 
@@ -234,7 +256,12 @@ export class Trainer {
     const module = this.module;
     const optimizer = this.optimizer;
     if (module === undefined || optimizer === undefined) {
-      throw new InvalidArgumentError({ caller: 'Trainer.saveCheckpoint', argument: 'this', value: 'no fit running', expected: 'a call during fit (e.g. from a callback)' });
+      throw new InvalidArgumentError({
+        caller: 'Trainer.saveCheckpoint',
+        argument: 'this',
+        value: 'no fit running',
+        expected: 'a call during fit (e.g. from a callback)',
+      });
     }
     // Ranks hold identical state: rank 0's copy is the checkpoint.
     if (!this.isGlobalZero) return;
@@ -304,7 +331,12 @@ export class Trainer {
     valLoader: TrainLoader<ValidationBatch> | undefined,
   ): Promise<FitResult> {
     const anyModule = module as unknown as LightningModule<never, never>;
-    const finish = (stopReason: FitResult['stopReason'], interruptCheckpoint?: string): FitResult => ({ globalStep: this.globalStep, epoch: this.epoch, stopReason, ...(interruptCheckpoint === undefined ? {} : { interruptCheckpoint }) });
+    const finish = (stopReason: FitResult['stopReason'], interruptCheckpoint?: string): FitResult => ({
+      globalStep: this.globalStep,
+      epoch: this.epoch,
+      stopReason,
+      ...(interruptCheckpoint === undefined ? {} : { interruptCheckpoint }),
+    });
     while (this.epoch < this.maxEpochs) {
       if (this.globalStep >= this.maxSteps) return finish('maxSteps');
       if (this.shouldStop) return finish('stopRequested');
@@ -316,7 +348,8 @@ export class Trainer {
       const startBatch = this.batchInEpoch > 0 && trainLoader.supportsStartBatch === true ? this.batchInEpoch : 0;
       let batchIndex = startBatch;
       const iterable = trainLoader.batches(startBatch > 0 ? { epoch, startBatch } : { epoch });
-      const iterator = Symbol.asyncIterator in iterable ? (iterable as AsyncIterable<Batch>)[Symbol.asyncIterator]() : (iterable as Iterable<Batch>)[Symbol.iterator]();
+      const iterator =
+        Symbol.asyncIterator in iterable ? (iterable as AsyncIterable<Batch>)[Symbol.asyncIterator]() : (iterable as Iterable<Batch>)[Symbol.iterator]();
       let stopped: FitResult['stopReason'] | undefined;
       try {
         for (;;) {
@@ -330,7 +363,8 @@ export class Trainer {
           }
           await this.trainStep(module, batch, batchIndex);
           batchIndex++;
-          if (valLoader !== undefined && this.valCheckInterval !== undefined && this.globalStep % this.valCheckInterval === 0) await this.validate(module, valLoader);
+          if (valLoader !== undefined && this.valCheckInterval !== undefined && this.globalStep % this.valCheckInterval === 0)
+            await this.validate(module, valLoader);
           this.synchronizeRequests();
           const interruptCheckpoint = this.interruptRequested ? await this.saveInterruptCheckpoint() : undefined;
           if (this.interruptRequested) return finish('interrupted', interruptCheckpoint);

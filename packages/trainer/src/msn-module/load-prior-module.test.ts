@@ -18,8 +18,15 @@ beforeAll(async () => {
 describe('loadPriorModule', () => {
   it('loads a default export, a named `prior` export, a CommonJS export and a TypeScript module', async () => {
     const q = tf.tensor1d([0.1, 0.2, 0.3, 0.4]);
-    const loaded = await Promise.all(['prior-default.mjs', 'prior-named.mjs', 'prior-commonjs.cjs', 'prior-typescript.ts'].map((file) => loadPriorModule(join(fixtures, file))));
-    expect(loaded.map(({ name }) => name)).toEqual(['prior-default.mjs#default', 'prior-named.mjs#prior', 'prior-commonjs.cjs#prior', 'prior-typescript.ts#default']);
+    const loaded = await Promise.all(
+      ['prior-default.mjs', 'prior-named.mjs', 'prior-commonjs.cjs', 'prior-typescript.ts'].map((file) => loadPriorModule(join(fixtures, file))),
+    );
+    expect(loaded.map(({ name }) => name)).toEqual([
+      'prior-default.mjs#default',
+      'prior-named.mjs#prior',
+      'prior-commonjs.cjs#prior',
+      'prior-typescript.ts#default',
+    ]);
     const [sqrt, uniform, commonjs, half] = loaded.map(({ prior }) => tf.tidy(() => values(prior(q))));
     const roots = [0.1, 0.2, 0.3, 0.4].map(Math.sqrt);
     const total = roots.reduce((sum, value) => sum + value, 0);
@@ -37,10 +44,16 @@ describe('loadPriorModule', () => {
   });
 
   it('names the path and the problem for unreadable modules, missing exports and non-functions', async () => {
-    await expect(loadPriorModule(join(fixtures, 'no-such-prior.mjs'))).rejects.toThrow(/loadPriorModule: invalid argument 'path' = ".*no-such-prior.mjs"; expected an existing module file \(.* cannot be read: ENOENT\)/);
+    await expect(loadPriorModule(join(fixtures, 'no-such-prior.mjs'))).rejects.toThrow(
+      /loadPriorModule: invalid argument 'path' = ".*no-such-prior.mjs"; expected an existing module file \(.* cannot be read: ENOENT\)/,
+    );
     await expect(loadPriorModule(fixtures)).rejects.toThrow(/expected a module file \(.* is not a file\)/);
-    await expect(loadPriorModule(join(fixtures, 'prior-syntax-error.mjs'))).rejects.toThrow(/'path' = ".*prior-syntax-error.mjs"; expected a module that can be imported; importing it failed: /);
-    await expect(loadPriorModule(join(fixtures, 'prior-no-export.mjs'))).rejects.toThrow(/'path ".*prior-no-export.mjs"' = "exports: exponent"; expected a module exporting a prior function .* as `export default` or `export const prior`/);
+    await expect(loadPriorModule(join(fixtures, 'prior-syntax-error.mjs'))).rejects.toThrow(
+      /'path' = ".*prior-syntax-error.mjs"; expected a module that can be imported; importing it failed: /,
+    );
+    await expect(loadPriorModule(join(fixtures, 'prior-no-export.mjs'))).rejects.toThrow(
+      /'path ".*prior-no-export.mjs"' = "exports: exponent"; expected a module exporting a prior function .* as `export default` or `export const prior`/,
+    );
     await expect(loadPriorModule(join(fixtures, 'prior-not-function.mjs'))).rejects.toThrow(/= "prior: number"; expected a module exporting a prior function/);
     await expect(loadPriorModule('')).rejects.toThrow(InvalidArgumentError);
     const failure = (await loadPriorModule(join(fixtures, 'prior-syntax-error.mjs')).catch((error: unknown) => error)) as Error;

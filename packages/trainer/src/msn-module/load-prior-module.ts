@@ -14,7 +14,7 @@ export interface LoadedPrior {
   path: string;
 }
 
-const EXPECTED_EXPORT = "a module exporting a prior function (meanAnchorProbs: Tensor1D) => Tensor1D as `export default` or `export const prior`";
+const EXPECTED_EXPORT = 'a module exporting a prior function (meanAnchorProbs: Tensor1D) => Tensor1D as `export default` or `export const prior`';
 
 /**
  * Imports the module at `path` (relative to `cwd`) and returns the prior it exports: `export const prior = …`, or
@@ -41,7 +41,15 @@ export async function loadPriorModule(path: string, options: { cwd?: string } = 
   try {
     isFile = (await stat(absolute)).isFile();
   } catch (error) {
-    throw new InvalidArgumentError({ caller, argument: 'path', value: path, expected: `an existing module file (${absolute} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)})` }, { cause: error });
+    throw new InvalidArgumentError(
+      {
+        caller,
+        argument: 'path',
+        value: path,
+        expected: `an existing module file (${absolute} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      },
+      { cause: error },
+    );
   }
   if (!isFile) throw new InvalidArgumentError({ caller, argument: 'path', value: path, expected: `a module file (${absolute} is not a file)` });
 
@@ -50,8 +58,14 @@ export async function loadPriorModule(path: string, options: { cwd?: string } = 
     module = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    const hint = /\.(c|m)?ts$/.test(absolute) && /Unknown file extension/.test(String(reason)) ? ' (TypeScript modules need a loader: run with tsx, or compile the prior to JavaScript)' : '';
-    throw new InvalidArgumentError({ caller, argument: 'path', value: path, expected: `a module that can be imported; importing it failed: ${reason}${hint}` }, { cause: error });
+    const hint =
+      /\.(c|m)?ts$/.test(absolute) && /Unknown file extension/.test(String(reason))
+        ? ' (TypeScript modules need a loader: run with tsx, or compile the prior to JavaScript)'
+        : '';
+    throw new InvalidArgumentError(
+      { caller, argument: 'path', value: path, expected: `a module that can be imported; importing it failed: ${reason}${hint}` },
+      { cause: error },
+    );
   }
   const defaultExport = module.default;
   const nested = typeof defaultExport === 'object' && defaultExport !== null ? (defaultExport as Record<string, unknown>) : undefined;
@@ -63,7 +77,10 @@ export async function loadPriorModule(path: string, options: { cwd?: string } = 
   const found = candidates.find(([, value]) => typeof value === 'function');
   if (found === undefined) {
     const present = candidates.filter(([, value]) => value !== undefined);
-    const value = present.length === 0 ? `exports: ${Object.keys(module).join(', ') || '(none)'}` : present.map(([name, exported]) => `${name}: ${exported === null ? 'null' : typeof exported}`).join(', ');
+    const value =
+      present.length === 0
+        ? `exports: ${Object.keys(module).join(', ') || '(none)'}`
+        : present.map(([name, exported]) => `${name}: ${exported === null ? 'null' : typeof exported}`).join(', ');
     throw new InvalidArgumentError({ caller, argument: `path ${JSON.stringify(path)}`, value, expected: EXPECTED_EXPORT });
   }
   return { prior: found[1] as Prior, name: `${basename(absolute)}#${found[0]}`, path: absolute };

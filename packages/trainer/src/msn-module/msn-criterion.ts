@@ -23,7 +23,18 @@ export interface MSNCriterionOptions extends Omit<MSNLossOptions, 'targetDistrib
   priorName?: string;
 }
 
-const KNOWN = ['numPrototypes', 'prior', 'powerLawExponent', 'priorName', 'temperature', 'sinkhornIterations', 'regularizationWeight', 'entropyWeight', 'gatherDistributed', 'allReduce'] as const;
+const KNOWN = [
+  'numPrototypes',
+  'prior',
+  'powerLawExponent',
+  'priorName',
+  'temperature',
+  'sinkhornIterations',
+  'regularizationWeight',
+  'entropyWeight',
+  'gatherDistributed',
+  'allReduce',
+] as const;
 
 /**
  * Builds the loss of an MSN or PMSN run: `MSNLoss` for `prior: 'uniform'`, `PMSNLoss` for `'power_law'`,
@@ -42,11 +53,21 @@ export function createMSNCriterion(options: MSNCriterionOptions): MSNLoss {
   const { numPrototypes, prior = 'uniform', powerLawExponent, priorName, ...lossOptions } = options;
   assertInteger(caller, 'numPrototypes', numPrototypes, 1);
   if (prior !== 'uniform' && prior !== 'power_law' && typeof prior !== 'function') {
-    throw new InvalidArgumentError({ caller, argument: 'prior', value: prior, expected: "'uniform', 'power_law' or a prior function (meanAnchorProbs: Tensor1D) => Tensor1D" });
+    throw new InvalidArgumentError({
+      caller,
+      argument: 'prior',
+      value: prior,
+      expected: "'uniform', 'power_law' or a prior function (meanAnchorProbs: Tensor1D) => Tensor1D",
+    });
   }
   if (powerLawExponent !== undefined) {
     if (prior !== 'power_law') {
-      throw new InvalidArgumentError({ caller, argument: 'powerLawExponent', value: powerLawExponent, expected: `no exponent with prior ${typeof prior === 'function' ? 'function' : `'${prior}'`} (it applies to 'power_law' only)` });
+      throw new InvalidArgumentError({
+        caller,
+        argument: 'powerLawExponent',
+        value: powerLawExponent,
+        expected: `no exponent with prior ${typeof prior === 'function' ? 'function' : `'${prior}'`} (it applies to 'power_law' only)`,
+      });
     }
     assertNonNegativeFinite(caller, 'powerLawExponent', powerLawExponent);
   }
@@ -70,7 +91,12 @@ export function probePrior(prior: Prior, numPrototypes: number, name: string = p
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new InvalidArgumentError(
-      { caller, argument: `prior ${name}`, value: prior, expected: `a prior over the ${numPrototypes} prototypes (called with a uniform [${numPrototypes}] vector it must return a float32 [${numPrototypes}] distribution); ${reason}` },
+      {
+        caller,
+        argument: `prior ${name}`,
+        value: prior,
+        expected: `a prior over the ${numPrototypes} prototypes (called with a uniform [${numPrototypes}] vector it must return a float32 [${numPrototypes}] distribution); ${reason}`,
+      },
       { cause: error },
     );
   }

@@ -30,7 +30,12 @@ const newFolder = () => join(root, `run-${runCounter++}`);
 
 function tinyLoader(options: { length?: number; seed?: number; focalViews?: number } = {}) {
   const transform = new MSNTransform({ randomSize: 8, focalSize: 4, randomViews: 2, focalViews: options.focalViews ?? 2, normalize: null });
-  return new DataLoader(new SyntheticShapes({ length: options.length ?? 12, imageSize: 8, seed: options.seed ?? 1 }), { batchSize: 4, shuffle: true, dropLast: true, transform });
+  return new DataLoader(new SyntheticShapes({ length: options.length ?? 12, imageSize: 8, seed: options.seed ?? 1 }), {
+    batchSize: 4,
+    shuffle: true,
+    dropLast: true,
+    transform,
+  });
 }
 
 function labelledLoader(seed: number) {
@@ -73,7 +78,10 @@ describeEachBackend(embeddedBackends(), 'MSNModule', () => {
 
   it('applies every schedule at every step: learning rate, weight decay, momentum, sharpening', async () => {
     const loader = tinyLoader();
-    const schedules = { ...msnSchedules({ stepsPerEpoch: loader.length, epochs: 2, warmupEpochs: 1 }), sharpenTemperature: (step: number) => 0.25 + 0.01 * step };
+    const schedules = {
+      ...msnSchedules({ stepsPerEpoch: loader.length, epochs: 2, warmupEpochs: 1 }),
+      sharpenTemperature: (step: number) => 0.25 + 0.01 * step,
+    };
     const module = new MSNModule({ config: TINY_MSN_CONFIG, seed: 1, schedules });
     const logger = new MemoryLogger();
     const momenta: number[] = [];
@@ -109,7 +117,7 @@ describeEachBackend(embeddedBackends(), 'MSNModule', () => {
     module.dispose();
   });
 
-  it('draws each step\'s masks from (seed, step): two modules with one seed train identically, another seed differs', async () => {
+  it("draws each step's masks from (seed, step): two modules with one seed train identically, another seed differs", async () => {
     const run = async (seed: number) => {
       const module = new MSNModule({ config: TINY_MSN_CONFIG, seed, schedules: { learningRate: constantSchedule(0.01) } });
       const losses: number[] = [];
@@ -168,11 +176,21 @@ describeEachBackend(embeddedBackends(), 'MSNModule', () => {
       const shapes = new SyntheticShapes({ length: 12, imageSize: 8, seed: 1 });
       return { length: shapes.length, get: (index: number) => (loads.push(index), shapes.get(index)) };
     };
-    const loaderOf = (loads: number[]) => new DataLoader(counted(loads), { batchSize: 4, shuffle: true, dropLast: true, transform: new MSNTransform({ randomSize: 8, focalSize: 4, focalViews: 2, normalize: null }) });
+    const loaderOf = (loads: number[]) =>
+      new DataLoader(counted(loads), {
+        batchSize: 4,
+        shuffle: true,
+        dropLast: true,
+        transform: new MSNTransform({ randomSize: 8, focalSize: 4, focalViews: 2, normalize: null }),
+      });
     const fit = async (maxSteps: number, folder: string, loads: number[], ckptPath?: string) => {
       const module = new MSNModule({ config: TINY_MSN_CONFIG, seed: 8, prior: 'power_law' });
       const logger = new MemoryLogger();
-      await new Trainer({ maxSteps, callbacks: [new ModelCheckpoint({ dirpath: folder, everyNTrainSteps: 4 })], loggers: [logger], handleSignals: false }).fit(module, loaderOf(loads), ckptPath === undefined ? {} : { ckptPath });
+      await new Trainer({ maxSteps, callbacks: [new ModelCheckpoint({ dirpath: folder, everyNTrainSteps: 4 })], loggers: [logger], handleSignals: false }).fit(
+        module,
+        loaderOf(loads),
+        ckptPath === undefined ? {} : { ckptPath },
+      );
       module.dispose();
       return logger.rows.filter((row) => 'loss' in row).map((row) => [row.step, row.loss, row.grad_norm]);
     };
@@ -189,7 +207,8 @@ describeEachBackend(embeddedBackends(), 'MSNModule', () => {
   it('validates with k-NN accuracy of the target backbone against a labelled reference set', async () => {
     const module = new MSNModule({ config: TINY_MSN_CONFIG, seed: 2, validation: { reference: labelledLoader(10), k: 5 } });
     const logger = new MemoryLogger();
-    const fit = () => new Trainer({ maxSteps: 2, valCheckInterval: 2, loggers: [logger], handleSignals: false }).fit(module, tinyLoader(), { valLoader: labelledLoader(20) });
+    const fit = () =>
+      new Trainer({ maxSteps: 2, valCheckInterval: 2, loggers: [logger], handleSignals: false }).fit(module, tinyLoader(), { valLoader: labelledLoader(20) });
     await fit();
     const afterFirst = tf.memory().numTensors;
     await fit();
@@ -230,10 +249,16 @@ describe('MSNModule arguments', () => {
   });
 
   it('names bad options', () => {
-    expect(() => new MSNModule({ config: TINY_MSN_CONFIG, prior: 'zipf' as never })).toThrow(/'prior' = "zipf"; expected 'uniform', 'power_law' or a prior function/);
-    expect(() => new MSNModule({ config: TINY_MSN_CONFIG, powerLawExponent: 0.5 })).toThrow(/'powerLawExponent' = 0.5; expected no exponent with prior 'uniform'/);
+    expect(() => new MSNModule({ config: TINY_MSN_CONFIG, prior: 'zipf' as never })).toThrow(
+      /'prior' = "zipf"; expected 'uniform', 'power_law' or a prior function/,
+    );
+    expect(() => new MSNModule({ config: TINY_MSN_CONFIG, powerLawExponent: 0.5 })).toThrow(
+      /'powerLawExponent' = 0.5; expected no exponent with prior 'uniform'/,
+    );
     expect(() => new MSNModule({ config: TINY_MSN_CONFIG, maxGradNorm: 0 })).toThrow(/'maxGradNorm' = 0/);
-    expect(() => new MSNModule({ config: TINY_MSN_CONFIG, schedules: { learningRate: 0.1 as never } })).toThrow(/'schedules.learningRate' = 0.1; expected a function of the step/);
+    expect(() => new MSNModule({ config: TINY_MSN_CONFIG, schedules: { learningRate: 0.1 as never } })).toThrow(
+      /'schedules.learningRate' = 0.1; expected a function of the step/,
+    );
     expect(() => new MSNModule({ config: TINY_MSN_CONFIG, schedules: { lr: constantSchedule(1) } as never })).toThrow(/'lr'/);
     expect(() => new MSNModule({ config: TINY_MSN_CONFIG, randomViews: 1 })).toThrow(/'randomViews' = 1; expected an integer >= 2/);
     expect(() => new MSNModule({ config: TINY_MSN_CONFIG, validation: {} as never })).toThrow(/'validation'/);
@@ -276,7 +301,10 @@ describe('MSNModule in a child process', () => {
   const packageFolder = join(here, '..', '..');
   const nodeArguments = ['--import', 'tsx', script];
   const run = (args: string[]) => spawnSync(process.execPath, [...nodeArguments, ...args], { encoding: 'utf8', cwd: packageFolder });
-  const losses = (path: string) => JsonLinesLogger.read(path).filter((row) => 'loss' in row).map((row) => [row.step, row.loss, row.grad_norm]);
+  const losses = (path: string) =>
+    JsonLinesLogger.read(path)
+      .filter((row) => 'loss' in row)
+      .map((row) => [row.step, row.loss, row.grad_norm]);
 
   it('after SIGKILL mid-run, resuming from the last checkpoint reproduces the uninterrupted loss sequence exactly', async () => {
     const [reference, killed] = [newFolder(), newFolder()];

@@ -76,7 +76,21 @@ export interface MSNModuleOptions {
   name?: string;
 }
 
-const KNOWN = ['config', 'seed', 'randomViews', 'schedules', 'optimizer', 'maxGradNorm', 'prior', 'powerLawExponent', 'priorName', 'loss', 'freezePrototypesSteps', 'validation', 'name'] as const;
+const KNOWN = [
+  'config',
+  'seed',
+  'randomViews',
+  'schedules',
+  'optimizer',
+  'maxGradNorm',
+  'prior',
+  'powerLawExponent',
+  'priorName',
+  'loss',
+  'freezePrototypesSteps',
+  'validation',
+  'name',
+] as const;
 const SCHEDULE_NAMES = ['learningRate', 'weightDecay', 'momentum', 'sharpenTemperature'] as const;
 const DEFAULTS: MSNSchedules = {
   learningRate: constantSchedule(1e-3),
@@ -133,13 +147,23 @@ export class MSNModule implements LightningModule<MSNModuleBatch, LabelledBatch>
     assertInteger(caller, 'randomViews', randomViews, 2);
     if (maxGradNorm !== null) assertPositiveFinite(caller, 'maxGradNorm', maxGradNorm);
     if (typeof schedules !== 'object' || schedules === null) {
-      throw new InvalidArgumentError({ caller, argument: 'schedules', value: schedules, expected: 'an object of schedules, e.g. msnSchedules({ stepsPerEpoch, epochs })' });
+      throw new InvalidArgumentError({
+        caller,
+        argument: 'schedules',
+        value: schedules,
+        expected: 'an object of schedules, e.g. msnSchedules({ stepsPerEpoch, epochs })',
+      });
     }
     assertKnownKeys(`${caller} (schedules)`, schedules, SCHEDULE_NAMES);
     for (const name of SCHEDULE_NAMES) {
       const schedule = schedules[name];
       if (schedule !== undefined && typeof schedule !== 'function') {
-        throw new InvalidArgumentError({ caller, argument: `schedules.${name}`, value: schedule, expected: 'a function of the step, e.g. constantSchedule(0.996)' });
+        throw new InvalidArgumentError({
+          caller,
+          argument: `schedules.${name}`,
+          value: schedule,
+          expected: 'a function of the step, e.g. constantSchedule(0.996)',
+        });
       }
     }
     if (options.validation !== undefined) validateValidation(caller, options.validation);
@@ -293,7 +317,12 @@ export class MSNModule implements LightningModule<MSNModuleBatch, LabelledBatch>
   /** Embeds a labelled validation batch (view 0) with the target backbone; the k-NN runs at the end of validation. */
   async validationStep(batch: LabelledBatch): Promise<Metrics> {
     if (this.validation === undefined) {
-      throw new InvalidArgumentError({ caller: 'MSNModule.validationStep', argument: 'options.validation', value: undefined, expected: 'a { reference } loader of labelled batches to classify the validation batches against (pass validation to the MSNModule constructor)' });
+      throw new InvalidArgumentError({
+        caller: 'MSNModule.validationStep',
+        argument: 'options.validation',
+        value: undefined,
+        expected: 'a { reference } loader of labelled batches to classify the validation batches against (pass validation to the MSNModule constructor)',
+      });
     }
     const embedded = await embedBatches([batch], (images) => this.model.embed(images), { disposeBatches: false });
     this.validationFeatures.push({ data: embedded.features.data, labels: embedded.labels, dims: embedded.features.shape[1] });
@@ -321,7 +350,15 @@ export class MSNModule implements LightningModule<MSNModuleBatch, LabelledBatch>
     try {
       let numClasses = 0;
       for (const label of [...train.labels, ...labels]) numClasses = Math.max(numClasses, label + 1);
-      const { accuracy } = await knnClassify({ trainFeatures, trainLabels: train.labels, testFeatures, testLabels: labels, k: Math.min(k, train.labels.length), temperature, numClasses });
+      const { accuracy } = await knnClassify({
+        trainFeatures,
+        trainLabels: train.labels,
+        testFeatures,
+        testLabels: labels,
+        k: Math.min(k, train.labels.length),
+        temperature,
+        numClasses,
+      });
       return { knn_accuracy: accuracy! };
     } finally {
       tf.dispose([trainFeatures, testFeatures]);
@@ -356,7 +393,12 @@ export class MSNModule implements LightningModule<MSNModuleBatch, LabelledBatch>
     }
     for (const key of ['seed', 'randomViews'] as const) {
       if (value[key] !== this[key]) {
-        throw new InvalidArgumentError({ caller, argument: `checkpoint ${key}`, value: value[key], expected: `${this[key]}, this module's ${key} (construct the module with the checkpoint's ${key} to resume it)` });
+        throw new InvalidArgumentError({
+          caller,
+          argument: `checkpoint ${key}`,
+          value: value[key],
+          expected: `${this[key]}, this module's ${key} (construct the module with the checkpoint's ${key} to resume it)`,
+        });
       }
     }
   }
@@ -368,7 +410,10 @@ export class MSNModule implements LightningModule<MSNModuleBatch, LabelledBatch>
 
   /** The learning rate, weight decay, momentum and sharpening temperature of step `step`. */
   hyperparameters(step: number): Record<(typeof SCHEDULE_NAMES)[number], number> {
-    return Object.fromEntries(SCHEDULE_NAMES.map((name) => [name, (this.schedules[name] as Schedule)(step)])) as Record<(typeof SCHEDULE_NAMES)[number], number>;
+    return Object.fromEntries(SCHEDULE_NAMES.map((name) => [name, (this.schedules[name] as Schedule)(step)])) as Record<
+      (typeof SCHEDULE_NAMES)[number],
+      number
+    >;
   }
 
   /** Frees the model's variables and the optimiser's moments. */
@@ -381,7 +426,12 @@ export class MSNModule implements LightningModule<MSNModuleBatch, LabelledBatch>
 
 function validateValidation(caller: string, validation: MSNValidationOptions): void {
   if (typeof validation !== 'object' || validation === null || typeof validation.reference?.batches !== 'function') {
-    throw new InvalidArgumentError({ caller, argument: 'validation', value: validation, expected: '{ reference: a loader of labelled batches (batches({ epoch })), k?, temperature? }' });
+    throw new InvalidArgumentError({
+      caller,
+      argument: 'validation',
+      value: validation,
+      expected: '{ reference: a loader of labelled batches (batches({ epoch })), k?, temperature? }',
+    });
   }
   assertKnownKeys(`${caller} (validation)`, validation, ['reference', 'k', 'temperature']);
   if (validation.k !== undefined) assertInteger(caller, 'validation.k', validation.k, 1);

@@ -10,11 +10,23 @@ export type MSNPresetName = (typeof MSN_PRESET_NAMES)[number];
 
 const PRESETS: Record<MSNPresetName, (imageSize: number) => MSNConfigInput> = {
   // The main job: small enough for a few minutes of single-threaded wasm.
-  demo: (imageSize) => ({ vit: { imageSize, patchSize: 4, numLayers: 2, numHeads: 4, hiddenDim: 64, mlpDim: 256 }, head: { hiddenDim: 256, outputDim: 64 }, numPrototypes: 32 }),
+  demo: (imageSize) => ({
+    vit: { imageSize, patchSize: 4, numLayers: 2, numHeads: 4, hiddenDim: 64, mlpDim: 256 },
+    head: { hiddenDim: 256, outputDim: 64 },
+    numPrototypes: 32,
+  }),
   // The fmnist-tiny protocol of the quality benchmark.
-  'fmnist-tiny': (imageSize) => ({ vit: { imageSize, patchSize: 4, numLayers: 4, numHeads: 4, hiddenDim: 128, mlpDim: 512 }, head: { hiddenDim: 512, outputDim: 128 }, numPrototypes: 256 }),
+  'fmnist-tiny': (imageSize) => ({
+    vit: { imageSize, patchSize: 4, numLayers: 4, numHeads: 4, hiddenDim: 128, mlpDim: 512 },
+    head: { hiddenDim: 512, outputDim: 128 },
+    numPrototypes: 256,
+  }),
   // The speed benchmark's configuration (msn-step bench, torch_msn_step.py defaults).
-  bench: (imageSize) => ({ vit: { imageSize, patchSize: 4, numLayers: 6, numHeads: 3, hiddenDim: 192, mlpDim: 768 }, head: { hiddenDim: 1024, outputDim: 256 }, numPrototypes: 1024 }),
+  bench: (imageSize) => ({
+    vit: { imageSize, patchSize: 4, numLayers: 6, numHeads: 3, hiddenDim: 192, mlpDim: 768 },
+    head: { hiddenDim: 1024, outputDim: 256 },
+    numPrototypes: 1024,
+  }),
   // MSN's architectures at any resolution (patch 16, the reference head 2048 → 256, K 1024).
   'vit-tiny': (imageSize) => ({ vit: { imageSize, patchSize: 16, numLayers: 12, numHeads: 3, hiddenDim: 192, mlpDim: 768 }, numPrototypes: 1024 }),
   'vit-small': (imageSize) => ({ vit: { imageSize, patchSize: 16, numLayers: 12, numHeads: 6, hiddenDim: 384, mlpDim: 1536 }, numPrototypes: 1024 }),
@@ -33,6 +45,7 @@ const PRESETS: Record<MSNPresetName, (imageSize: number) => MSNConfigInput> = {
  */
 export function msnPreset(name: MSNPresetName, imageSize: number): MSNConfigInput {
   const preset = PRESETS[name];
-  if (preset === undefined) throw new InvalidArgumentError({ caller: 'msnPreset', argument: 'name', value: name, expected: `one of ${MSN_PRESET_NAMES.join(', ')}` });
+  if (preset === undefined)
+    throw new InvalidArgumentError({ caller: 'msnPreset', argument: 'name', value: name, expected: `one of ${MSN_PRESET_NAMES.join(', ')}` });
   return preset(imageSize);
 }

@@ -54,10 +54,7 @@ export function loadNamedVariables(
     const variable = variables.get(name);
     if (variable === undefined) continue;
     tf.tidy(() => {
-      const value =
-        tensor instanceof tf.Tensor
-          ? tf.cast(tensor, 'float32')
-          : tf.tensor(Float32Array.from(tensor.data), variable.shape, 'float32');
+      const value = tensor instanceof tf.Tensor ? tf.cast(tensor, 'float32') : tf.tensor(Float32Array.from(tensor.data), variable.shape, 'float32');
       // Tensor data is immutable, so sharing storage with the source (even another variable) is safe.
       variable.assign(value);
     });

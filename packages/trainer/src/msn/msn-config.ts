@@ -65,7 +65,12 @@ export function resolveMSNConfig(input: MSNConfig | MSNConfigInput): MSNConfig {
   }
   const headInput = input.head ?? {};
   if (typeof headInput !== 'object' || headInput === null || Array.isArray(headInput)) {
-    throw new InvalidArgumentError({ caller, argument: 'head', value: headInput, expected: 'an object { hiddenDim?, outputDim?, batchNormEps?, batchNormMomentum? }' });
+    throw new InvalidArgumentError({
+      caller,
+      argument: 'head',
+      value: headInput,
+      expected: 'an object { hiddenDim?, outputDim?, batchNormEps?, batchNormMomentum? }',
+    });
   }
   assertKnownKeys(`${caller} (head)`, headInput, HEAD_KEYS);
   const head: MSNHeadConfig = { hiddenDim: 2048, outputDim: 256, batchNormEps: 1e-5, batchNormMomentum: 0.1, ...headInput };

@@ -188,7 +188,9 @@ describe('MSNModel weights on disk', () => {
         broken.set('extra.weight', { dtype: 'F32', shape: [1], data: new Float32Array(1) });
         broken.set('prototypes', { dtype: 'F32', shape: [5, 8], data: new Float32Array(40) });
         const attempt = () => other.loadStateDict(broken);
-        expect(attempt).toThrow(/MSNModel.loadStateDict: the state dict does not fit: missing anchor.head.layers.6.bias; unexpected extra.weight; mis-shaped prototypes \(expected \[6,8\], got \[5,8\]\)/);
+        expect(attempt).toThrow(
+          /MSNModel.loadStateDict: the state dict does not fit: missing anchor.head.layers.6.bias; unexpected extra.weight; mis-shaped prototypes \(expected \[6,8\], got \[5,8\]\)/,
+        );
         expect(values(other.prototypes)).toEqual(before);
         // Non-strict: loads what is present, ignores the rest; PyTorch's num_batches_tracked is always ignored.
         const partial = new Map([

@@ -122,13 +122,10 @@ export class MSNModel {
     // Same seeds, and the values are copied below too, so the target starts as an exact copy of the anchor.
     this.targetBackbone = new MaskedVisionTransformer({ config: vit, seed: backboneSeed, name: `${this.name}.target.backbone.vit` });
     this.targetHead = new MSNProjectionHead({ ...headOptions, seed: headSeed, name: `${this.name}.target.head` });
-    const maskToken = (prefix: string) =>
-      tf.tidy(() => tf.variable(tf.zeros([1, 1, vit.hiddenDim]), false, `${this.name}.${prefix}.backbone/${MASK_TOKEN}`));
+    const maskToken = (prefix: string) => tf.tidy(() => tf.variable(tf.zeros([1, 1, vit.hiddenDim]), false, `${this.name}.${prefix}.backbone/${MASK_TOKEN}`));
     this.targetMaskToken = maskToken('target');
     this.anchorMaskToken = maskToken('anchor');
-    this.prototypes = tf.tidy(() =>
-      tf.variable(initialPrototypes(config.numPrototypes, head.outputDim, random.fork()), true, `${this.name}/prototypes`),
-    );
+    this.prototypes = tf.tidy(() => tf.variable(initialPrototypes(config.numPrototypes, head.outputDim, random.fork()), true, `${this.name}/prototypes`));
     this.maskRandom = random.fork();
 
     this.variables = new Map<string, tf.Variable>();

@@ -99,11 +99,15 @@ async function compareWeights(model: MSNModel, expected: SafetensorsContent, par
   expect([...expected.tensors.keys()].sort()).toEqual([...variables.keys()].sort());
   for (const [name, want] of expected.tensors) {
     const extraAbsolute = looseAllowance(params, name, want.shape, step);
-    await expectTensorClose(variables.get(name)!, { shape: [...want.shape], dtype: 'float64', data: Array.from(want.data) }, {
-      label: `${label} ${name}`,
-      tolerance: FIXTURE_TOLERANCE,
-      ...(extraAbsolute === undefined ? {} : { extraAbsolute }),
-    });
+    await expectTensorClose(
+      variables.get(name)!,
+      { shape: [...want.shape], dtype: 'float64', data: Array.from(want.data) },
+      {
+        label: `${label} ${name}`,
+        tolerance: FIXTURE_TOLERANCE,
+        ...(extraAbsolute === undefined ? {} : { extraAbsolute }),
+      },
+    );
   }
 }
 

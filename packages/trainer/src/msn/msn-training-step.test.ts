@@ -89,7 +89,10 @@ describeEachBackend(embeddedBackends(), 'msnTrainingStep', () => {
           expect(tensors.targetsOut.shape).toEqual([batchSize, 8]);
         },
       });
-      expect(seen!.masks).toEqual([[batchSize, 3], [2 * batchSize, 1]]); // 1 + floor(4·0.7), 1 + floor(0·0.7) of 1 + 1
+      expect(seen!.masks).toEqual([
+        [batchSize, 3],
+        [2 * batchSize, 1],
+      ]); // 1 + floor(4·0.7), 1 + floor(0·0.7) of 1 + 1
       expect(result.loss).toBeCloseTo(result.crossEntropy + result.regLoss, 4);
       expect(result.gradNorm).toBeGreaterThan(0);
       // The optimiser got exactly the trainable parameters (every one gets a gradient here but the unused ones).
@@ -100,8 +103,8 @@ describeEachBackend(embeddedBackends(), 'msnTrainingStep', () => {
       expect(optimizer.calls[0]!.names).toEqual(seen!.gradients);
       expect(optimizer.calls[0]!.norm).toBeCloseTo(result.gradNorm, 3);
       // The loss recomputed from the recorded outputs agrees with the reported one.
-      const recomputed = tf.tidy(() =>
-        loss.forward(tf.tensor2d(seen!.anchorsOut, [3 * batchSize, 8]), tf.tensor2d(seen!.targetsOut, [batchSize, 8]), model.prototypes).dataSync()[0]!,
+      const recomputed = tf.tidy(
+        () => loss.forward(tf.tensor2d(seen!.anchorsOut, [3 * batchSize, 8]), tf.tensor2d(seen!.targetsOut, [batchSize, 8]), model.prototypes).dataSync()[0]!,
       );
       expect(recomputed).toBeCloseTo(result.loss, 4);
     } finally {
@@ -135,14 +138,30 @@ describeEachBackend(embeddedBackends(), 'msnTrainingStep', () => {
     const optimizer = model.createOptimizer({ learningRate: 1e-2 });
     const batch = makeBatch(40);
     const before = values(model.prototypes);
-    const blockBefore = values(model.trainableParameters().get('backbone.encoder.layers.encoder_layer_0.mlp.0.weight') ?? [...model.trainableParameters().values()][0]!);
+    const blockBefore = values(
+      model.trainableParameters().get('backbone.encoder.layers.encoder_layer_0.mlp.0.weight') ?? [...model.trainableParameters().values()][0]!,
+    );
     const recorder = recordingOptimizer();
-    const recorded = await msnTrainingStep(model, batch, { optimizer: { step: (gradients) => { recorder.calls.length = 0; optimizer.step(gradients); recorder.calls.push({ names: [...(gradients as ReadonlyMap<string, tf.Tensor>).keys()], norm: 0, prototypes: [] }); } }, maskSeed: 2, updatePrototypes: false });
+    const recorded = await msnTrainingStep(model, batch, {
+      optimizer: {
+        step: (gradients) => {
+          recorder.calls.length = 0;
+          optimizer.step(gradients);
+          recorder.calls.push({ names: [...(gradients as ReadonlyMap<string, tf.Tensor>).keys()], norm: 0, prototypes: [] });
+        },
+      },
+      maskSeed: 2,
+      updatePrototypes: false,
+    });
     expect(recorder.calls[0]!.names).not.toContain('prototypes');
     expect(values(model.prototypes)).toEqual(before);
-    expect(values(model.trainableParameters().get('backbone.encoder.layers.encoder_layer_0.mlp.0.weight') ?? [...model.trainableParameters().values()][0]!)).not.toEqual(blockBefore);
+    expect(
+      values(model.trainableParameters().get('backbone.encoder.layers.encoder_layer_0.mlp.0.weight') ?? [...model.trainableParameters().values()][0]!),
+    ).not.toEqual(blockBefore);
     expect(Number.isFinite(recorded.loss)).toBe(true);
-    await expect(msnTrainingStep(model, batch, { optimizer, updatePrototypes: 'no' as unknown as boolean })).rejects.toThrow(/'updatePrototypes' = "no"; expected a boolean/);
+    await expect(msnTrainingStep(model, batch, { optimizer, updatePrototypes: 'no' as unknown as boolean })).rejects.toThrow(
+      /'updatePrototypes' = "no"; expected a boolean/,
+    );
     disposeBatch(batch);
     optimizer.dispose();
     model.dispose();
@@ -153,13 +172,17 @@ describeEachBackend(embeddedBackends(), 'msnTrainingStep', () => {
     const masksOf = async (options: { maskSeed?: number }, extra: Partial<MSNBatch> = {}) => {
       const model = new MSNModel({ config, seed: 4 });
       let masks: number[][] = [];
-      const result = await msnTrainingStep(model, { ...batch, ...extra }, {
-        optimizer: recordingOptimizer(),
-        ...options,
-        inspect: (tensors) => {
-          masks = [tensors.idxKeepAnchors!, tensors.idxKeepFocal!].map(values);
+      const result = await msnTrainingStep(
+        model,
+        { ...batch, ...extra },
+        {
+          optimizer: recordingOptimizer(),
+          ...options,
+          inspect: (tensors) => {
+            masks = [tensors.idxKeepAnchors!, tensors.idxKeepFocal!].map(values);
+          },
         },
-      });
+      );
       model.dispose();
       return { masks, loss: result.loss };
     };
@@ -171,7 +194,16 @@ describeEachBackend(embeddedBackends(), 'msnTrainingStep', () => {
       expect(third.masks).not.toEqual(first.masks);
       // Every anchor mask keeps the class token first.
       for (let row = 0; row < batchSize; row++) expect(first.masks[0]![row * 3]).toBe(0);
-      const idxKeepAnchors = tf.tensor2d([[0, 4, 1], [0, 2, 3], [0, 1, 2], [0, 3, 4]], [4, 3], 'int32');
+      const idxKeepAnchors = tf.tensor2d(
+        [
+          [0, 4, 1],
+          [0, 2, 3],
+          [0, 1, 2],
+          [0, 3, 4],
+        ],
+        [4, 3],
+        'int32',
+      );
       const idxKeepFocal = tf.tensor2d([0, 0, 0, 0, 1, 1, 1, 1], [8, 1], 'int32');
       const given = await masksOf({}, { idxKeepAnchors, idxKeepFocal });
       expect(given.masks).toEqual([values(idxKeepAnchors), values(idxKeepFocal)]);

@@ -103,7 +103,17 @@ export interface MSNStepResult {
   health: StepHealth;
 }
 
-const OPTION_KEYS = ['optimizer', 'loss', 'momentum', 'targetSharpenTemperature', 'maxGradNorm', 'maskSeed', 'inspect', 'reduceGradients', 'updatePrototypes'] as const;
+const OPTION_KEYS = [
+  'optimizer',
+  'loss',
+  'momentum',
+  'targetSharpenTemperature',
+  'maxGradNorm',
+  'maskSeed',
+  'inspect',
+  'reduceGradients',
+  'updatePrototypes',
+] as const;
 const BATCH_KEYS = ['targets', 'anchors', 'focal', 'idxKeepAnchors', 'idxKeepFocal'] as const;
 const CALLER = 'msnTrainingStep';
 const PROTOTYPES = 'prototypes';
@@ -136,7 +146,12 @@ let defaultLoss: MSNLoss | undefined;
 export async function msnTrainingStep(model: MSNModel, batch: MSNBatch, options: MSNTrainingStepOptions): Promise<MSNStepResult> {
   const settings = validateOptions(options);
   if (typeof batch !== 'object' || batch === null) {
-    throw new InvalidArgumentError({ caller: CALLER, argument: 'batch', value: batch, expected: '{ targets, anchors, focal?, idxKeepAnchors?, idxKeepFocal? }' });
+    throw new InvalidArgumentError({
+      caller: CALLER,
+      argument: 'batch',
+      value: batch,
+      expected: '{ targets, anchors, focal?, idxKeepAnchors?, idxKeepFocal? }',
+    });
   }
   assertKnownKeys(`${CALLER} (batch)`, batch, BATCH_KEYS);
   const targets = batch.targets;
@@ -151,7 +166,12 @@ export async function msnTrainingStep(model: MSNModel, batch: MSNBatch, options:
     const noFocal = batch.focal === undefined || (Array.isArray(batch.focal) && batch.focal.length === 0);
     const focal = noFocal ? undefined : joinViews('batch.focal', batch.focal!, batchSize, owned);
     if (focal === undefined && batch.idxKeepFocal !== undefined) {
-      throw new InvalidArgumentError({ caller: CALLER, argument: 'batch.idxKeepFocal', value: describe(batch.idxKeepFocal), expected: 'no focal mask without focal views' });
+      throw new InvalidArgumentError({
+        caller: CALLER,
+        argument: 'batch.idxKeepFocal',
+        value: describe(batch.idxKeepFocal),
+        expected: 'no focal mask without focal views',
+      });
     }
     const random = settings.maskSeed === undefined ? model.maskRandom : createRandom(settings.maskSeed);
     const idxKeepAnchors = resolveMask(model, 'batch.idxKeepAnchors', batch.idxKeepAnchors, anchors, random, owned);
@@ -167,14 +187,22 @@ export async function msnTrainingStep(model: MSNModel, batch: MSNBatch, options:
     const parameters = model.trainableParameters();
     const namesByVariable = new Map([...parameters].map(([name, variable]) => [variable.name, name]));
     let parts: tf.Tensor[] = [];
-    const { value: loss, grads } = withGradientAdvice(() => tf.variableGrads(() => {
-      const anchorOut = model.forwardAnchor(anchors, idxKeepAnchors);
-      const anchorsOut = focal === undefined ? anchorOut : tf.concat([anchorOut, model.forwardAnchor(focal, idxKeepFocal)], 0);
-      const details: MSNLossDetails = settings.loss.forwardWithDetails(anchorsOut, targetsOut, model.prototypes, settings.targetSharpenTemperature);
-      // Kept past the gradient scope for the report, the health statistics (and inspect); the rest is freed with it.
-      parts = [tf.keep(details.crossEntropy), tf.keep(details.regLoss), tf.keep(details.anchorProbs), tf.keep(details.targetProbs), ...(settings.inspect ? [tf.keep(anchorsOut)] : [])];
-      return details.loss;
-    }, [...parameters.values()]));
+    const { value: loss, grads } = withGradientAdvice(() =>
+      tf.variableGrads(() => {
+        const anchorOut = model.forwardAnchor(anchors, idxKeepAnchors);
+        const anchorsOut = focal === undefined ? anchorOut : tf.concat([anchorOut, model.forwardAnchor(focal, idxKeepFocal)], 0);
+        const details: MSNLossDetails = settings.loss.forwardWithDetails(anchorsOut, targetsOut, model.prototypes, settings.targetSharpenTemperature);
+        // Kept past the gradient scope for the report, the health statistics (and inspect); the rest is freed with it.
+        parts = [
+          tf.keep(details.crossEntropy),
+          tf.keep(details.regLoss),
+          tf.keep(details.anchorProbs),
+          tf.keep(details.targetProbs),
+          ...(settings.inspect ? [tf.keep(anchorsOut)] : []),
+        ];
+        return details.loss;
+      }, [...parameters.values()]),
+    );
     owned.push(loss, ...parts);
     let gradients = new Map(Object.entries(grads).map(([variableName, gradient]) => [namesByVariable.get(variableName)!, gradient]));
     owned.push(...gradients.values());
@@ -204,7 +232,12 @@ export async function msnTrainingStep(model: MSNModel, batch: MSNBatch, options:
     }
     // One read-back for the report and the health statistics.
     const summary = tf.tidy(() => {
-      const health = healthStatistics({ anchorProbs: parts[2] as tf.Tensor2D, targetProbs: parts[3] as tf.Tensor2D, targetEmbeddings: targetsOut, crossEntropy: parts[0] as tf.Scalar });
+      const health = healthStatistics({
+        anchorProbs: parts[2] as tf.Tensor2D,
+        targetProbs: parts[3] as tf.Tensor2D,
+        targetEmbeddings: targetsOut,
+        crossEntropy: parts[0] as tf.Scalar,
+      });
       return tf.concat([tf.stack([loss, parts[0]!, parts[1]!, gradNorm]), health]);
     });
     owned.push(summary);
@@ -237,9 +270,15 @@ function validateOptions(options: MSNTrainingStepOptions): StepSettings {
   }
   assertKnownKeys(CALLER, options, OPTION_KEYS);
   const { optimizer, momentum = 0.996, targetSharpenTemperature = 0.25, maxGradNorm, maskSeed, inspect, reduceGradients, updatePrototypes = true } = options;
-  if (typeof updatePrototypes !== 'boolean') throw new InvalidArgumentError({ caller: CALLER, argument: 'updatePrototypes', value: updatePrototypes, expected: 'a boolean' });
+  if (typeof updatePrototypes !== 'boolean')
+    throw new InvalidArgumentError({ caller: CALLER, argument: 'updatePrototypes', value: updatePrototypes, expected: 'a boolean' });
   if (typeof optimizer !== 'object' || optimizer === null || typeof optimizer.step !== 'function') {
-    throw new InvalidArgumentError({ caller: CALLER, argument: 'optimizer', value: optimizer, expected: 'an optimiser with step(gradients), e.g. model.createOptimizer()' });
+    throw new InvalidArgumentError({
+      caller: CALLER,
+      argument: 'optimizer',
+      value: optimizer,
+      expected: 'an optimiser with step(gradients), e.g. model.createOptimizer()',
+    });
   }
   const loss = options.loss ?? (defaultLoss ??= new MSNLoss());
   if (typeof loss !== 'object' || loss === null || typeof loss.forwardWithDetails !== 'function') {
@@ -253,7 +292,12 @@ function validateOptions(options: MSNTrainingStepOptions): StepSettings {
     throw new InvalidArgumentError({ caller: CALLER, argument: 'inspect', value: inspect, expected: 'a function (tensors) => void' });
   }
   if (reduceGradients !== undefined && typeof reduceGradients !== 'function') {
-    throw new InvalidArgumentError({ caller: CALLER, argument: 'reduceGradients', value: reduceGradients, expected: 'a function (gradients) => Map of new gradients' });
+    throw new InvalidArgumentError({
+      caller: CALLER,
+      argument: 'reduceGradients',
+      value: reduceGradients,
+      expected: 'a function (gradients) => Map of new gradients',
+    });
   }
   return { optimizer, loss, momentum, targetSharpenTemperature, maxGradNorm, maskSeed, inspect, reduceGradients, updatePrototypes };
 }
@@ -270,7 +314,9 @@ function joinViews(argument: string, views: MSNViews, batchSize: number, owned: 
       throw new InvalidArgumentError({ caller: CALLER, argument: name, value: describe(view), expected: 'a tf.Tensor4D [rows, C, s, s]' });
     }
     if (view.shape[0] === 0 || view.shape[0] % batchSize !== 0) {
-      throw new ShapeError(`${CALLER}: '${name}' [${view.shape}] must have a positive multiple of the ${batchSize} rows of 'batch.targets' (views are view-major)`);
+      throw new ShapeError(
+        `${CALLER}: '${name}' [${view.shape}] must have a positive multiple of the ${batchSize} rows of 'batch.targets' (views are view-major)`,
+      );
     }
     if (!tf.util.arraysEqual(view.shape.slice(1), list[0]!.shape.slice(1))) {
       throw new ShapeError(`${CALLER}: '${name}' [${view.shape}] and '${argument}[0]' [${list[0]!.shape}] must have the same image shape`);

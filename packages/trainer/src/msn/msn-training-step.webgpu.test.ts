@@ -78,7 +78,9 @@ describeEachBackend(process.env.MSN_TEST_WEBGPU === '1' ? ['webgpu'] : [], 'msnT
       const invalid = () => tf.dispose(tf.addN(Array.from({ length: 10 }, (_, index) => tf.fill([4], index))));
       const first = msnTrainingStep(model, batch, { optimizer, inspect: invalid });
       await expect(first).rejects.toThrow(DeviceError);
-      await expect(first).rejects.toThrow(/^webgpu: The number of storage buffers \(11\) in the Compute stage exceeds the maximum per-stage limit \(8\).*results since then are invalid\)$/);
+      await expect(first).rejects.toThrow(
+        /^webgpu: The number of storage buffers \(11\) in the Compute stage exceeds the maximum per-stage limit \(8\).*results since then are invalid\)$/,
+      );
       // tfjs caches the pipeline: the next use reports the invalid pipeline itself.
       await expect(msnTrainingStep(model, batch, { optimizer, inspect: invalid })).rejects.toThrow(/^webgpu: \[Invalid ComputePipeline "AddNPackedProgram"\]/);
       const next = await msnTrainingStep(model, batch, { optimizer });
@@ -89,5 +91,4 @@ describeEachBackend(process.env.MSN_TEST_WEBGPU === '1' ? ['webgpu'] : [], 'msnT
       model.dispose();
     }
   });
-
 });

@@ -71,7 +71,10 @@ describeEachBackend(embeddedBackends(), 'AdamW', () => {
       optimizer.learningRate = lr;
       optimizer.weightDecay = wd;
       const tensors = Object.fromEntries(
-        Object.entries(gradients).map(([name, values]) => [name, values === null ? null : tf.tensor(f32(values), reference[name]!.value.length === 6 ? [2, 3] : [2])]),
+        Object.entries(gradients).map(([name, values]) => [
+          name,
+          values === null ? null : tf.tensor(f32(values), reference[name]!.value.length === 6 ? [2, 3] : [2]),
+        ]),
       );
       optimizer.step(tensors);
       tf.dispose(Object.values(tensors).filter((tensor): tensor is tf.Tensor => tensor !== null));
@@ -88,7 +91,7 @@ describeEachBackend(embeddedBackends(), 'AdamW', () => {
     tf.dispose([weight, bias, scale]);
   });
 
-  it('decays every parameter with decayEverything (the step fixtures\' single group)', () => {
+  it("decays every parameter with decayEverything (the step fixtures' single group)", () => {
     const bias = tf.variable(tf.tensor1d([2, -2]));
     const optimizer = new AdamW({ bias }, { learningRate: 0.1, weightDecay: 1, weightDecayFilter: decayEverything });
     const gradient = tf.zeros([2]);
@@ -100,10 +103,25 @@ describeEachBackend(embeddedBackends(), 'AdamW', () => {
   });
 
   it('round-trips its state: a restored optimiser continues exactly like the original', async () => {
-    const make = () => tf.variable(tf.tensor2d([[0.3, -0.6], [0.9, 0.1]]));
+    const make = () =>
+      tf.variable(
+        tf.tensor2d([
+          [0.3, -0.6],
+          [0.9, 0.1],
+        ]),
+      );
     const [first, second] = [make(), make()];
     const original = new AdamW({ w: first }, { learningRate: 0.05, weightDecay: 0.3 });
-    const gradients = [tf.tensor2d([[0.1, -0.2], [0.3, 0.05]]), tf.tensor2d([[-0.4, 0.2], [0.1, 0.6]])];
+    const gradients = [
+      tf.tensor2d([
+        [0.1, -0.2],
+        [0.3, 0.05],
+      ]),
+      tf.tensor2d([
+        [-0.4, 0.2],
+        [0.1, 0.6],
+      ]),
+    ];
     original.step({ w: gradients[0]! });
     const state = await original.getState();
     expect(Object.keys(state.tensors).sort()).toEqual(['exp_avg.w', 'exp_avg_sq.w']);

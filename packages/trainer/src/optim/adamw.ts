@@ -31,9 +31,7 @@ export interface AdamWOptions {
 }
 
 /** Gradients by parameter name; a missing, `null` or `undefined` entry means "no gradient this step". */
-export type NamedGradients =
-  | ReadonlyMap<string, tf.Tensor | null | undefined>
-  | Readonly<Record<string, tf.Tensor | null | undefined>>;
+export type NamedGradients = ReadonlyMap<string, tf.Tensor | null | undefined> | Readonly<Record<string, tf.Tensor | null | undefined>>;
 
 interface ParameterState {
   step: number;
@@ -75,20 +73,10 @@ export class AdamW implements TrainerOptimizer {
   private readonly state = new Map<string, ParameterState>();
   private disposed = false;
 
-  constructor(
-    parameters: ReadonlyMap<string, tf.Variable> | Readonly<Record<string, tf.Variable>>,
-    options: AdamWOptions = {},
-  ) {
+  constructor(parameters: ReadonlyMap<string, tf.Variable> | Readonly<Record<string, tf.Variable>>, options: AdamWOptions = {}) {
     const caller = 'AdamW';
     assertKnownKeys(caller, options, KNOWN);
-    const {
-      learningRate = 0.001,
-      beta1 = 0.9,
-      beta2 = 0.999,
-      epsilon = 1e-8,
-      weightDecay = 0.01,
-      weightDecayFilter = decayMatricesOnly,
-    } = options;
+    const { learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, weightDecay = 0.01, weightDecayFilter = decayMatricesOnly } = options;
     assertNonNegativeFinite(caller, 'learningRate', learningRate);
     assertInRange(caller, 'beta1', beta1, 0, 1, { highInclusive: false });
     assertInRange(caller, 'beta2', beta2, 0, 1, { highInclusive: false });
@@ -143,7 +131,12 @@ export class AdamW implements TrainerOptimizer {
     for (const [name, gradient] of entries) {
       const parameter = this.parameters.get(name);
       if (parameter === undefined) {
-        throw new InvalidArgumentError({ caller: 'AdamW.step', argument: 'gradients', value: name, expected: `names among the optimiser's parameters (${this.parameterNames.slice(0, 8).join(', ')}${this.parameters.size > 8 ? ', …' : ''})` });
+        throw new InvalidArgumentError({
+          caller: 'AdamW.step',
+          argument: 'gradients',
+          value: name,
+          expected: `names among the optimiser's parameters (${this.parameterNames.slice(0, 8).join(', ')}${this.parameters.size > 8 ? ', …' : ''})`,
+        });
       }
       if (!tf.util.arraysEqual(gradient.shape, parameter.shape)) {
         throw new ShapeError(`AdamW.step: gradient '${name}' has shape [${gradient.shape}] but the parameter has [${parameter.shape}]`);
@@ -236,7 +229,7 @@ export class AdamW implements TrainerOptimizer {
     for (const [name, step] of Object.entries(steps)) {
       const parameter = this.parameters.get(name);
       if (parameter === undefined) {
-        throw new InvalidArgumentError({ caller, argument: 'state.values.step', value: name, expected: 'names of this optimiser\'s parameters' });
+        throw new InvalidArgumentError({ caller, argument: 'state.values.step', value: name, expected: "names of this optimiser's parameters" });
       }
       if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 1) {
         throw new InvalidArgumentError({ caller, argument: `state.values.step['${name}']`, value: step, expected: 'an integer >= 1' });
@@ -244,11 +237,18 @@ export class AdamW implements TrainerOptimizer {
       const moments = [`exp_avg.${name}`, `exp_avg_sq.${name}`].map((key) => {
         const tensor = state.tensors[key];
         if (tensor === undefined) {
-          throw new InvalidArgumentError({ caller, argument: 'state.tensors', value: key, expected: 'a moment for every parameter with a step count (missing)' });
+          throw new InvalidArgumentError({
+            caller,
+            argument: 'state.tensors',
+            value: key,
+            expected: 'a moment for every parameter with a step count (missing)',
+          });
         }
         const size = tensor.shape.reduce((product, dimension) => product * dimension, 1);
         if (!tf.util.arraysEqual(tensor.shape, parameter.shape) || tensor.data.length !== size) {
-          throw new ShapeError(`${caller}: moment '${key}' has shape [${tensor.shape}] (${tensor.data.length} values) but the parameter has [${parameter.shape}]`);
+          throw new ShapeError(
+            `${caller}: moment '${key}' has shape [${tensor.shape}] (${tensor.data.length} values) but the parameter has [${parameter.shape}]`,
+          );
         }
         return tensor;
       });
@@ -282,7 +282,12 @@ export class AdamW implements TrainerOptimizer {
 
   private assertUsable(method: string): void {
     if (this.disposed) {
-      throw new InvalidArgumentError({ caller: `AdamW.${method}`, argument: 'this', value: 'disposed optimiser', expected: 'an optimiser that has not been disposed' });
+      throw new InvalidArgumentError({
+        caller: `AdamW.${method}`,
+        argument: 'this',
+        value: 'disposed optimiser',
+        expected: 'an optimiser that has not been disposed',
+      });
     }
   }
 }

@@ -19,7 +19,15 @@ describeEachBackend(embeddedBackends(), 'clipGradientsByGlobalNorm', () => {
   });
 
   it('leaves gradients below the threshold unchanged', () => {
-    const gradients = new Map([['w', tf.tensor2d([[0.1, -0.2], [0.2, 0.1]])]]);
+    const gradients = new Map([
+      [
+        'w',
+        tf.tensor2d([
+          [0.1, -0.2],
+          [0.2, 0.1],
+        ]),
+      ],
+    ]);
     const { gradients: clipped, totalNorm } = clipGradientsByGlobalNorm(gradients, 3);
     expect(Array.from(clipped.get('w')!.dataSync())).toEqual(Array.from(gradients.get('w')!.dataSync()));
     tf.dispose([...gradients.values(), ...clipped.values(), totalNorm]);

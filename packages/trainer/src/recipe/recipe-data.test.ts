@@ -18,7 +18,7 @@ async function firstBatch(loader: DataLoader): Promise<Batch> {
 beforeAll(() => useBackend('cpu'));
 
 describe('recipe data', () => {
-  it('opens the synthetic set at the recipe\'s image size and makes its views', async () => {
+  it("opens the synthetic set at the recipe's image size and makes its views", async () => {
     const main = recipe();
     const data = openRecipeDataset(main);
     expect(data.train.length).toBe(20);
@@ -28,7 +28,8 @@ describe('recipe data', () => {
   });
 
   it('pre-trains on a long tail with --long-tail and names its head, medium and tail classes for the evaluation', () => {
-    const flags = (...argv: string[]) => resolveTrainingRecipe(parseArguments(MSN_TRAINING_FLAGS, ['--synthetic-images', '600', ...argv]), { out: 'runs/test' });
+    const flags = (...argv: string[]) =>
+      resolveTrainingRecipe(parseArguments(MSN_TRAINING_FLAGS, ['--synthetic-images', '600', ...argv]), { out: 'runs/test' });
     const data = openRecipeDataset(flags('--long-tail', '10', '--seed', '1'));
     const sizes = longTailClassSizes(6, 100, 10);
     expect(data.train.length).toBe(sizes.reduce((sum, size) => sum + size, 0));
@@ -39,7 +40,7 @@ describe('recipe data', () => {
     expect(() => recipe('--long-tail', '10', '--train-subset', '10')).toThrow(/--long-tail.*either --long-tail or --train-subset/);
   });
 
-  it('shards the shuffled order across ranks: the ranks\' batches are the one-process batch of batchSize × ranks', async () => {
+  it("shards the shuffled order across ranks: the ranks' batches are the one-process batch of batchSize × ranks", async () => {
     const data = openRecipeDataset(recipe());
     const single = recipeLoader(recipe('--batch-size', '8'), data);
     const ranks = [0, 1].map((rank) => recipeLoader(recipe('--batch-size', '4'), data, { rank, worldSize: 2 }));

@@ -11,7 +11,9 @@ import type { TrainingRecipe } from './training-recipe';
  * (`classGroups`). The evaluation splits stay whole.
  * @throws {InvalidArgumentError} when `trainSubset` exceeds the training images, or from `LongTailedSubset.from`.
  */
-export function openRecipeDataset(recipe: Pick<TrainingRecipe, 'dataset' | 'data' | 'seed' | 'imageSize' | 'syntheticImages' | 'trainSubset' | 'longTail'>): OpenedDataset {
+export function openRecipeDataset(
+  recipe: Pick<TrainingRecipe, 'dataset' | 'data' | 'seed' | 'imageSize' | 'syntheticImages' | 'trainSubset' | 'longTail'>,
+): OpenedDataset {
   const opened = openDataset({
     name: recipe.dataset,
     seed: recipe.seed,
@@ -23,11 +25,21 @@ export function openRecipeDataset(recipe: Pick<TrainingRecipe, 'dataset' | 'data
   if (recipe.longTail !== undefined) {
     const train = LongTailedSubset.from(opened.train, { ratio: recipe.longTail, seed: recipe.seed });
     const counts = train.classOrder.map((label) => train.classCounts[label]).join(', ');
-    return { ...opened, train, classGroups: train.groups(), description: `${opened.description}; pre-training on a long tail (ratio ${recipe.longTail}) of ${train.length} of its ${opened.train.length} training images: ${counts} per class, largest first` };
+    return {
+      ...opened,
+      train,
+      classGroups: train.groups(),
+      description: `${opened.description}; pre-training on a long tail (ratio ${recipe.longTail}) of ${train.length} of its ${opened.train.length} training images: ${counts} per class, largest first`,
+    };
   }
   if (recipe.trainSubset === undefined) return opened;
   if (recipe.trainSubset > opened.train.length) {
-    throw new InvalidArgumentError({ caller: 'openRecipeDataset', argument: 'trainSubset', value: recipe.trainSubset, expected: `at most the ${opened.train.length} training images of ${opened.name}` });
+    throw new InvalidArgumentError({
+      caller: 'openRecipeDataset',
+      argument: 'trainSubset',
+      value: recipe.trainSubset,
+      expected: `at most the ${opened.train.length} training images of ${opened.name}`,
+    });
   }
   const train = SubsetDataset.random(opened.train, recipe.trainSubset, { seed: recipe.seed });
   return { ...opened, train, description: `${opened.description}; pre-training on ${train.length} of its ${opened.train.length} training images` };
@@ -64,7 +76,10 @@ export interface RecipeShard {
  * @throws {InvalidArgumentError} when the data set has fewer images than one (combined) batch.
  */
 export function recipeLoader(
-  recipe: Pick<TrainingRecipe, 'batchSize' | 'seed' | 'workers' | 'imageSize' | 'focalSize' | 'randomViews' | 'focalViews' | 'randomCropScale' | 'focalCropScale' | 'augmentation'>,
+  recipe: Pick<
+    TrainingRecipe,
+    'batchSize' | 'seed' | 'workers' | 'imageSize' | 'focalSize' | 'randomViews' | 'focalViews' | 'randomCropScale' | 'focalCropScale' | 'augmentation'
+  >,
   data: Pick<OpenedDataset, 'name' | 'train' | 'normalize'>,
   shard?: RecipeShard,
 ): DataLoader {

@@ -47,7 +47,9 @@ describe('reportRecipeEvaluation', () => {
     const { normalize } = openRecipeDataset(recipe);
     try {
       await expect(reportRecipeEvaluation(model, recipe, { name: 'folder', normalize })).rejects.toThrow(InvalidArgumentError);
-      await expect(reportRecipeEvaluation(model, recipe, { name: 'folder', normalize })).rejects.toThrow(/'data.evaluation' = undefined; expected labelled splits \(folder has no labels\)/);
+      await expect(reportRecipeEvaluation(model, recipe, { name: 'folder', normalize })).rejects.toThrow(
+        /'data.evaluation' = undefined; expected labelled splits \(folder has no labels\)/,
+      );
     } finally {
       model.dispose();
     }

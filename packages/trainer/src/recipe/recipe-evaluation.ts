@@ -24,7 +24,12 @@ export async function reportRecipeEvaluation(
   data: Pick<OpenedDataset, 'name' | 'normalize' | 'evaluation' | 'classGroups'>,
 ): Promise<LabelEfficiencyRow[]> {
   if (data.evaluation === undefined) {
-    throw new InvalidArgumentError({ caller: 'reportRecipeEvaluation', argument: 'data.evaluation', value: undefined, expected: `labelled splits (${data.name} has no labels)` });
+    throw new InvalidArgumentError({
+      caller: 'reportRecipeEvaluation',
+      argument: 'data.evaluation',
+      value: undefined,
+      expected: `labelled splits (${data.name} has no labels)`,
+    });
   }
   const rows = await evaluateAgainstBaselines({
     model,
@@ -42,7 +47,9 @@ export async function reportRecipeEvaluation(
   process.stdout.write(`\nlabel efficiency on ${data.name} (accuracy %, few-shot: mean ± std over 5 seeds)\n${formatLabelEfficiencyTable(rows)}\n`);
   for (const [position, group] of (data.classGroups ?? []).entries()) {
     const groupRows = rows.map((row) => ({ name: row.name, result: row.groups![position]!.result }));
-    process.stdout.write(`\n${group.name} classes (${group.classes.join(', ')}): test images of these classes only\n${formatLabelEfficiencyTable(groupRows)}\n`);
+    process.stdout.write(
+      `\n${group.name} classes (${group.classes.join(', ')}): test images of these classes only\n${formatLabelEfficiencyTable(groupRows)}\n`,
+    );
   }
   process.stderr.write(verdict.learned ? `${verdict.message}\n` : `warning: ${verdict.message}\n`);
   return rows;

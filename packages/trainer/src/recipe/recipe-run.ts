@@ -24,7 +24,9 @@ export function recipeTotalSteps(recipe: Pick<TrainingRecipe, 'steps' | 'epochs'
  * @example const schedules = recipeSchedules(recipe, { stepsPerEpoch: loader.length, totalSteps: 600 });
  */
 export function recipeSchedules(
-  recipe: Pick<TrainingRecipe, 'schedule' | 'learningRate' | 'weightDecay' | 'momentum' | 'warmupSteps'> & { loss?: Pick<TrainingRecipe['loss'], 'sharpenTemperature'> },
+  recipe: Pick<TrainingRecipe, 'schedule' | 'learningRate' | 'weightDecay' | 'momentum' | 'warmupSteps'> & {
+    loss?: Pick<TrainingRecipe['loss'], 'sharpenTemperature'>;
+  },
   run: { stepsPerEpoch: number; totalSteps: number },
 ): MSNSchedules {
   const { stepsPerEpoch, totalSteps } = run;
@@ -72,11 +74,21 @@ export interface RecipePrior {
 export async function resolveRecipePrior(recipe: Pick<TrainingRecipe, 'prior' | 'powerLawExponent'>, data?: { train: ImageDataset }): Promise<RecipePrior> {
   if (recipe.prior === 'uniform') return { prior: 'uniform', description: 'uniform (MSN)' };
   if (recipe.prior === 'empirical') {
-    if (data === undefined) throw new InvalidArgumentError({ caller: 'resolveRecipePrior', argument: 'data', value: undefined, expected: "the opened data set: --prior empirical counts the pre-training set's labels" });
+    if (data === undefined)
+      throw new InvalidArgumentError({
+        caller: 'resolveRecipePrior',
+        argument: 'data',
+        value: undefined,
+        expected: "the opened data set: --prior empirical counts the pre-training set's labels",
+      });
     const counts: number[] = [];
     for (const label of datasetLabels('resolveRecipePrior', data.train)) counts[label] = (counts[label] ?? 0) + 1;
     const classCounts = Array.from(counts, (count) => count ?? 0);
-    return { prior: empiricalPrior(classCounts), description: `empirical (PMSN, class counts ${classCounts.join(', ')} of the pre-training labels)`, priorName: 'empirical' };
+    return {
+      prior: empiricalPrior(classCounts),
+      description: `empirical (PMSN, class counts ${classCounts.join(', ')} of the pre-training labels)`,
+      priorName: 'empirical',
+    };
   }
   if (recipe.prior === 'power_law') {
     const exponent = recipe.powerLawExponent ?? 0.25;
@@ -93,7 +105,10 @@ export async function resolveRecipePrior(recipe: Pick<TrainingRecipe, 'prior' | 
  * @example const module = new MSNModule(recipeModuleOptions(recipe, prior, { stepsPerEpoch: loader.length, totalSteps }));
  */
 export function recipeModuleOptions(
-  recipe: Pick<TrainingRecipe, 'config' | 'seed' | 'randomViews' | 'maxGradNorm' | 'schedule' | 'learningRate' | 'weightDecay' | 'momentum' | 'warmupSteps' | 'loss' | 'freezePrototypes'>,
+  recipe: Pick<
+    TrainingRecipe,
+    'config' | 'seed' | 'randomViews' | 'maxGradNorm' | 'schedule' | 'learningRate' | 'weightDecay' | 'momentum' | 'warmupSteps' | 'loss' | 'freezePrototypes'
+  >,
   prior: RecipePrior,
   run: { stepsPerEpoch: number; totalSteps: number },
 ): MSNModuleOptions {
@@ -112,7 +127,12 @@ export function recipeModuleOptions(
 }
 
 /** The `MSNLoss` options of a recipe (temperature, Sinkhorn iterations, me-max and entropy weights). */
-export function recipeLossOptions(recipe: Pick<TrainingRecipe, 'loss'>): { temperature: number; sinkhornIterations: number; regularizationWeight: number; entropyWeight: number } {
+export function recipeLossOptions(recipe: Pick<TrainingRecipe, 'loss'>): {
+  temperature: number;
+  sinkhornIterations: number;
+  regularizationWeight: number;
+  entropyWeight: number;
+} {
   const { temperature, sinkhornIterations, regularizationWeight, entropyWeight } = recipe.loss;
   return { temperature, sinkhornIterations, regularizationWeight, entropyWeight };
 }

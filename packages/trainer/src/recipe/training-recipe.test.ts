@@ -12,8 +12,23 @@ const recipe = (...argv: string[]) => resolveTrainingRecipe(parseArguments(MSN_T
 describe('resolveTrainingRecipe', () => {
   it('gives the main job without flags, and applies the preset, size overrides and data-set sizes', () => {
     const main = recipe();
-    expect(main).toMatchObject({ dataset: 'synthetic', imageSize: 16, focalSize: 8, randomViews: 2, focalViews: 2, steps: 2000, schedule: 'msn', prior: 'uniform', out: 'runs/test' });
-    expect(main.config).toMatchObject({ vit: { imageSize: 16, patchSize: 4, hiddenDim: 64, numLayers: 2 }, head: { hiddenDim: 256, outputDim: 64 }, numPrototypes: 32, maskRatio: 0.15 });
+    expect(main).toMatchObject({
+      dataset: 'synthetic',
+      imageSize: 16,
+      focalSize: 8,
+      randomViews: 2,
+      focalViews: 2,
+      steps: 2000,
+      schedule: 'msn',
+      prior: 'uniform',
+      out: 'runs/test',
+    });
+    expect(main.config).toMatchObject({
+      vit: { imageSize: 16, patchSize: 4, hiddenDim: 64, numLayers: 2 },
+      head: { hiddenDim: 256, outputDim: 64 },
+      numPrototypes: 32,
+      maskRatio: 0.15,
+    });
     expect(main.augmentation).toEqual({ cjStrength: 1, randomGrayScale: 0.5, gaussianBlur: 0 });
     const fmnist = recipe('--dataset', 'fashion-mnist', '--model', 'fmnist-tiny', '--prototypes', '512', '--epochs', '2');
     expect(fmnist).toMatchObject({ imageSize: 28, focalSize: 16, epochs: 2 });
@@ -28,7 +43,9 @@ describe('resolveTrainingRecipe', () => {
   it('rejects flags that do not fit together, naming the flag (exit code 2)', () => {
     expect(() => recipe('--steps', '3', '--epochs', '1')).toThrow(CliArgumentError);
     expect(() => recipe('--steps', '3', '--epochs', '1')).toThrow(/'--epochs' = 1; expected either --steps or --epochs, not both/);
-    expect(() => recipe('--image-size', '18')).toThrow(/'--image-size' = 18; expected an image size that is a multiple of the patch size \(image 18, patch 4\)/);
+    expect(() => recipe('--image-size', '18')).toThrow(
+      /'--image-size' = 18; expected an image size that is a multiple of the patch size \(image 18, patch 4\)/,
+    );
     expect(() => recipe('--focal-size', '6')).toThrow(/'--focal-size' = 6; expected a multiple of the patch size 4/);
     expect(() => recipe('--power-law-exponent', '1')).toThrow(/no exponent with --prior uniform/);
     expect(() => recipe('--focal-crop-scale', '0.5')).toThrow(/'--focal-crop-scale' = "0.5"; expected two numbers "min,max"/);
@@ -65,7 +82,9 @@ describe('recipe schedules, steps and prior', () => {
   });
 
   it('makes the empirical prior from the pre-training labels: the sorted class frequencies when K = C', async () => {
-    const data = openRecipeDataset(resolveTrainingRecipe(parseArguments(MSN_TRAINING_FLAGS, ['--synthetic-images', '600', '--long-tail', '10', '--seed', '2']), { out: 'runs/test' }));
+    const data = openRecipeDataset(
+      resolveTrainingRecipe(parseArguments(MSN_TRAINING_FLAGS, ['--synthetic-images', '600', '--long-tail', '10', '--seed', '2']), { out: 'runs/test' }),
+    );
     const resolved = await resolveRecipePrior({ prior: 'empirical' }, data);
     await useBackend('cpu');
     expect(resolved.description).toMatch(/^empirical \(PMSN, class counts /);
@@ -87,6 +106,9 @@ describe('recipeModuleOptions', () => {
     expect(options).toMatchObject({ config: pmsn.config, seed: 0, randomViews: 3, maxGradNorm: null, prior: 'power_law', powerLawExponent: 0.5 });
     expect(options.schedules!.learningRate!(10)).toBeCloseTo(recipeSchedules(pmsn, { stepsPerEpoch: 10, totalSteps: 100 }).learningRate(10), 12);
     const main = recipe();
-    expect(recipeModuleOptions(main, await resolveRecipePrior(main), { stepsPerEpoch: 64, totalSteps: 2000 })).toMatchObject({ maxGradNorm: 3, prior: 'uniform' });
+    expect(recipeModuleOptions(main, await resolveRecipePrior(main), { stepsPerEpoch: 64, totalSteps: 2000 })).toMatchObject({
+      maxGradNorm: 3,
+      prior: 'uniform',
+    });
   });
 });

@@ -12,13 +12,27 @@ import { resolveMSNConfig, type MSNConfig } from '../msn/msn-config';
  * crops, 2 focal views, EMA momentum from 0.99 (a short run needs a target that keeps up), learning rate 2e-3.
  */
 export const MSN_TRAINING_FLAGS = {
-  backend: { type: 'string', choices: BACKEND_PREFERENCE, description: 'TensorFlow.js backend (default: the first usable of tensorflow, webgpu on a hardware GPU, wasm, cpu; webgpu on a software adapter only when named)' },
+  backend: {
+    type: 'string',
+    choices: BACKEND_PREFERENCE,
+    description:
+      'TensorFlow.js backend (default: the first usable of tensorflow, webgpu on a hardware GPU, wasm, cpu; webgpu on a software adapter only when named)',
+  },
   dataset: { type: 'string', choices: DATASET_NAMES, default: 'synthetic', description: 'data set' },
   data: { type: 'string', description: 'data folder (fashion-mnist: default /usr/share/datasets/fashion-mnist; cifar10, folder: required)' },
   trainSubset: { type: 'integer', minimum: 1, description: 'pre-train on n images drawn (seeded) from the training set; evaluation keeps every split whole' },
-  longTail: { type: 'number', minimum: 1, description: 'pre-train on a long tail of the training set: class sizes fall as a power law of rank, largest / smallest = this ratio (e.g. 100; classes ordered by --seed); evaluation adds head / medium / tail rows' },
+  longTail: {
+    type: 'number',
+    minimum: 1,
+    description:
+      'pre-train on a long tail of the training set: class sizes fall as a power law of rank, largest / smallest = this ratio (e.g. 100; classes ordered by --seed); evaluation adds head / medium / tail rows',
+  },
   syntheticImages: { type: 'integer', minimum: 1, default: 4096, description: 'images of the synthetic pre-training set' },
-  imageSize: { type: 'integer', minimum: 8, description: 'side of the random (target and anchor) views (default: the data set\'s: 28 fashion-mnist, 32 cifar10, 16 synthetic)' },
+  imageSize: {
+    type: 'integer',
+    minimum: 8,
+    description: "side of the random (target and anchor) views (default: the data set's: 28 fashion-mnist, 32 cifar10, 16 synthetic)",
+  },
   focalSize: { type: 'integer', minimum: 1, description: 'side of the focal views (default: half the image size, a multiple of the patch size)' },
   randomViews: { type: 'integer', minimum: 2, default: 2, description: 'random views per image: 1 target + anchors' },
   focalViews: { type: 'integer', minimum: 0, default: 2, description: 'focal views per image (MSN: 10)' },
@@ -40,20 +54,46 @@ export const MSN_TRAINING_FLAGS = {
   batchSize: { type: 'integer', minimum: 1, default: 64, description: 'images per step' },
   steps: { type: 'integer', minimum: 1, description: 'optimisation steps (default 2000 unless --epochs is given)' },
   epochs: { type: 'number', minimum: 0, description: 'epochs instead of --steps' },
-  schedule: { type: 'string', choices: ['msn', 'constant'], default: 'msn', description: 'msn: warm-up + cosine lr, cosine weight decay, momentum → 1; constant: fixed values' },
+  schedule: {
+    type: 'string',
+    choices: ['msn', 'constant'],
+    default: 'msn',
+    description: 'msn: warm-up + cosine lr, cosine weight decay, momentum → 1; constant: fixed values',
+  },
   learningRate: { type: 'number', minimum: 0, default: 0.002, description: 'AdamW learning rate, the peak of the msn schedule (MSN: 0.001)' },
   warmupSteps: { type: 'integer', minimum: 0, description: 'learning-rate warm-up steps (default 10 % of the run)' },
   weightDecay: { type: 'number', minimum: 0, default: 0.04, description: 'AdamW weight decay (start of the msn schedule, which ends at 10×)' },
-  momentum: { type: 'number', minimum: 0, default: 0.99, description: 'EMA momentum of the target encoder, the start of the msn schedule, which ends at 1 (MSN: 0.996)' },
+  momentum: {
+    type: 'number',
+    minimum: 0,
+    default: 0.99,
+    description: 'EMA momentum of the target encoder, the start of the msn schedule, which ends at 1 (MSN: 0.996)',
+  },
   maxGradNorm: { type: 'number', minimum: 0, default: 3, description: 'clip the encoder gradients to this norm (0: no clipping)' },
   temperature: { type: 'number', minimum: 0, default: 0.1, description: 'τ of the softmax over prototype similarities (MSN: 0.1)' },
   sharpenTemperature: { type: 'number', minimum: 0, default: 0.25, description: 'sharpening temperature of the targets (MSN: 0.25)' },
   sinkhornIterations: { type: 'integer', minimum: 0, default: 3, description: 'Sinkhorn iterations on the targets (MSN: 3; 0: none)' },
   meMaxWeight: { type: 'number', minimum: 0, default: 1, description: 'weight λ of the me-max / prior-matching regulariser (MSN: 1)' },
   // 1, not the reference's 0: without it the predictions settle on the uniform fixed point on small or simple data.
-  entropyWeight: { type: 'number', minimum: 0, default: 1, description: 'weight of the mean per-image anchor entropy (original MSN code\'s ent_weight; MSNLoss and lightly: 0, which collapses on small or simple data)' },
-  freezePrototypes: { type: 'integer', minimum: 0, default: 0, description: 'keep the prototypes fixed for the first n steps (0: train them from the start, as MSN)' },
-  prior: { type: 'string', default: 'uniform', description: 'uniform (MSN), power_law (PMSN), empirical (PMSN with the class frequencies of the pre-training labels, an oracle) or the path of a JS/TS module exporting a prior' },
+  entropyWeight: {
+    type: 'number',
+    minimum: 0,
+    default: 1,
+    description:
+      "weight of the mean per-image anchor entropy (original MSN code's ent_weight; MSNLoss and lightly: 0, which collapses on small or simple data)",
+  },
+  freezePrototypes: {
+    type: 'integer',
+    minimum: 0,
+    default: 0,
+    description: 'keep the prototypes fixed for the first n steps (0: train them from the start, as MSN)',
+  },
+  prior: {
+    type: 'string',
+    default: 'uniform',
+    description:
+      'uniform (MSN), power_law (PMSN), empirical (PMSN with the class frequencies of the pre-training labels, an oracle) or the path of a JS/TS module exporting a prior',
+  },
   powerLawExponent: { type: 'number', minimum: 0, description: 'exponent of the power_law prior (default 0.25)' },
   out: { type: 'string', description: 'output folder: checkpoints/, metrics.jsonl, metrics.csv, config.json (default runs/<app>)' },
   resume: { type: 'string', description: 'checkpoint folder to resume from (e.g. runs/plain/checkpoints/last)' },
@@ -62,7 +102,11 @@ export const MSN_TRAINING_FLAGS = {
   seed: { type: 'integer', minimum: 0, default: 0, description: 'seeds weights, masks, shuffling and augmentation' },
   evaluate: { type: 'boolean', default: true, description: 'evaluate label efficiency at the end (--no-evaluate to skip)' },
   evalSubset: { type: 'integer', minimum: 1, description: 'evaluate on at most n images of each evaluation split' },
-  tensorboard: { type: 'boolean', default: true, description: 'also log the metrics as TensorBoard event files in the output folder (tensorboard --logdir runs; --no-tensorboard to skip)' },
+  tensorboard: {
+    type: 'boolean',
+    default: true,
+    description: 'also log the metrics as TensorBoard event files in the output folder (tensorboard --logdir runs; --no-tensorboard to skip)',
+  },
 } as const satisfies FlagSpecs;
 
 /** A resolved, validated description of a training run (JSON: the apps store it as `config.json`). */
@@ -140,16 +184,27 @@ function parseRange(flag: string, text: string): [number, number] {
 export function resolveTrainingRecipe(flags: ParsedFlags<typeof MSN_TRAINING_FLAGS>, defaults: { out: string }): TrainingRecipe {
   if (flags.steps !== undefined && flags.epochs !== undefined) throw new CliArgumentError('--epochs', flags.epochs, 'either --steps or --epochs, not both');
   if (flags.epochs !== undefined && flags.epochs <= 0) throw new CliArgumentError('--epochs', flags.epochs, 'a number > 0');
-  if (flags.longTail !== undefined && flags.trainSubset !== undefined) throw new CliArgumentError('--long-tail', flags.longTail, 'either --long-tail or --train-subset, not both');
+  if (flags.longTail !== undefined && flags.trainSubset !== undefined)
+    throw new CliArgumentError('--long-tail', flags.longTail, 'either --long-tail or --train-subset, not both');
   if (flags.powerLawExponent !== undefined && flags.prior !== 'power_law') {
-    throw new CliArgumentError('--power-law-exponent', flags.powerLawExponent, `no exponent with --prior ${flags.prior} (it applies to --prior power_law only)`);
+    throw new CliArgumentError(
+      '--power-law-exponent',
+      flags.powerLawExponent,
+      `no exponent with --prior ${flags.prior} (it applies to --prior power_law only)`,
+    );
   }
   if (flags.maskRatio !== undefined && !(flags.maskRatio < 1)) throw new CliArgumentError('--mask-ratio', flags.maskRatio, 'a number in [0, 1)');
   if (flags.momentum > 1) throw new CliArgumentError('--momentum', flags.momentum, 'a number in [0, 1]');
-  for (const [flag, value] of [['--grayscale', flags.grayscale], ['--blur', flags.blur]] as const) {
+  for (const [flag, value] of [
+    ['--grayscale', flags.grayscale],
+    ['--blur', flags.blur],
+  ] as const) {
     if (value > 1) throw new CliArgumentError(flag, value, 'a probability in [0, 1]');
   }
-  for (const [flag, value] of [['--temperature', flags.temperature], ['--sharpen-temperature', flags.sharpenTemperature]] as const) {
+  for (const [flag, value] of [
+    ['--temperature', flags.temperature],
+    ['--sharpen-temperature', flags.sharpenTemperature],
+  ] as const) {
     if (!(value > 0)) throw new CliArgumentError(flag, value, 'a number > 0');
   }
   if (flags.randomCropScale > 1) throw new CliArgumentError('--random-crop-scale', flags.randomCropScale, 'a number in (0, 1]');
@@ -166,14 +221,23 @@ export function resolveTrainingRecipe(flags: ParsedFlags<typeof MSN_TRAINING_FLA
     ...(flags.mlpDim === undefined ? {} : { mlpDim: flags.mlpDim }),
   };
   const patch = vit.patchSize;
-  if (imageSize % patch !== 0) throw new CliArgumentError(flags.imageSize === undefined ? '--patch-size' : '--image-size', flags.imageSize ?? patch, `an image size that is a multiple of the patch size (image ${imageSize}, patch ${patch})`);
+  if (imageSize % patch !== 0)
+    throw new CliArgumentError(
+      flags.imageSize === undefined ? '--patch-size' : '--image-size',
+      flags.imageSize ?? patch,
+      `an image size that is a multiple of the patch size (image ${imageSize}, patch ${patch})`,
+    );
   const focalSize = flags.focalSize ?? Math.max(patch, Math.round(imageSize / 2 / patch) * patch);
   if (focalSize % patch !== 0) throw new CliArgumentError('--focal-size', focalSize, `a multiple of the patch size ${patch}`);
   let config: MSNConfig;
   try {
     config = resolveMSNConfig({
       vit,
-      head: { ...(preset.head ?? {}), ...(flags.headHidden === undefined ? {} : { hiddenDim: flags.headHidden }), ...(flags.headOut === undefined ? {} : { outputDim: flags.headOut }) },
+      head: {
+        ...(preset.head ?? {}),
+        ...(flags.headHidden === undefined ? {} : { hiddenDim: flags.headHidden }),
+        ...(flags.headOut === undefined ? {} : { outputDim: flags.headOut }),
+      },
       numPrototypes: flags.prototypes ?? preset.numPrototypes,
       maskRatio: flags.maskRatio ?? preset.maskRatio ?? 0.15,
     });
@@ -205,7 +269,13 @@ export function resolveTrainingRecipe(flags: ParsedFlags<typeof MSN_TRAINING_FLA
     momentum: flags.momentum,
     maxGradNorm: flags.maxGradNorm,
     freezePrototypes: flags.freezePrototypes,
-    loss: { temperature: flags.temperature, sinkhornIterations: flags.sinkhornIterations, regularizationWeight: flags.meMaxWeight, entropyWeight: flags.entropyWeight, sharpenTemperature: flags.sharpenTemperature },
+    loss: {
+      temperature: flags.temperature,
+      sinkhornIterations: flags.sinkhornIterations,
+      regularizationWeight: flags.meMaxWeight,
+      entropyWeight: flags.entropyWeight,
+      sharpenTemperature: flags.sharpenTemperature,
+    },
     prior: flags.prior,
     ...(flags.powerLawExponent === undefined ? {} : { powerLawExponent: flags.powerLawExponent }),
     out: flags.out ?? defaults.out,

@@ -15,7 +15,10 @@ describe('readRunFolder', () => {
     writeFileSync(join(folder, 'config.json'), '{"batchSize":8}');
     writeFileSync(join(folder, 'health.json'), '{"warnings": [');
     const run = readRunFolder(folder);
-    expect(run.metrics).toEqual([{ step: 1, loss: 5.5 }, { step: 2, loss: 5.25 }]);
+    expect(run.metrics).toEqual([
+      { step: 1, loss: 5.5 },
+      { step: 2, loss: 5.25 },
+    ]);
     expect(run.skippedLines).toBe(2);
     expect(run.config).toEqual({ batchSize: 8 });
     expect(run.health).toBeUndefined();

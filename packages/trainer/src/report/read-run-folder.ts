@@ -44,7 +44,9 @@ function parseMetrics(text: string): { metrics: MetricsRow[]; skippedLines: numb
       continue;
     }
     // Only numbers are plotted; strings or nulls (a NaN written by JSON.stringify) are left out.
-    const row = Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, number] => typeof entry[1] === 'number' && Number.isFinite(entry[1])));
+    const row = Object.fromEntries(
+      Object.entries(parsed).filter((entry): entry is [string, number] => typeof entry[1] === 'number' && Number.isFinite(entry[1])),
+    );
     metrics.push(row as MetricsRow);
   }
   return { metrics, skippedLines };
@@ -60,7 +62,12 @@ function parseMetrics(text: string): { metrics: MetricsRow[]; skippedLines: numb
  */
 export function readRunFolder(folder: string): RunFolderContents {
   if (typeof folder !== 'string' || !existsSync(folder) || !statSync(folder).isDirectory()) {
-    throw new InvalidArgumentError({ caller: 'readRunFolder', argument: 'folder', value: folder, expected: 'an existing run folder (with metrics.jsonl, config.json, …)' });
+    throw new InvalidArgumentError({
+      caller: 'readRunFolder',
+      argument: 'folder',
+      value: folder,
+      expected: 'an existing run folder (with metrics.jsonl, config.json, …)',
+    });
   }
   const contents: RunFolderContents = { folder, metrics: [], skippedLines: 0, unreadable: [] };
   const metricsPath = join(folder, 'metrics.jsonl');

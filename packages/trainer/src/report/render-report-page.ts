@@ -41,15 +41,30 @@ function overview(contents: RunFolderContents): [string, string][] {
   const planned = typeof config?.steps === 'number' ? config.steps : undefined;
   const last = steps.length === 0 ? undefined : Math.max(...steps);
   const rows: [string, string][] = [];
-  rows.push(['steps logged', last === undefined ? 'none' : `${Math.min(...steps)}–${last}${planned === undefined ? '' : ` of ${planned}`}${planned !== undefined && last < planned ? ' (stopped early, killed or still running)' : ''}`]);
+  rows.push([
+    'steps logged',
+    last === undefined
+      ? 'none'
+      : `${Math.min(...steps)}–${last}${planned === undefined ? '' : ` of ${planned}`}${planned !== undefined && last < planned ? ' (stopped early, killed or still running)' : ''}`,
+  ]);
   const backend = text(config?.backendUsed) ?? text(config?.backend) ?? 'automatic (not recorded)';
   rows.push(['backend', backend]);
-  for (const [label, key] of [['data set', 'dataset'], ['prior', 'prior'], ['batch size', 'batchSize'], ['world size', 'worldSize'], ['schedule', 'schedule']] as const) {
+  for (const [label, key] of [
+    ['data set', 'dataset'],
+    ['prior', 'prior'],
+    ['batch size', 'batchSize'],
+    ['world size', 'worldSize'],
+    ['schedule', 'schedule'],
+  ] as const) {
     const value = text(config?.[key]);
     if (value !== undefined) rows.push([label, value]);
   }
   const vit = (config?.config as { vit?: JsonObject; numPrototypes?: number } | undefined) ?? {};
-  if (vit.vit !== undefined) rows.push(['model', `ViT ${vit.vit.imageSize}px patch ${vit.vit.patchSize}, dim ${vit.vit.hiddenDim}, depth ${vit.vit.numLayers}, ${vit.vit.numHeads} heads; K ${vit.numPrototypes}`]);
+  if (vit.vit !== undefined)
+    rows.push([
+      'model',
+      `ViT ${vit.vit.imageSize}px patch ${vit.vit.patchSize}, dim ${vit.vit.hiddenDim}, depth ${vit.vit.numLayers}, ${vit.vit.numHeads} heads; K ${vit.numPrototypes}`,
+    ]);
   return rows;
 }
 
@@ -63,7 +78,8 @@ function warnings(health: JsonObject | undefined): string {
 function notes(contents: RunFolderContents): string {
   const items: string[] = [];
   if (contents.metrics.length === 0) items.push('metrics.jsonl is missing or empty.');
-  if (contents.skippedLines > 0) items.push(`${contents.skippedLines} line(s) of metrics.jsonl could not be read (a killed run’s torn last line) and were skipped.`);
+  if (contents.skippedLines > 0)
+    items.push(`${contents.skippedLines} line(s) of metrics.jsonl could not be read (a killed run’s torn last line) and were skipped.`);
   for (const { file, reason } of contents.unreadable) items.push(`${file} could not be read: ${reason}`);
   return items.length === 0 ? '' : `<ul class="notes">${items.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul>`;
 }
@@ -75,11 +91,19 @@ function notes(contents: RunFolderContents): string {
  *
  * @example writeFileSync('report.html', renderReportPage(run, buildReportCharts(run), readUplotAssets()));
  */
-export function renderReportPage(contents: RunFolderContents, charts: readonly ReportChart[], assets: ChartingAssets, options: { generatedAt?: Date } = {}): string {
+export function renderReportPage(
+  contents: RunFolderContents,
+  charts: readonly ReportChart[],
+  assets: ChartingAssets,
+  options: { generatedAt?: Date } = {},
+): string {
   const generatedAt = (options.generatedAt ?? new Date()).toISOString();
   const name = basename(resolve(contents.folder));
   const figures = charts
-    .map((chart) => `<figure><figcaption><h3>${escapeHtml(chart.title)}</h3><p>${escapeHtml(chart.description)}</p></figcaption><div class="chart" id="chart-${escapeHtml(chart.id)}"></div></figure>`)
+    .map(
+      (chart) =>
+        `<figure><figcaption><h3>${escapeHtml(chart.title)}</h3><p>${escapeHtml(chart.description)}</p></figcaption><div class="chart" id="chart-${escapeHtml(chart.id)}"></div></figure>`,
+    )
     .join('\n');
   const data = JSON.stringify({ charts }).replace(/</g, '\\u003c');
   return `<!doctype html>
@@ -112,7 +136,14 @@ ${warnings(contents.health)}
 ${figures}
 </div>
 <div class="tables">
-${contents.summary === undefined ? '' : table('summary.json', flatten(contents.summary).filter(([key]) => !key.startsWith('evaluation')))}
+${
+  contents.summary === undefined
+    ? ''
+    : table(
+        'summary.json',
+        flatten(contents.summary).filter(([key]) => !key.startsWith('evaluation')),
+      )
+}
 ${contents.config === undefined ? '' : table('config.json', flatten(contents.config))}
 </div>
 <script type="application/json" id="report-data">${data}</script>

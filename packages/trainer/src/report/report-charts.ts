@@ -57,11 +57,17 @@ function prototypeUsageChart(health: JsonObject | undefined): ReportChart | unde
   const prior = (health?.prior ?? {}) as { shares?: unknown; description?: unknown };
   const target = numbers(prior.shares);
   const series: ReportSeries[] = [{ label: 'share of wins (last window)', values: shares, colour: 0 }];
-  if (target !== undefined) series.push({ label: `target prior${typeof prior.description === 'string' ? `: ${prior.description}` : ''}`, values: shares.map((_, rank) => target[rank] ?? null), colour: 1 });
+  if (target !== undefined)
+    series.push({
+      label: `target prior${typeof prior.description === 'string' ? `: ${prior.description}` : ''}`,
+      values: shares.map((_, rank) => target[rank] ?? null),
+      colour: 1,
+    });
   return {
     id: 'prototype-usage',
     title: 'Prototype usage at the end, sorted, beside the target prior',
-    description: 'Each prototype’s share of the target argmaxes over the last window, largest first. MSN aims at the uniform line, PMSN at its power law or custom prior.',
+    description:
+      'Each prototype’s share of the target argmaxes over the last window, largest first. MSN aims at the uniform line, PMSN at its power law or custom prior.',
     xLabel: 'prototype rank',
     yLabel: 'share',
     x: shares.map((_, rank) => rank + 1),
@@ -78,7 +84,9 @@ function evaluationRows(contents: RunFolderContents): EvaluationRow[] {
   const candidates = [contents.evaluation?.rows, contents.summary?.evaluation];
   for (const candidate of candidates) {
     if (!Array.isArray(candidate)) continue;
-    const rows = candidate.filter((row): row is EvaluationRow => typeof row?.name === 'string' && typeof row?.result?.knnAccuracy === 'number' && Array.isArray(row.result.fewShot));
+    const rows = candidate.filter(
+      (row): row is EvaluationRow => typeof row?.name === 'string' && typeof row?.result?.knnAccuracy === 'number' && Array.isArray(row.result.fewShot),
+    );
     if (rows.length > 0) return rows;
   }
   return [];
@@ -107,7 +115,8 @@ function labelEfficiencyChart(contents: RunFolderContents): ReportChart | undefi
   return {
     id: 'label-efficiency',
     title: 'Label efficiency: trained encoder vs. untrained vs. raw pixels',
-    description: 'Test accuracy of a k-NN classifier and of logistic-regression probes on 1, 2, 5, 10 labels per class (mean ± std over seeds). Training helped where the trained points sit above the untrained ones.',
+    description:
+      'Test accuracy of a k-NN classifier and of logistic-regression probes on 1, 2, 5, 10 labels per class (mean ± std over seeds). Training helped where the trained points sit above the untrained ones.',
     xLabel: 'evaluation',
     yLabel: 'accuracy %',
     x,
@@ -118,7 +127,16 @@ function labelEfficiencyChart(contents: RunFolderContents): ReportChart | undefi
 
 /** images/s from ms/step and the job's batch (config.json: batchSize × worldSize) when the run does not log it. */
 function throughputChart(contents: RunFolderContents): ReportChart | undefined {
-  const logged = stepChart(contents, { id: 'images-per-second', title: 'Throughput', description: 'Images per second of the whole job (the first step includes kernel compilation).', yLabel: 'images/s' }, [REPORT_METRICS.imagesPerSecond]);
+  const logged = stepChart(
+    contents,
+    {
+      id: 'images-per-second',
+      title: 'Throughput',
+      description: 'Images per second of the whole job (the first step includes kernel compilation).',
+      yLabel: 'images/s',
+    },
+    [REPORT_METRICS.imagesPerSecond],
+  );
   if (logged !== undefined) return logged;
   const batchSize = contents.config?.batchSize;
   if (typeof batchSize !== 'number') return undefined;
@@ -127,7 +145,15 @@ function throughputChart(contents: RunFolderContents): ReportChart | undefined {
   const milliseconds = columns[0];
   if (milliseconds === undefined) return undefined;
   const values = milliseconds.map((value) => (value === null || value <= 0 ? null : (1000 * batchSize * worldSize) / value));
-  return { id: 'images-per-second', title: 'Throughput', description: `Images per second (batch ${batchSize * worldSize} / time per step; the first step includes kernel compilation).`, xLabel: 'step', yLabel: 'images/s', x, series: [{ label: 'images/s', values, colour: 0 }] };
+  return {
+    id: 'images-per-second',
+    title: 'Throughput',
+    description: `Images per second (batch ${batchSize * worldSize} / time per step; the first step includes kernel compilation).`,
+    xLabel: 'step',
+    yLabel: 'images/s',
+    x,
+    series: [{ label: 'images/s', values, colour: 0 }],
+  };
 }
 
 /**
@@ -142,25 +168,95 @@ export function buildReportCharts(contents: RunFolderContents): ReportChart[] {
   const charts: (ReportChart | undefined)[] = [
     stepChart(
       contents,
-      { id: 'loss', title: 'Loss and its parts', description: 'The MSN loss = cross-entropy of the anchors against the sharpened targets + λ · the me-max (MSN) or prior-matching (PMSN) term (+ the anchor-entropy term with --entropy-weight); faint: per step, solid: smoothed.', yLabel: 'nats' },
+      {
+        id: 'loss',
+        title: 'Loss and its parts',
+        description:
+          'The MSN loss = cross-entropy of the anchors against the sharpened targets + λ · the me-max (MSN) or prior-matching (PMSN) term (+ the anchor-entropy term with --entropy-weight); faint: per step, solid: smoothed.',
+        yLabel: 'nats',
+      },
       [REPORT_METRICS.loss, REPORT_METRICS.crossEntropy, REPORT_METRICS.regLoss],
       { smoothed: true },
     ),
-    stepChart(contents, { id: 'learning-rate', title: 'Learning rate', description: 'AdamW learning rate applied at each step.', yLabel: 'learning rate' }, [REPORT_METRICS.learningRate]),
-    stepChart(contents, { id: 'weight-decay', title: 'Weight decay', description: 'AdamW weight decay applied at each step.', yLabel: 'weight decay' }, [REPORT_METRICS.weightDecay]),
-    stepChart(contents, { id: 'momentum', title: 'EMA momentum', description: 'Momentum of the target encoder’s exponential moving average.', yLabel: 'momentum' }, [REPORT_METRICS.momentum]),
-    stepChart(contents, { id: 'sharpen-temperature', title: 'Sharpening temperature', description: 'Temperature the targets are sharpened with before Sinkhorn.', yLabel: 'temperature' }, [REPORT_METRICS.sharpenTemperature]),
-    stepChart(contents, { id: 'grad-norm', title: 'Gradient norm', description: 'Global norm of the encoder gradients before clipping; faint: per step, solid: smoothed.', yLabel: 'norm' }, [REPORT_METRICS.gradNorm], { smoothed: true }),
+    stepChart(contents, { id: 'learning-rate', title: 'Learning rate', description: 'AdamW learning rate applied at each step.', yLabel: 'learning rate' }, [
+      REPORT_METRICS.learningRate,
+    ]),
+    stepChart(contents, { id: 'weight-decay', title: 'Weight decay', description: 'AdamW weight decay applied at each step.', yLabel: 'weight decay' }, [
+      REPORT_METRICS.weightDecay,
+    ]),
+    stepChart(
+      contents,
+      { id: 'momentum', title: 'EMA momentum', description: 'Momentum of the target encoder’s exponential moving average.', yLabel: 'momentum' },
+      [REPORT_METRICS.momentum],
+    ),
+    stepChart(
+      contents,
+      {
+        id: 'sharpen-temperature',
+        title: 'Sharpening temperature',
+        description: 'Temperature the targets are sharpened with before Sinkhorn.',
+        yLabel: 'temperature',
+      },
+      [REPORT_METRICS.sharpenTemperature],
+    ),
+    stepChart(
+      contents,
+      {
+        id: 'grad-norm',
+        title: 'Gradient norm',
+        description: 'Global norm of the encoder gradients before clipping; faint: per step, solid: smoothed.',
+        yLabel: 'norm',
+      },
+      [REPORT_METRICS.gradNorm],
+      { smoothed: true },
+    ),
     withMarkers(
-      stepChart(contents, { id: 'health', title: 'Collapse monitor: entropies and feature cosine', description: 'Entropies relative to ln K (1 = uniform); near 1 with cross-entropy / ln K near 1: uniform collapse; mean entropy near 0: one prototype wins; feature cosine near 1: feature collapse. Red lines: the detector’s warnings.', yLabel: 'ratio' }, HEALTH_RATIOS),
+      stepChart(
+        contents,
+        {
+          id: 'health',
+          title: 'Collapse monitor: entropies and feature cosine',
+          description:
+            'Entropies relative to ln K (1 = uniform); near 1 with cross-entropy / ln K near 1: uniform collapse; mean entropy near 0: one prototype wins; feature cosine near 1: feature collapse. Red lines: the detector’s warnings.',
+          yLabel: 'ratio',
+        },
+        HEALTH_RATIOS,
+      ),
       markers,
     ),
-    withMarkers(stepChart(contents, { id: 'prototypes-used', title: 'Prototypes in use', description: 'Prototypes that won at least one image over the last window of steps. Red lines: the detector’s warnings.', yLabel: 'prototypes' }, [PROTOTYPES_USED]), markers),
+    withMarkers(
+      stepChart(
+        contents,
+        {
+          id: 'prototypes-used',
+          title: 'Prototypes in use',
+          description: 'Prototypes that won at least one image over the last window of steps. Red lines: the detector’s warnings.',
+          yLabel: 'prototypes',
+        },
+        [PROTOTYPES_USED],
+      ),
+      markers,
+    ),
     prototypeUsageChart(contents.health),
-    withRunRange(stepChart(contents, { id: 'validation', title: 'Validation k-NN accuracy', description: 'k-NN accuracy of the target encoder on the held-out split, at each validation.', yLabel: 'accuracy %' }, [REPORT_METRICS.knnAccuracy], { scale: 100 }), contents),
+    withRunRange(
+      stepChart(
+        contents,
+        {
+          id: 'validation',
+          title: 'Validation k-NN accuracy',
+          description: 'k-NN accuracy of the target encoder on the held-out split, at each validation.',
+          yLabel: 'accuracy %',
+        },
+        [REPORT_METRICS.knnAccuracy],
+        { scale: 100 },
+      ),
+      contents,
+    ),
     labelEfficiencyChart(contents),
     throughputChart(contents),
-    stepChart(contents, { id: 'milliseconds-per-step', title: 'Time per step', description: 'Wall time of each optimisation step.', yLabel: 'ms' }, [REPORT_METRICS.milliseconds]),
+    stepChart(contents, { id: 'milliseconds-per-step', title: 'Time per step', description: 'Wall time of each optimisation step.', yLabel: 'ms' }, [
+      REPORT_METRICS.milliseconds,
+    ]),
   ];
   return charts.filter((chart): chart is ReportChart => chart !== undefined);
 }

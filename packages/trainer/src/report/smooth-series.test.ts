@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { smoothSeries } from './smooth-series';
 
 describe('smoothSeries', () => {
-  it('is TensorBoard\'s debiased moving average: the first value is kept, later ones are pulled towards the past', () => {
+  it("is TensorBoard's debiased moving average: the first value is kept, later ones are pulled towards the past", () => {
     const smoothed = smoothSeries([4, 2, 3], 0.5);
     // m = 0.5·m + 0.5·x; s = m / (1 − 0.5^t): 2/0.5, 2/0.75, 2.5/0.875
     expect(smoothed[0]).toBeCloseTo(4, 12);

@@ -28,7 +28,9 @@ export function readUplotAssets(): ChartingAssets {
       version: (JSON.parse(readFileSync(require.resolve('uplot/package.json'), 'utf8')) as { version: string }).version,
     };
   } catch (error) {
-    throw new Error(`the training report needs the 'uplot' package (a dependency of @msn/trainer), which could not be read: reinstall @msn/trainer`, { cause: error });
+    throw new Error(`the training report needs the 'uplot' package (a dependency of @msn/trainer), which could not be read: reinstall @msn/trainer`, {
+      cause: error,
+    });
   }
   return cached;
 }

@@ -28,6 +28,14 @@ export async function writeRunReport(folder: string, options: { output?: string;
   const contents = readRunFolder(folder);
   const charts = buildReportCharts(contents);
   const path = options.output ?? join(folder, 'report.html');
-  await writeFileAtomic(path, renderReportPage(contents, charts, readUplotAssets(), options.generatedAt === undefined ? {} : { generatedAt: options.generatedAt }));
-  return { path, charts: charts.map((chart) => ({ id: chart.id, points: chart.series.map(countPoints) })), rows: contents.metrics.length, skippedLines: contents.skippedLines };
+  await writeFileAtomic(
+    path,
+    renderReportPage(contents, charts, readUplotAssets(), options.generatedAt === undefined ? {} : { generatedAt: options.generatedAt }),
+  );
+  return {
+    path,
+    charts: charts.map((chart) => ({ id: chart.id, points: chart.series.map(countPoints) })),
+    rows: contents.metrics.length,
+    skippedLines: contents.skippedLines,
+  };
 }

@@ -46,8 +46,18 @@ export interface MSNSchedules {
 }
 
 const KNOWN = [
-  'stepsPerEpoch', 'epochs', 'startLearningRate', 'learningRate', 'finalLearningRate', 'warmupEpochs', 'weightDecay',
-  'finalWeightDecay', 'startMomentum', 'finalMomentum', 'startSharpenTemperature', 'finalSharpenTemperature',
+  'stepsPerEpoch',
+  'epochs',
+  'startLearningRate',
+  'learningRate',
+  'finalLearningRate',
+  'warmupEpochs',
+  'weightDecay',
+  'finalWeightDecay',
+  'startMomentum',
+  'finalMomentum',
+  'startSharpenTemperature',
+  'finalSharpenTemperature',
   'horizonScale',
 ] as const;
 
@@ -83,7 +93,17 @@ export function msnSchedules(options: MSNSchedulesOptions): MSNSchedules {
   assertPositiveFinite(caller, 'epochs', epochs);
   assertNonNegativeFinite(caller, 'warmupEpochs', warmupEpochs);
   assertPositiveFinite(caller, 'horizonScale', horizonScale);
-  for (const [name, value] of Object.entries({ startLearningRate, learningRate, finalLearningRate, weightDecay, finalWeightDecay, startMomentum, finalMomentum, startSharpenTemperature, finalSharpenTemperature })) {
+  for (const [name, value] of Object.entries({
+    startLearningRate,
+    learningRate,
+    finalLearningRate,
+    weightDecay,
+    finalWeightDecay,
+    startMomentum,
+    finalMomentum,
+    startSharpenTemperature,
+    finalSharpenTemperature,
+  })) {
     assertFiniteNumber(caller, name, value);
   }
   const horizon = stepsPerEpoch * epochs * horizonScale;

@@ -37,10 +37,14 @@ describe('warmupCosineSchedule', () => {
   });
 
   it('rejects bad options and steps with clear errors', () => {
-    expect(() => warmupCosineSchedule({ startValue: 0, referenceValue: 1, warmupSteps: 20, totalSteps: 10 })).toThrow(/'warmupSteps' = 20; expected <= totalSteps \(10\)/);
+    expect(() => warmupCosineSchedule({ startValue: 0, referenceValue: 1, warmupSteps: 20, totalSteps: 10 })).toThrow(
+      /'warmupSteps' = 20; expected <= totalSteps \(10\)/,
+    );
     expect(() => warmupCosineSchedule({ startValue: Number.NaN, referenceValue: 1, warmupSteps: 1, totalSteps: 10 })).toThrow(InvalidArgumentError);
     expect(() => warmupCosineSchedule({ startValue: 0, referenceValue: 1, warmupSteps: 1.5, totalSteps: 10 })).toThrow(/'warmupSteps' = 1.5/);
-    expect(() => warmupCosineSchedule({ startValue: 0, referenceValue: 1, warmupSteps: 1, totalSteps: 10, warmup: 3 } as never)).toThrow(/'warmup' = 3; expected no such option/);
+    expect(() => warmupCosineSchedule({ startValue: 0, referenceValue: 1, warmupSteps: 1, totalSteps: 10, warmup: 3 } as never)).toThrow(
+      /'warmup' = 3; expected no such option/,
+    );
     expect(() => schedule(-1)).toThrow(/step must be an integer >= 0, got -1/);
   });
 });

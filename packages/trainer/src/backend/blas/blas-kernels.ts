@@ -30,7 +30,8 @@ function batchMatMul(blas: BlasLibrary, stock: tf.KernelConfig): tf.KernelFunc {
 
 function fusedMatMul(blas: BlasLibrary, stock: tf.KernelConfig): tf.KernelFunc {
   return (args: KernelArguments) => {
-    const { a, b, bias, preluActivationWeights } = args.inputs as unknown as Record<'a' | 'b', tf.TensorInfo> & Partial<Record<'bias' | 'preluActivationWeights', tf.TensorInfo>>;
+    const { a, b, bias, preluActivationWeights } = args.inputs as unknown as Record<'a' | 'b', tf.TensorInfo> &
+      Partial<Record<'bias' | 'preluActivationWeights', tf.TensorInfo>>;
     const { transposeA, transposeB, activation, leakyreluAlpha } = args.attrs as unknown as tf._FusedMatMulAttrs;
     const columns = (transposeB ? b.shape.at(-2) : b.shape.at(-1)) ?? 0;
     // Only a bias of one value per output column (the stock kernel's rank-1 bias) is prefilled here.

@@ -37,7 +37,8 @@ const ROW_MAJOR = 101;
 const NO_TRANS = 111;
 const TRANS = 112;
 
-const SGEMM = 'void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, float *a, int lda, float *b, int ldb, float beta, float *c, int ldc)';
+const SGEMM =
+  'void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, float *a, int lda, float *b, int ldb, float beta, float *c, int ldc)';
 
 let koffiModule: Promise<Koffi> | undefined;
 
@@ -47,7 +48,10 @@ export function importKoffi(): Promise<Koffi> {
     (module) => ((module as unknown as { default?: Koffi }).default ?? module) as Koffi,
     (error: unknown) => {
       koffiModule = undefined;
-      throw new BackendUnavailableError('loadBlasLibrary: the optional peer dependency koffi is not installed (npm install koffi), so no native BLAS can be used', { cause: error });
+      throw new BackendUnavailableError(
+        'loadBlasLibrary: the optional peer dependency koffi is not installed (npm install koffi), so no native BLAS can be used',
+        { cause: error },
+      );
     },
   );
   return koffiModule;
@@ -69,7 +73,11 @@ function identify(library: KoffiLibrary): { name: string; setThreads?: (threads:
     const setThreads = optional(library, 'void openblas_set_num_threads(int)');
     const getThreads = optional(library, 'int openblas_get_num_threads()');
     const version = /OpenBLAS [\d.]+/.exec(String(openblasConfig()))?.[0] ?? 'OpenBLAS';
-    return { name: version, ...(setThreads && { setThreads: (threads: number) => void setThreads(threads) }), ...(getThreads && { getThreads: () => Number(getThreads()) }) };
+    return {
+      name: version,
+      ...(setThreads && { setThreads: (threads: number) => void setThreads(threads) }),
+      ...(getThreads && { getThreads: () => Number(getThreads()) }),
+    };
   }
   const blisVersion = optional(library, 'const char *bli_info_get_version_str()');
   if (blisVersion !== undefined) {
@@ -97,14 +105,18 @@ export async function loadBlasLibrary(path: string, threads: number): Promise<Bl
   try {
     library = koffi.load(path);
   } catch (error) {
-    throw new BackendUnavailableError(`loadBlasLibrary: cannot load the BLAS library '${path}': ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new BackendUnavailableError(`loadBlasLibrary: cannot load the BLAS library '${path}': ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
   let sgemm: (...args: unknown[]) => unknown;
   try {
     sgemm = library.func(SGEMM) as (...args: unknown[]) => unknown;
   } catch (error) {
     library.unload();
-    throw new BackendUnavailableError(`loadBlasLibrary: '${path}' has no cblas_sgemm; expected a CBLAS library (OpenBLAS, BLIS, MKL, Accelerate)`, { cause: error });
+    throw new BackendUnavailableError(`loadBlasLibrary: '${path}' has no cblas_sgemm; expected a CBLAS library (OpenBLAS, BLIS, MKL, Accelerate)`, {
+      cause: error,
+    });
   }
   const vendor = identify(library);
   vendor.setThreads?.(threads);

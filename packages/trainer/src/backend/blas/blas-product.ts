@@ -50,7 +50,8 @@ export function planProduct(aShape: number[], bShape: number[], transposeA: bool
   const bInner = transposeB ? bColumns : bRows;
   tf.util.assert(
     k === bInner,
-    () => `Error in matMul: inner shapes (${k}) and (${bInner}) of Tensors with shapes ${aShape} and ${bShape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`,
+    () =>
+      `Error in matMul: inner shapes (${k}) and (${bInner}) of Tensors with shapes ${aShape} and ${bShape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`,
   );
   const aBatchShape = aShape.slice(0, -2);
   const bBatchShape = bShape.slice(0, -2);

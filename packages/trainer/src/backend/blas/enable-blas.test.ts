@@ -57,7 +57,9 @@ describe('enableBlas and selectBackend with a BLAS', () => {
     const lines: string[] = [];
     const choice = await selectBackend({ backend: 'wasm', log: (line) => lines.push(line) });
     expect(choice.blas).toEqual({ name: available!.name, path: available!.path, threads: availableParallelism() });
-    expect(lines).toEqual([`backend: wasm (tfjs-backend-wasm ${choice.version}, BLAS ${available!.name} on ${availableParallelism()} thread${availableParallelism() === 1 ? '' : 's'} (${available!.path}))`]);
+    expect(lines).toEqual([
+      `backend: wasm (tfjs-backend-wasm ${choice.version}, BLAS ${available!.name} on ${availableParallelism()} thread${availableParallelism() === 1 ? '' : 's'} (${available!.path}))`,
+    ]);
     expect(installedBlasLibrary()?.path).toBe(available!.path);
   });
 

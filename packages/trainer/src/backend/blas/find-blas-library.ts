@@ -11,7 +11,11 @@ export const BLAS_CANDIDATES: Readonly<Record<string, readonly string[]>> = {
     'libmkl_rt.so.2',
     'libblas.so.3', // whatever the alternatives point at (OpenBLAS and BLIS export cblas_sgemm there)
   ],
-  darwin: ['/System/Library/Frameworks/Accelerate.framework/Accelerate', '/opt/homebrew/opt/openblas/lib/libopenblas.dylib', '/usr/local/opt/openblas/lib/libopenblas.dylib'],
+  darwin: [
+    '/System/Library/Frameworks/Accelerate.framework/Accelerate',
+    '/opt/homebrew/opt/openblas/lib/libopenblas.dylib',
+    '/usr/local/opt/openblas/lib/libopenblas.dylib',
+  ],
   win32: ['libopenblas.dll', 'mkl_rt.2.dll'],
 };
 

@@ -35,7 +35,13 @@ describeEachBackend(process.env.MSN_TEST_WEBGPU === '1' ? ['webgpu'] : [], 'NORM
   afterAll(() => tf.unregisterKernel(NORMALIZE_ROWS_KERNEL, 'webgpu'));
 
   // Widths below, at and above the 64-thread workgroup; a row count past one dispatch dimension (65535 workgroups).
-  for (const [rows, columns] of [[3, 8], [5, 64], [7, 384], [2, 1000], [65540, 4]] as const) {
+  for (const [rows, columns] of [
+    [3, 8],
+    [5, 64],
+    [7, 384],
+    [2, 1000],
+    [65540, 4],
+  ] as const) {
     it(`normalises [${rows}, ${columns}] like the op chain on cpu`, async () => {
       const values = rowsOf(rows, columns, rows + columns);
       const want = await onCpu(async () => {
@@ -49,8 +55,16 @@ describeEachBackend(process.env.MSN_TEST_WEBGPU === '1' ? ['webgpu'] : [], 'NORM
       const [normalized, inverseStd] = tf.engine().runKernel(NORMALIZE_ROWS_KERNEL, { x }, { epsilon: 1e-6 }) as tf.Tensor[];
       expect(normalized!.shape).toEqual([rows, columns]);
       expect(inverseStd!.shape).toEqual([rows, 1]);
-      await expectTensorClose(normalized!, { shape: [rows, columns], dtype: 'float64', data: Array.from(want.normalized) }, { label: 'normalized', tolerance: FIXTURE_TOLERANCE });
-      await expectTensorClose(inverseStd!, { shape: [rows, 1], dtype: 'float64', data: Array.from(want.inverseStd) }, { label: 'inverseStd', tolerance: FIXTURE_TOLERANCE });
+      await expectTensorClose(
+        normalized!,
+        { shape: [rows, columns], dtype: 'float64', data: Array.from(want.normalized) },
+        { label: 'normalized', tolerance: FIXTURE_TOLERANCE },
+      );
+      await expectTensorClose(
+        inverseStd!,
+        { shape: [rows, 1], dtype: 'float64', data: Array.from(want.inverseStd) },
+        { label: 'inverseStd', tolerance: FIXTURE_TOLERANCE },
+      );
       await expectNoLeakedTensors(() => tf.dispose(tf.engine().runKernel(NORMALIZE_ROWS_KERNEL, { x }, { epsilon: 1e-6 }) as tf.Tensor[]));
       tf.dispose([x, normalized!, inverseStd!]);
     });
@@ -67,8 +81,14 @@ describeEachBackend(process.env.MSN_TEST_WEBGPU === '1' ? ['webgpu'] : [], 'NORM
       const mask = tf.tensor2d(idxKeep, [3, 4], 'int32');
       const weights = tf.reshape(tf.linspace(-1, 1, 3 * 32), [3, 32]);
       const variables = [...vit.namedVariables()].filter(([name]) => name.includes('ln_') || name.includes('encoder.ln'));
-      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(vit.forward(input, { idxKeep: mask }), weights)) as tf.Scalar, variables.map(([, variable]) => variable));
-      const result = { value: (await value.data())[0]!, grads: await Promise.all(variables.map(async ([name, variable]) => [name, await grads[variable.name]!.data()] as const)) };
+      const { value, grads } = tf.variableGrads(
+        () => tf.sum(tf.mul(vit.forward(input, { idxKeep: mask }), weights)) as tf.Scalar,
+        variables.map(([, variable]) => variable),
+      );
+      const result = {
+        value: (await value.data())[0]!,
+        grads: await Promise.all(variables.map(async ([name, variable]) => [name, await grads[variable.name]!.data()] as const)),
+      };
       tf.dispose([input, mask, weights, value, ...Object.values(grads)]);
       vit.dispose();
       return result;
@@ -86,7 +106,11 @@ describeEachBackend(process.env.MSN_TEST_WEBGPU === '1' ? ['webgpu'] : [], 'NORM
     expect(Math.abs(got.value - want.value)).toBeLessThanOrEqual(1e-4 * Math.abs(want.value) + 1e-5);
     expect(got.grads.length).toBe(2 * 2 * 2 + 2);
     for (const [index, [name, values]] of got.grads.entries()) {
-      await expectTensorClose(tf.tensor1d(values), { shape: [values.length], dtype: 'float64', data: Array.from(want.grads[index]![1]) }, { label: name, tolerance: FIXTURE_TOLERANCE });
+      await expectTensorClose(
+        tf.tensor1d(values),
+        { shape: [values.length], dtype: 'float64', data: Array.from(want.grads[index]![1]) },
+        { label: name, tolerance: FIXTURE_TOLERANCE },
+      );
     }
   });
 });

@@ -4,7 +4,12 @@ import { NORMALIZE_ROWS_KERNEL } from '@msn/vit';
 import { normalizeRowsProgram, type WebGPUProgramShape } from './normalize-rows-program';
 
 interface WebGPUBackendShape {
-  runWebGPUProgram(program: WebGPUProgramShape, inputs: tf.TensorInfo[], outputDtype: tf.DataType, uniforms?: { type: string; data: number[] }[]): tf.TensorInfo;
+  runWebGPUProgram(
+    program: WebGPUProgramShape,
+    inputs: tf.TensorInfo[],
+    outputDtype: tf.DataType,
+    uniforms?: { type: string; data: number[] }[],
+  ): tf.TensorInfo;
 }
 
 /** Registers {@link NORMALIZE_ROWS_KERNEL} for `webgpu` (idempotent); @msn/vit's LayerNorms then use it. */

@@ -26,7 +26,10 @@ let shardMasksAgree = true;
   for (let step = 0; step < SETUP.steps; step++) {
     const batch = stepBatch(model, step, group.rank, group.worldSize);
     const masks = distributed.shardMasks(SETUP.maskSeed * 7919 + step, { anchors: batch.anchors, focal: batch.focal!, batchSize: perRankBatch });
-    for (const [mine, expected] of [[masks.idxKeepAnchors, batch.idxKeepAnchors], [masks.idxKeepFocal, batch.idxKeepFocal]] as const) {
+    for (const [mine, expected] of [
+      [masks.idxKeepAnchors, batch.idxKeepAnchors],
+      [masks.idxKeepFocal, batch.idxKeepFocal],
+    ] as const) {
       shardMasksAgree &&= mine !== undefined && tf.util.arraysEqual(mine.shape, expected!.shape) && tf.util.arraysEqual(mine.dataSync(), expected!.dataSync());
     }
     tf.dispose([...Object.values(batch).flat(), ...Object.values(masks)] as tf.Tensor[]);

@@ -14,7 +14,7 @@ const BETA2 = 0.999;
  */
 export function adamStepBound(t: number): number {
   let series = 0;
-  for (let k = 0; k < t; k++) series += (BETA1 * BETA1 / BETA2) ** k;
+  for (let k = 0; k < t; k++) series += ((BETA1 * BETA1) / BETA2) ** k;
   return ((1 - BETA1) / (1 - BETA1 ** t)) * Math.sqrt((1 - BETA2 ** t) / (1 - BETA2)) * Math.sqrt(series);
 }
 
@@ -47,7 +47,10 @@ export function looseAllowances(single: RunReport, steps: number): Map<string, (
   for (let s = 1; s <= steps; s++) targetAfter.push(momentum * targetAfter[s - 1]! + (1 - momentum) * anchorAfter[s - 1]!);
 
   const allowances = new Map<string, (index: number) => number>();
-  for (const [network, drift] of [['anchor', anchorAfter[steps]!], ['target', targetAfter[steps]!]] as const) {
+  for (const [network, drift] of [
+    ['anchor', anchorAfter[steps]!],
+    ['target', targetAfter[steps]!],
+  ] as const) {
     allowances.set(`${network}.backbone.vit.encoder.ln.bias`, () => drift);
     for (let layer = 0; layer < numLayers; layer++) {
       const name = `${network}.backbone.vit.encoder.layers.encoder_layer_${layer}.self_attention.in_proj_bias`;
@@ -93,7 +96,11 @@ export function compareGradients(got: Record<string, number[]>, want: Record<str
     const ownLargest = want[name]!.reduce((maximum, value) => Math.max(maximum, Math.abs(value)), 0);
     // expectClose takes max|want| from the tensor; the difference to the wider scale goes into the extra allowance.
     const extra = FIXTURE_TOLERANCE.absoluteOfMax * (largest - ownLargest);
-    expectClose(got[name]!, want[name]!, { label: `${label} gradient ${name}`, tolerance: FIXTURE_TOLERANCE, ...(extra > 0 ? { extraAbsolute: () => extra } : {}) });
+    expectClose(got[name]!, want[name]!, {
+      label: `${label} gradient ${name}`,
+      tolerance: FIXTURE_TOLERANCE,
+      ...(extra > 0 ? { extraAbsolute: () => extra } : {}),
+    });
   }
 }
 

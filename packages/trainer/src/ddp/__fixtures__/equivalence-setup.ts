@@ -81,10 +81,7 @@ export function positionsOf(rank: number, worldSize: number): number[] {
 export function stepViews(step: number, rank: number, worldSize: number): tf.Tensor4D[] {
   const indices = stepIndices(step, rank, worldSize);
   const images = (view: number, size: number) =>
-    tf.tensor4d(
-      Float32Array.from(indices.flatMap((sample) => Array.from(viewValues(sample, view, size)))),
-      [indices.length, 3, size, size],
-    );
+    tf.tensor4d(Float32Array.from(indices.flatMap((sample) => Array.from(viewValues(sample, view, size)))), [indices.length, 3, size, size]);
   const { imageSize } = SETUP.config.vit;
   return [images(0, imageSize), images(1, imageSize), ...Array.from({ length: SETUP.focalViews }, (_, view) => images(2 + view, SETUP.focalSize))];
 }
@@ -98,7 +95,12 @@ export function stepBatch(model: MSNModel, step: number, rank: number, worldSize
   const global = SETUP.worldSize * SETUP.perRankBatch;
   const { imageSize } = SETUP.config.vit;
   const random = createRandom(SETUP.maskSeed * 7919 + step);
-  const anchorMask = randomTokenMask({ batchSize: global, sequenceLength: model.anchorBackbone.sequenceLength(imageSize), maskRatio: SETUP.config.maskRatio, random });
+  const anchorMask = randomTokenMask({
+    batchSize: global,
+    sequenceLength: model.anchorBackbone.sequenceLength(imageSize),
+    maskRatio: SETUP.config.maskRatio,
+    random,
+  });
   const focalMask = randomTokenMask({
     batchSize: global * SETUP.focalViews,
     sequenceLength: model.anchorBackbone.sequenceLength(SETUP.focalSize),

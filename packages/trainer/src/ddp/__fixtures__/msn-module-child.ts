@@ -7,7 +7,7 @@ import { ddpStrategy } from '../ddp-strategy';
 import { SETUP } from './equivalence-setup';
 import { EquivalenceViews, createEquivalenceModule, trainEquivalenceModule } from './msn-module-run';
 
-const options = JSON.parse(process.argv[2]!) as { tensorBackend: TestBackend; /** Rank r writes `${output}-rank${r}.json`. */ output: string };
+const options = JSON.parse(process.argv[2]!) as { tensorBackend: TestBackend /** Rank r writes `${output}-rank${r}.json`. */; output: string };
 await registerGradients();
 await useBackend(options.tensorBackend);
 const group = await initProcessGroup();

@@ -58,7 +58,14 @@ export async function trainEquivalenceModule(module: MSNModule, loader: Equivale
   const probe: Callback = {
     onTrainBatchEnd: (_trainer, _module, output) => {
       const { cross_entropy: crossEntropy, reg_loss: regLoss, grad_norm: gradNorm } = output.logs;
-      steps.push({ loss: output.loss, crossEntropy: crossEntropy!, regLoss: regLoss!, gradNorm: gradNorm!, gradients: {}, parameters: readVariables(module.model).values });
+      steps.push({
+        loss: output.loss,
+        crossEntropy: crossEntropy!,
+        regLoss: regLoss!,
+        gradNorm: gradNorm!,
+        gradients: {},
+        parameters: readVariables(module.model).values,
+      });
     },
   };
   const trainer = new Trainer({ maxSteps: SETUP.steps, callbacks: [probe], handleSignals: false, ...(strategy === undefined ? {} : { strategy }) });

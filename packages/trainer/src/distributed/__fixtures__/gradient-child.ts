@@ -9,7 +9,7 @@ import { differentiableAllReduce } from '../differentiable-all-reduce';
 import { initProcessGroup } from '../init-process-group';
 import { FEATURES, batchNormLoss, globalBatch, rankWeights, rowsPerRank } from './batch-statistics';
 
-const options = JSON.parse(process.argv[2]!) as { tensorBackend: TestBackend; /** Rank r writes `${output}-${r}.json`. */ output: string };
+const options = JSON.parse(process.argv[2]!) as { tensorBackend: TestBackend /** Rank r writes `${output}-${r}.json`. */; output: string };
 await registerGradients();
 await useBackend(options.tensorBackend);
 const group = await initProcessGroup();
@@ -54,13 +54,24 @@ results.count = allReduceMoments(group, x, [0]).count;
 
 // DDP helpers: start from the last rank's weights; average rank-dependent gradients.
 const variables = [
-  tf.variable(tf.tensor2d([[rank, rank + 0.5, -rank], [1, 2, 3]])),
+  tf.variable(
+    tf.tensor2d([
+      [rank, rank + 0.5, -rank],
+      [1, 2, 3],
+    ]),
+  ),
   tf.variable(tf.tensor1d([rank * 10, 7], 'int32')),
   tf.variable(tf.scalar(rank * 2 + 1)),
 ];
 broadcastVariables(group, variables, worldSize - 1);
 results.broadcastVariables = variables.map((variable) => Array.from(variable.dataSync()));
-const gradients = { weight: tf.tensor2d([[rank * 2, 3], [4, rank]]), bias: tf.tensor1d([rank, 1]) };
+const gradients = {
+  weight: tf.tensor2d([
+    [rank * 2, 3],
+    [4, rank],
+  ]),
+  bias: tf.tensor1d([rank, 1]),
+};
 const averaged = averageGradients(group, gradients);
 const averagedAsync = await averageGradientsAsync(group, { bias: gradients.bias, weight: gradients.weight });
 results.averageGradients = [averaged, averagedAsync].map((map) => ({

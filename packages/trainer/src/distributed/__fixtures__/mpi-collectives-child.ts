@@ -24,8 +24,21 @@ async function battery(on: ProcessGroup) {
     mean: list(on.allReduce(Float32Array.of(rank, 3), 'mean')),
     int32: list(on.allReduce(Int32Array.of(rank, -rank, 7))),
     inPlace: list(inPlace),
-    coalesced: on.allReduceCoalesced([tf.scalar(rank), tf.tensor2d([[1, rank], [2, 3]])]).map(list),
-    broadcast: list(on.broadcast(Uint8Array.from({ length: 7 }, (_, index) => index * (rank + 1)), worldSize - 1)),
+    coalesced: on
+      .allReduceCoalesced([
+        tf.scalar(rank),
+        tf.tensor2d([
+          [1, rank],
+          [2, 3],
+        ]),
+      ])
+      .map(list),
+    broadcast: list(
+      on.broadcast(
+        Uint8Array.from({ length: 7 }, (_, index) => index * (rank + 1)),
+        worldSize - 1,
+      ),
+    ),
     object: on.broadcastObject(rank === 0 ? { from: 'rank 0', values: [1, 2] } : null),
     gatheredShape: gathered.shape,
     gathered: list(gathered),

@@ -27,7 +27,10 @@ export class ToyLoader implements TrainLoader<ToyBatch> {
   /** (epoch, index) of every batch built, in order. */
   readonly produced: [number, number][] = [];
 
-  constructor(readonly length = 4, readonly seed = 1) {}
+  constructor(
+    readonly length = 4,
+    readonly seed = 1,
+  ) {}
 
   *batches({ epoch }: { epoch: number }): Iterable<ToyBatch> {
     for (let index = 0; index < this.length; index++) yield this.batch(epoch, index);
@@ -37,7 +40,10 @@ export class ToyLoader implements TrainLoader<ToyBatch> {
     this.produced.push([epoch, index]);
     const state = { value: this.seed * 7919 + epoch * 104729 + index * 1299709 };
     const x = Array.from({ length: BATCH * DIMS }, () => nextRandom(state) * 2 - 1);
-    const y = Array.from({ length: BATCH }, (_, row) => x[row * DIMS]! - 2 * x[row * DIMS + 1]! + 0.5 * x[row * DIMS + 2]! + 0.3 + 0.05 * (nextRandom(state) - 0.5));
+    const y = Array.from(
+      { length: BATCH },
+      (_, row) => x[row * DIMS]! - 2 * x[row * DIMS + 1]! + 0.5 * x[row * DIMS + 2]! + 0.3 + 0.05 * (nextRandom(state) - 0.5),
+    );
     return { x: tf.tensor2d(x, [BATCH, DIMS]), y: tf.tensor2d(y, [BATCH, 1]) };
   }
 }
@@ -61,14 +67,22 @@ export class ToyRegression implements LightningModule<ToyBatch> {
 
   constructor(initialSeed = 0) {
     const state = { value: initialSeed };
-    this.weight = tf.variable(tf.tensor2d(Array.from({ length: DIMS }, () => nextRandom(state) - 0.5), [DIMS, 1]));
+    this.weight = tf.variable(
+      tf.tensor2d(
+        Array.from({ length: DIMS }, () => nextRandom(state) - 0.5),
+        [DIMS, 1],
+      ),
+    );
     this.bias = tf.variable(tf.tensor1d([0]));
   }
 
   configureOptimizers(): OptimizerConfiguration {
     this.optimizer?.dispose();
     this.optimizer = new AdamW({ weight: this.weight, bias: this.bias }, { learningRate: 0.05, weightDecay: 0.01 });
-    return { optimizer: this.optimizer, learningRate: warmupCosineSchedule({ startValue: 0.01, referenceValue: 0.1, finalValue: 0.001, warmupSteps: 3, totalSteps: 60 }) };
+    return {
+      optimizer: this.optimizer,
+      learningRate: warmupCosineSchedule({ startValue: 0.01, referenceValue: 0.1, finalValue: 0.001, warmupSteps: 3, totalSteps: 60 }),
+    };
   }
 
   async trainingStep(batch: ToyBatch, batchIndex: number, context: StepContext): Promise<TrainingStepOutput> {
@@ -96,7 +110,10 @@ export class ToyRegression implements LightningModule<ToyBatch> {
   }
 
   loadStateDict(tensors: ReadonlyMap<string, StoredTensor>): void {
-    for (const [name, variable] of [['linear.weight', this.weight], ['linear.bias', this.bias]] as const) {
+    for (const [name, variable] of [
+      ['linear.weight', this.weight],
+      ['linear.bias', this.bias],
+    ] as const) {
       const stored = tensors.get(name)!;
       tf.tidy(() => variable.assign(tf.tensor(stored.data, stored.shape)));
     }

@@ -41,7 +41,8 @@ export class EarlyStopping implements Callback {
     const caller = 'EarlyStopping';
     assertKnownKeys(caller, options, KNOWN);
     const { monitor, mode = 'min', patience = 3, minDelta = 0 } = options;
-    if (typeof monitor !== 'string' || monitor.length === 0) throw new InvalidArgumentError({ caller, argument: 'monitor', value: monitor, expected: 'a metric name' });
+    if (typeof monitor !== 'string' || monitor.length === 0)
+      throw new InvalidArgumentError({ caller, argument: 'monitor', value: monitor, expected: 'a metric name' });
     if (mode !== 'min' && mode !== 'max') throw new InvalidArgumentError({ caller, argument: 'mode', value: mode, expected: "'min' or 'max'" });
     assertInteger(caller, 'patience', patience, 0);
     assertNonNegativeFinite(caller, 'minDelta', minDelta);
@@ -67,7 +68,12 @@ export class EarlyStopping implements Callback {
   onValidationEnd(trainer: Trainer, _module: unknown, metrics: Metrics): void {
     const current = metrics[this.monitor];
     if (current === undefined) {
-      throw new InvalidArgumentError({ caller: 'EarlyStopping', argument: 'monitor', value: this.monitor, expected: `a validation metric (got ${Object.keys(metrics).join(', ') || 'none'})` });
+      throw new InvalidArgumentError({
+        caller: 'EarlyStopping',
+        argument: 'monitor',
+        value: this.monitor,
+        expected: `a validation metric (got ${Object.keys(metrics).join(', ') || 'none'})`,
+      });
     }
     const improved = this.mode === 'min' ? current < this.best - this.minDelta : current > this.best + this.minDelta;
     if (improved) {

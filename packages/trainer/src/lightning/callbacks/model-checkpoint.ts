@@ -49,7 +49,8 @@ export class ModelCheckpoint implements Callback {
     const caller = 'ModelCheckpoint';
     assertKnownKeys(caller, options, KNOWN);
     const { dirpath, everyNTrainSteps, keepLast = 3, saveLast = true } = options;
-    if (typeof dirpath !== 'string' || dirpath.length === 0) throw new InvalidArgumentError({ caller, argument: 'dirpath', value: dirpath, expected: 'a folder path' });
+    if (typeof dirpath !== 'string' || dirpath.length === 0)
+      throw new InvalidArgumentError({ caller, argument: 'dirpath', value: dirpath, expected: 'a folder path' });
     if (everyNTrainSteps !== undefined) assertInteger(caller, 'everyNTrainSteps', everyNTrainSteps, 1);
     const everyNEpochs = options.everyNEpochs ?? (everyNTrainSteps === undefined ? 1 : undefined);
     if (everyNEpochs !== undefined) assertInteger(caller, 'everyNEpochs', everyNEpochs, 1);

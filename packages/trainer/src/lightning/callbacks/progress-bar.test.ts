@@ -32,7 +32,10 @@ describe('ProgressBar', () => {
     const stream = fakeStream(true);
     let clock = 0;
     const module = new ToyRegression();
-    await new Trainer({ maxSteps: 3, callbacks: [new ProgressBar({ stream, refreshMilliseconds: 0, now: () => (clock += 100) })], handleSignals: false }).fit(module, new ToyLoader());
+    await new Trainer({ maxSteps: 3, callbacks: [new ProgressBar({ stream, refreshMilliseconds: 0, now: () => (clock += 100) })], handleSignals: false }).fit(
+      module,
+      new ToyLoader(),
+    );
     expect(stream.text.startsWith('\r')).toBe(true);
     expect(stream.text.split('\r')).toHaveLength(4);
     expect(stream.text.endsWith('\n')).toBe(true);

@@ -86,7 +86,9 @@ export class ProgressBar implements Callback {
   }
 
   onValidationEnd(_trainer: Trainer, _module: unknown, metrics: Metrics): void {
-    const text = Object.entries(metrics).map(([name, value]) => `${name} ${value.toPrecision(4)}`).join(' | ');
+    const text = Object.entries(metrics)
+      .map(([name, value]) => `${name} ${value.toPrecision(4)}`)
+      .join(' | ');
     this.stream.write(`${this.stream.isTTY ? '\n' : ''}validation: ${text}\n`);
   }
 

@@ -24,7 +24,10 @@ describe('RunReport, ThroughputMonitor and TensorBoardLogger in a fit', () => {
     await new Trainer({
       maxSteps: 5,
       // A clock that advances 40 ms per call: every step takes 40 ms between its start and end hooks.
-      callbacks: [new ThroughputMonitor(() => (clock += 40)), new RunReport({ folder, everyNTrainSteps: 2, beforeWrite: (trainer) => void writes.push(trainer.globalStep) })],
+      callbacks: [
+        new ThroughputMonitor(() => (clock += 40)),
+        new RunReport({ folder, everyNTrainSteps: 2, beforeWrite: (trainer) => void writes.push(trainer.globalStep) }),
+      ],
       loggers: [new JsonLinesLogger(join(folder, 'metrics.jsonl')), new TensorBoardLogger(folder)],
       handleSignals: false,
     }).fit(module, new ToyLoader());
@@ -49,7 +52,9 @@ describe('RunReport, ThroughputMonitor and TensorBoardLogger in a fit', () => {
 
   it('rejects a missing folder and a bad interval, naming them', () => {
     expect(() => new RunReport({ folder: '' })).toThrow(/RunReport: invalid argument 'folder' = ""; expected a run folder path/);
-    expect(() => new RunReport({ folder: 'runs/x', everyNTrainSteps: 0 })).toThrow(/RunReport: invalid argument 'everyNTrainSteps' = 0; expected an integer >= 1/);
+    expect(() => new RunReport({ folder: 'runs/x', everyNTrainSteps: 0 })).toThrow(
+      /RunReport: invalid argument 'everyNTrainSteps' = 0; expected an integer >= 1/,
+    );
     expect(() => new RunReport({ folder: 'runs/x', every: 2 } as never)).toThrow(/invalid argument 'every'/);
   });
 });

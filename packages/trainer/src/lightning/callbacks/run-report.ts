@@ -31,7 +31,8 @@ export class RunReport implements Callback {
   constructor(options: RunReportOptions) {
     const caller = 'RunReport';
     assertKnownKeys(caller, options, KNOWN);
-    if (typeof options.folder !== 'string' || options.folder.length === 0) throw new InvalidArgumentError({ caller, argument: 'folder', value: options.folder, expected: 'a run folder path' });
+    if (typeof options.folder !== 'string' || options.folder.length === 0)
+      throw new InvalidArgumentError({ caller, argument: 'folder', value: options.folder, expected: 'a run folder path' });
     if (options.everyNTrainSteps !== undefined) assertInteger(caller, 'everyNTrainSteps', options.everyNTrainSteps, 1);
     this.folder = options.folder;
     this.everyNTrainSteps = options.everyNTrainSteps;

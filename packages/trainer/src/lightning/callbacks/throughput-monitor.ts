@@ -21,6 +21,9 @@ export class ThroughputMonitor implements Callback {
   onTrainBatchEnd(trainer: Trainer, _module: unknown, output: { loss: number; logs: Metrics; batchSize?: number }): void {
     if (this.started === undefined) return;
     const milliseconds = this.now() - this.started;
-    trainer.log({ milliseconds, ...(output.batchSize === undefined || milliseconds <= 0 ? {} : { images_per_second: (1000 * output.batchSize) / milliseconds }) });
+    trainer.log({
+      milliseconds,
+      ...(output.batchSize === undefined || milliseconds <= 0 ? {} : { images_per_second: (1000 * output.batchSize) / milliseconds }),
+    });
   }
 }

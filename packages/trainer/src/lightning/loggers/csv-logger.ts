@@ -33,7 +33,9 @@ export class CsvLogger implements Logger {
 
   async onResume(step: number): Promise<void> {
     if (!existsSync(this.path)) return;
-    const [header, ...lines] = readFileSync(this.path, 'utf8').split('\n').filter((line) => line.trim() !== '');
+    const [header, ...lines] = readFileSync(this.path, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '');
     if (header === undefined) return;
     this.columns = header.split(',');
     this.rows = lines

@@ -14,7 +14,10 @@ import type { Logger } from './logger';
 export class TensorBoardLogger implements Logger {
   private writer: TensorBoardWriter | undefined;
 
-  constructor(readonly logDir: string, private readonly now: () => number = Date.now) {}
+  constructor(
+    readonly logDir: string,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** The event file, once the first row is written. */
   get path(): string | undefined {
