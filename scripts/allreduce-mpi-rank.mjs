@@ -1,5 +1,6 @@
 // One rank of the MPI half of scripts/bench-allreduce.sh: in-place float32 MPI_Allreduce through koffi (Open MPI ABI).
 // Run under mpirun; rank 0 prints one line per size. A probe for issue 10, not the trainer's MPI group.
+// biome-ignore-all lint/suspicious/noUndeclaredEnvVars: run by scripts/bench-allreduce.sh under mpirun, never by turbo.
 import koffi from 'koffi';
 
 const library = koffi.load(process.env.MSN_MPI_LIBRARY ?? 'libmpi.so.40');

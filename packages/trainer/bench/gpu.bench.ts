@@ -61,7 +61,7 @@ async function timeOurs(config: GpuBenchConfig): Promise<{ medianMs: number; los
   const times: number[] = [];
   const losses: number[] = [];
   for (let step = 0; step < warmup + steps; step++) {
-    const { batch, image, ['focal-views']: focalViews, ['focal-image']: focalImage } = config;
+    const { batch, image, 'focal-views': focalViews, 'focal-image': focalImage } = config;
     // Seeds from 1: tfjs treats seed 0 as "no seed" (Math.random), which would make the backends' losses differ.
     const views = {
       targets: tf.randomNormal<tf.Rank.R4>([batch, 3, image, image], 0, 1, 'float32', 3 * step + 1),

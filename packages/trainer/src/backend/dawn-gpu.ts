@@ -23,8 +23,9 @@ export async function installDawnGpu(importModule: (specifier: string) => Promis
   // tfjs asks for an adapter without a feature level; GL ES only has compatibility-level adapters.
   const request = gpu.requestAdapter.bind(gpu);
   if (backend === 'opengles') gpu.requestAdapter = (options = {}) => request({ ...options, featureLevel: 'compatibility' });
-  const nav = ((globalThis as { navigator?: object }).navigator ??= {}) as object;
-  Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
+  const host = globalThis as { navigator?: object };
+  host.navigator ??= {};
+  Object.defineProperty(host.navigator, 'gpu', { value: gpu, configurable: true });
   const adapter = await gpu.requestAdapter();
   if (!adapter) return undefined;
   const info = adapter.info ?? {};

@@ -113,7 +113,7 @@ async function attempt(
   let adapter = '';
   if (name === 'webgpu') {
     // Dawn must be navigator.gpu before tfjs-backend-webgpu registers; a software adapter is only used on request.
-    let info;
+    let info: Awaited<ReturnType<typeof installDawnGpu>>;
     try {
       info = await installDawnGpu(importModule);
     } catch (error) {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SyntheticShapes } from '@msn/data';
+import type { SyntheticShapes } from '@msn/data';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '@msn/errors';
 import { FASHION_MNIST_FOLDER, openDataset } from './open-dataset';

@@ -112,7 +112,7 @@ export class DDPStrategy implements TrainerStrategy {
         expected: 'a module that implements setupDistributed(group), or an optimiser whose step(gradients) the strategy can average',
       });
     }
-    const own = Object.prototype.hasOwnProperty.call(stepper, 'step');
+    const own = Object.hasOwn(stepper, 'step');
     const group = this.group;
     // Gradients are averaged on their way into the optimiser: the module stays unaware of the other ranks.
     stepper.step = (gradients: NamedGradients) => {

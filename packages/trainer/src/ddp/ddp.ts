@@ -1,5 +1,5 @@
 // Data-parallel MSN: the setup that makes ranks of a process group train one model on one combined batch.
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { localBatchStatistics, synchronizedBatchStatistics, type AllReduceSum, type BatchStatisticsFunction } from '@msn/vit';
 import { InvalidArgumentError, assertInteger, assertOptions } from '@msn/errors';
 import { averageGradients } from '../distributed/average-gradients';

@@ -99,7 +99,7 @@ describe('TrainingHealth', () => {
   it('logs the metrics with the warning count and calls onWarning once per collapse', () => {
     const warnings: string[] = [];
     const health = new TrainingHealth({ numPrototypes: 3, onWarning: (warning) => warnings.push(warning.message) });
-    let last;
+    let last: ReturnType<TrainingHealth['observe']> | undefined;
     for (let index = 1; index <= 150; index++) last = health.observe(index, step([1, 1, 0], 0.999));
     expect(last).toMatchObject({ prototypes_used: 2, anchor_entropy: 0.999, collapse_warnings: 1 });
     expect(warnings).toHaveLength(1);

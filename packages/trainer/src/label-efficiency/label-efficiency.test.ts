@@ -8,7 +8,10 @@ import { evaluateLabelEfficiency, formatLabelEfficiencyTable } from './label-eff
 // Images whose class is which quarter of the image is bright, plus noise: separable from the pixels.
 function quarterBatches(count: number, batchSize: number, seed: number): LabelledBatch[] {
   let state = seed;
-  const random = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  const random = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
   const batches: LabelledBatch[] = [];
   for (let start = 0; start < count; start += batchSize) {
     const size = Math.min(batchSize, count - start);

@@ -28,5 +28,6 @@ export interface Callback {
    * Ctrl-C arrived and the current step finished. A checkpointing callback saves and returns the folder;
    * when none does, the Trainer saves to `<defaultRootDir>/checkpoints/interrupted`.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a callback may return nothing (void), as most do.
   onInterrupt?(trainer: Trainer, module: LightningModule<never, never>): Promise<string | void> | string | void;
 }

@@ -80,6 +80,7 @@ export interface LightningModule<Batch = unknown, ValidationBatch = Batch> {
   onTrainBatchStart?(batch: Batch, batchIndex: number): void | Promise<void>;
   onTrainBatchEnd?(output: TrainingStepOutput, batch: Batch, batchIndex: number): void | Promise<void>;
   /** Receives the averaged validation metrics; may return more (e.g. a k-NN accuracy computed once per epoch). */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook may return nothing (void) to keep the metrics as they are.
   onValidationEpochEnd?(metrics: Metrics): Metrics | void | Promise<Metrics | void>;
 }
 

@@ -148,10 +148,10 @@ describe('Trainer', () => {
         onTrainEpochEnd: (_trainer, _module, epoch) => void ended.push(epoch),
         onValidationEnd: (trainer) => void rows.push(trainer.globalStep),
       };
-      const fit = (maxSteps: number) =>
+      const fitFor = (maxSteps: number) =>
         new Trainer({ maxSteps, callbacks: [probe], handleSignals: false }).fit(module, loader(), { valLoader: new ToyLoader(1, 5) });
       // 4 batches per epoch: step 8 is the last batch of epoch 1.
-      expect(await fit(8), label).toEqual({ globalStep: 8, epoch: 2, stopReason: 'maxSteps' });
+      expect(await fitFor(8), label).toEqual({ globalStep: 8, epoch: 2, stopReason: 'maxSteps' });
       expect([ended, rows, module.events.filter((event) => event.startsWith('epoch end'))], label).toEqual([
         [0, 1],
         [4, 8],
@@ -159,7 +159,7 @@ describe('Trainer', () => {
       ]);
       // Mid-epoch the epoch does not end; without a length the Trainer looked one batch ahead and freed it.
       const tensors = tf.memory().numTensors;
-      expect(await fit(6), label).toEqual({ globalStep: 6, epoch: 1, stopReason: 'maxSteps' });
+      expect(await fitFor(6), label).toEqual({ globalStep: 6, epoch: 1, stopReason: 'maxSteps' });
       expect([ended, rows], label).toEqual([
         [0, 1, 0],
         [4, 8, 4],

@@ -413,7 +413,7 @@ export class Trainer {
     await module.onTrainBatchStart?.(batch, batchIndex);
     await this.each((callback) => callback.onTrainBatchStart?.(this, anyModule, batchIndex));
     const context = { globalStep: this.globalStep, epoch: this.epoch, learningRate: this.learningRate, weightDecay: this.weightDecay };
-    let output;
+    let output: Awaited<ReturnType<typeof module.trainingStep>>;
     try {
       output = await module.trainingStep(batch, batchIndex, context);
     } finally {

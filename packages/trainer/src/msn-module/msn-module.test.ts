@@ -174,7 +174,13 @@ describeEachBackend(embeddedBackends(), 'MSNModule', () => {
     // 12 images in batches of 4: 3 steps per epoch. The checkpoint after step 4 sits at batch 1 of epoch 1.
     const counted = (loads: number[]) => {
       const shapes = new SyntheticShapes({ length: 12, imageSize: 8, seed: 1 });
-      return { length: shapes.length, get: (index: number) => (loads.push(index), shapes.get(index)) };
+      return {
+        length: shapes.length,
+        get: (index: number) => {
+          loads.push(index);
+          return shapes.get(index);
+        },
+      };
     };
     const loaderOf = (loads: number[]) =>
       new DataLoader(counted(loads), {
@@ -183,7 +189,7 @@ describeEachBackend(embeddedBackends(), 'MSNModule', () => {
         dropLast: true,
         transform: new MSNTransform({ randomSize: 8, focalSize: 4, focalViews: 2, normalize: null }),
       });
-    const fit = async (maxSteps: number, folder: string, loads: number[], ckptPath?: string) => {
+    const fitFor = async (maxSteps: number, folder: string, loads: number[], ckptPath?: string) => {
       const module = new MSNModule({ config: TINY_MSN_CONFIG, seed: 8, prior: 'power_law' });
       const logger = new MemoryLogger();
       await new Trainer({ maxSteps, callbacks: [new ModelCheckpoint({ dirpath: folder, everyNTrainSteps: 4 })], loggers: [logger], handleSignals: false }).fit(
@@ -194,11 +200,11 @@ describeEachBackend(embeddedBackends(), 'MSNModule', () => {
       module.dispose();
       return logger.rows.filter((row) => 'loss' in row).map((row) => [row.step, row.loss, row.grad_norm]);
     };
-    const expected = await fit(6, newFolder(), []);
+    const expected = await fitFor(6, newFolder(), []);
     const folder = newFolder();
-    await fit(4, folder, []);
+    await fitFor(4, folder, []);
     const loads: number[] = [];
-    const resumed = await fit(6, folder, loads, join(folder, 'last'));
+    const resumed = await fitFor(6, folder, loads, join(folder, 'last'));
     expect(resumed).toEqual(expected.slice(4));
     // Steps 5 and 6 are batches 1 and 2 of epoch 1: 8 images, none of batch 0.
     expect(loads).toHaveLength(8);
@@ -207,11 +213,11 @@ describeEachBackend(embeddedBackends(), 'MSNModule', () => {
   it('validates with k-NN accuracy of the target backbone against a labelled reference set', async () => {
     const module = new MSNModule({ config: TINY_MSN_CONFIG, seed: 2, validation: { reference: labelledLoader(10), k: 5 } });
     const logger = new MemoryLogger();
-    const fit = () =>
+    const fitFor = () =>
       new Trainer({ maxSteps: 2, valCheckInterval: 2, loggers: [logger], handleSignals: false }).fit(module, tinyLoader(), { valLoader: labelledLoader(20) });
-    await fit();
+    await fitFor();
     const afterFirst = tf.memory().numTensors;
-    await fit();
+    await fitFor();
     // Nothing accumulates: training, validation batches and the reference set are all freed.
     expect(tf.memory().numTensors).toBe(afterFirst);
     const accuracies = logger.rows.filter((row) => 'knn_accuracy' in row).map((row) => row.knn_accuracy!);

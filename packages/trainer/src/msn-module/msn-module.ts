@@ -275,7 +275,7 @@ export class MSNModule implements LightningModule<MSNModuleBatch, LabelledBatch>
     const distributed = this.distributedSetup;
     // The same seed on every rank: each rank takes its rows of the masks one process would draw for the combined batch.
     const masks = distributed?.shardMasks(maskSeed, { anchors, focal, batchSize: targets.shape[0] });
-    let result;
+    let result: Awaited<ReturnType<typeof msnTrainingStep>>;
     try {
       result = await msnTrainingStep(
         this.model,

@@ -280,7 +280,8 @@ function validateOptions(options: MSNTrainingStepOptions): StepSettings {
       expected: 'an optimiser with step(gradients), e.g. model.createOptimizer()',
     });
   }
-  const loss = options.loss ?? (defaultLoss ??= new MSNLoss());
+  if (options.loss === undefined) defaultLoss ??= new MSNLoss();
+  const loss = options.loss ?? defaultLoss;
   if (typeof loss !== 'object' || loss === null || typeof loss.forwardWithDetails !== 'function') {
     throw new InvalidArgumentError({ caller: CALLER, argument: 'loss', value: loss, expected: 'an MSNLoss, PMSNLoss or PMSNCustomLoss' });
   }

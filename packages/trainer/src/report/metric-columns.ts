@@ -47,7 +47,10 @@ export function alignByStep(rows: readonly MetricsRow[], metrics: readonly Metri
     names.forEach((name, index) => {
       if (name === undefined || row[name] === undefined) return;
       let values = byStep.get(row.step);
-      if (values === undefined) byStep.set(row.step, (values = names.map(() => null)));
+      if (values === undefined) {
+        values = names.map(() => null);
+        byStep.set(row.step, values);
+      }
       values[index] = row[name]!;
     });
   }

@@ -5,7 +5,7 @@
  * option for (error bars and vertical warning lines, as draw hooks), and publishes what it drew on
  * `window.msnReport` (series labels and point counts per chart) for tests and for the curious.
  */
-export const REPORT_PAGE_SCRIPT = String.raw`
+export const REPORT_PAGE_SCRIPT = `
 (function () {
   'use strict';
   var report = JSON.parse(document.getElementById('report-data').textContent);

@@ -10,7 +10,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 describe('writeRunReport', () => {
   it('writes a self-contained report.html: uPlot, the page script and the data inlined, nothing loaded from elsewhere', async () => {
     const folder = mkdtempSync(join(root, 'run-'));
-    writeFileSync(join(folder, 'metrics.jsonl'), [1, 2, 3].map((step) => JSON.stringify({ step, loss: 6 - step, lr: 0.001 })).join('\n') + '\n{"step":4,');
+    writeFileSync(join(folder, 'metrics.jsonl'), `${[1, 2, 3].map((step) => JSON.stringify({ step, loss: 6 - step, lr: 0.001 })).join('\n')}\n{"step":4,`);
     writeFileSync(join(folder, 'config.json'), JSON.stringify({ steps: 10, backendUsed: 'backend: cpu (tfjs-backend-cpu 4.22.0)', note: '</script><b>' }));
     const result = await writeRunReport(folder, { generatedAt: new Date('2026-01-02T03:04:05Z') });
     expect(result).toEqual({

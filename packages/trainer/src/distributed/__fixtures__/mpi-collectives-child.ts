@@ -43,7 +43,11 @@ async function battery(on: ProcessGroup) {
     gatheredShape: gathered.shape,
     gathered: list(gathered),
     async: list(await on.allReduceAsync(Float32Array.of(1, 2, 3, 4, 5))),
-    barrier: (on.barrier(), await on.barrierAsync(), true),
+    barrier: await (async () => {
+      on.barrier();
+      await on.barrierAsync();
+      return true;
+    })(),
   };
 }
 
