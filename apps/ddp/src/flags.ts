@@ -1,6 +1,6 @@
 // The command line of the DDP trainer: the shared training flags of the example apps (the same defaults as
 // apps/lightning), with --batch-size per rank, plus the distributed ones.
-import { MSN_TRAINING_FLAGS, type FlagSpecs } from '@msn/trainer';
+import { MSN_TRAINING_FLAGS, type FlagSpecs } from '@msn/app-kit';
 
 export const FLAGS = {
   ...MSN_TRAINING_FLAGS,

@@ -5,6 +5,18 @@
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  formatUsage,
+  openRecipeDataset,
+  parseArguments,
+  recipeLoader,
+  recipeModuleOptions,
+  recipeTotalSteps,
+  reportRecipeEvaluation,
+  resolveRecipePrior,
+  resolveTrainingRecipe,
+  run,
+} from '@msn/app-kit';
+import {
   CollapseMonitor,
   CsvLogger,
   JsonLinesLogger,
@@ -18,18 +30,8 @@ import {
   Trainer,
   ddpStrategy,
   formatDuration,
-  formatUsage,
   initProcessGroup,
-  openRecipeDataset,
-  parseArguments,
-  reportRecipeEvaluation,
-  recipeLoader,
-  recipeModuleOptions,
-  recipeTotalSteps,
-  resolveRecipePrior,
-  resolveTrainingRecipe,
   priorTargetShares,
-  run,
   setupTensorflow,
   writeHealthFile,
   writeRunReport,

@@ -7,23 +7,18 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { FASHION_MNIST_FOLDER, type TrainingRecipe, formatUsage, openDataset, parseArguments, run } from '@msn/app-kit';
 import {
-  FASHION_MNIST_FOLDER,
   MSNModel,
   compareEncoders,
   formatDuration,
   formatLabelEfficiencyTable,
-  formatUsage,
   msnPreset,
-  openDataset,
-  parseArguments,
   resolveMSNConfig,
-  run,
   setupTensorflow,
   writeRunReport,
   type LabelEfficiencyRow,
   type NamedEncoder,
-  type TrainingRecipe,
 } from '@msn/trainer';
 import { pretrain, type StepRecord } from '../src/pretrain';
 

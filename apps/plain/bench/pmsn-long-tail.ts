@@ -11,7 +11,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { empiricalPrior, powerLawPrior, uniformPrior, type Prior } from '@msn/priors';
-import { formatDuration, formatUsage, parseArguments, setupTensorflow, type LabelEfficiencyResult } from '@msn/trainer';
+import { formatUsage, parseArguments } from '@msn/app-kit';
+import { formatDuration, setupTensorflow, type LabelEfficiencyResult } from '@msn/trainer';
 
 const FLAGS = {
   steps: { type: 'integer', minimum: 1, default: 1500, description: 'training steps of every run' },

@@ -4,7 +4,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   MSN_TRAINING_FLAGS,
-  formatDuration,
   formatUsage,
   openRecipeDataset,
   parseArguments,
@@ -12,9 +11,8 @@ import {
   resolveRecipePrior,
   resolveTrainingRecipe,
   run,
-  setupTensorflow,
-  writeRunReport,
-} from '@msn/trainer';
+} from '@msn/app-kit';
+import { formatDuration, setupTensorflow, writeRunReport } from '@msn/trainer';
 import { pretrain } from './pretrain';
 
 // Configuration: the defaults of every flag are in MSN_TRAINING_FLAGS (`--help` lists them); this app adds its

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { DataLoader } from '@msn/data';
+import { recipeLossOptions, recipeSchedules, recipeTransform, recipeTotalSteps, type OpenedDataset, type RecipePrior, type TrainingRecipe } from '@msn/app-kit';
 import {
   CsvLogger,
   JsonLinesLogger,
@@ -13,20 +14,13 @@ import {
   maskSeedForStep,
   msnTrainingStep,
   priorTargetShares,
-  recipeLossOptions,
-  recipeSchedules,
-  recipeTransform,
-  recipeTotalSteps,
   writeHealthFile,
   writeRunReport,
   type AdamWOptions,
   type HealthRecord,
   type HealthSummary,
   type Logger,
-  type OpenedDataset,
-  type RecipePrior,
   type TrainingProgress,
-  type TrainingRecipe,
 } from '@msn/trainer';
 import { restoreCheckpoint, saveCheckpoint } from './checkpoints';
 import { ProgressLine } from './progress-line';

@@ -58,10 +58,6 @@ export type { ProgressBarOptions, ProgressStream } from './lightning/callbacks/p
 export type { Logger } from './lightning/loggers/logger';
 export { CsvLogger } from './lightning/loggers/csv-logger';
 export { JsonLinesLogger } from './lightning/loggers/json-lines-logger';
-export { CliArgumentError, formatUsage, parseArguments } from './cli/parse-arguments';
-export type { CliProblem, FlagSpec, FlagSpecs, ParsedFlags } from './cli/parse-arguments';
-export { run } from './cli/run';
-export type { RunOptions } from './cli/run';
 // MSN model and training step
 export { resolveMSNConfig } from './msn/msn-config';
 export type { MSNConfig, MSNConfigInput, MSNHeadConfig } from './msn/msn-config';
@@ -120,25 +116,8 @@ export { embedBatches, pixelFeatures } from './label-efficiency/embed-batches';
 export type { EmbedBatchesOptions, EmbeddedSet, LabelledBatch } from './label-efficiency/embed-batches';
 export { evaluateLabelEfficiency, formatLabelEfficiencyTable } from './label-efficiency/label-efficiency';
 export type { LabelEfficiencyOptions, LabelEfficiencyResult, LabelEfficiencyRow } from './label-efficiency/label-efficiency';
-export {
-  CIFAR10_NORMALIZE,
-  DATASET_NAMES,
-  FASHION_MNIST_FOLDER,
-  FASHION_MNIST_NORMALIZE,
-  FOLDER_NORMALIZE,
-  SYNTHETIC_NORMALIZE,
-  openDataset,
-} from './datasets/open-dataset';
-export type { DatasetName, OpenDatasetOptions, OpenedDataset } from './datasets/open-dataset';
 export { MSN_PRESET_NAMES, msnPreset } from './msn-module/msn-presets';
 export type { MSNPresetName } from './msn-module/msn-presets';
-export { MSN_TRAINING_FLAGS, resolveTrainingRecipe } from './recipe/training-recipe';
-export type { TrainingRecipe } from './recipe/training-recipe';
-export { recipeLossOptions, recipeModuleOptions, recipeSchedules, recipeTotalSteps, resolveRecipePrior } from './recipe/recipe-run';
-export type { RecipePrior } from './recipe/recipe-run';
-export { openRecipeDataset, recipeLoader, recipeTransform } from './recipe/recipe-data';
-export type { RecipeShard } from './recipe/recipe-data';
-export { reportRecipeEvaluation } from './recipe/recipe-evaluation';
 export { compareEncoders } from './label-efficiency/compare-encoders';
 export type { CompareEncodersOptions, NamedEncoder } from './label-efficiency/compare-encoders';
 export { evaluateAgainstBaselines } from './label-efficiency/evaluate-against-baselines';

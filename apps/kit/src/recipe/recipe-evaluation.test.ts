@@ -1,3 +1,4 @@
+import { MSNModel } from '@msn/trainer';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,6 @@ import { useBackend } from '@msn/test-utils';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseArguments } from '../cli/parse-arguments';
 import { InvalidArgumentError } from '@msn/errors';
-import { MSNModel } from '../msn/msn-model';
 import { openRecipeDataset } from './recipe-data';
 import { reportRecipeEvaluation } from './recipe-evaluation';
 import { MSN_TRAINING_FLAGS, resolveTrainingRecipe } from './training-recipe';

@@ -1,9 +1,7 @@
 // @file The command line of the example trainers: flags, their defaults, and the run description they resolve to.
-import { BACKEND_PREFERENCE, type BackendName } from '../backend/select-backend';
+import { BACKEND_PREFERENCE, MSN_PRESET_NAMES, msnPreset, resolveMSNConfig, type BackendName, type MSNConfig, type MSNPresetName } from '@msn/trainer';
 import { CliArgumentError, type FlagSpecs, type ParsedFlags } from '../cli/parse-arguments';
 import { DATASET_NAMES, type DatasetName } from '../datasets/open-dataset';
-import { MSN_PRESET_NAMES, msnPreset, type MSNPresetName } from '../msn-module/msn-presets';
-import { resolveMSNConfig, type MSNConfig } from '../msn/msn-config';
 
 /**
  * The flags every example trainer accepts (`parseArguments(MSN_TRAINING_FLAGS)`). Defaults are the main job's: a few

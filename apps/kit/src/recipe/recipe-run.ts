@@ -1,12 +1,8 @@
 // @file What a recipe needs at run time: the step count, the schedules and the prior.
+import { constantSchedule, loadPriorModule, msnSchedules, type MSNModuleOptions, type MSNSchedules, type PriorOption } from '@msn/trainer';
 import { datasetLabels, type ImageDataset } from '@msn/data';
 import { empiricalPrior } from '@msn/priors';
 import { InvalidArgumentError, assertInteger } from '@msn/errors';
-import { loadPriorModule } from '../msn-module/load-prior-module';
-import type { PriorOption } from '../msn-module/msn-criterion';
-import type { MSNModuleOptions } from '../msn-module/msn-module';
-import { constantSchedule } from '../schedules/constant-schedule';
-import { msnSchedules, type MSNSchedules } from '../schedules/msn-schedules';
 import type { TrainingRecipe } from './training-recipe';
 
 /** The optimisation steps of a recipe: `steps`, or `epochs` × the loader's batches per epoch (rounded up). */

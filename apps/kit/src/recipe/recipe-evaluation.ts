@@ -1,12 +1,9 @@
 // @file The end of a recipe run: the label-efficiency table of the trained model, saved and printed.
+import { evaluateAgainstBaselines, formatLabelEfficiencyTable, learningVerdict, type LabelEfficiencyRow, type MSNModel } from '@msn/trainer';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OpenedDataset } from '../datasets/open-dataset';
 import { InvalidArgumentError } from '@msn/errors';
-import { evaluateAgainstBaselines } from '../label-efficiency/evaluate-against-baselines';
-import { formatLabelEfficiencyTable, type LabelEfficiencyRow } from '../label-efficiency/label-efficiency';
-import { learningVerdict } from '../label-efficiency/learning-verdict';
-import type { MSNModel } from '../msn/msn-model';
 import type { TrainingRecipe } from './training-recipe';
 
 /**
