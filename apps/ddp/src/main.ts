@@ -28,17 +28,14 @@ import {
   TensorBoardLogger,
   ThroughputMonitor,
   Trainer,
-  ddpStrategy,
   formatDuration,
-  initProcessGroup,
-  priorTargetShares,
-  setupTensorflow,
-  writeHealthFile,
-  writeRunReport,
   type Callback,
   type FitResult,
   type Logger,
-} from '@msn/trainer';
+} from '@msn/trainer/lightning';
+import { ddpStrategy, initProcessGroup } from '@msn/trainer/ddp';
+import { priorTargetShares, writeHealthFile, writeRunReport } from '@msn/trainer/report';
+import { setupTensorflow } from '@msn/trainer';
 import { FLAGS } from './flags';
 
 const APP = { program: 'mpirun -np N node --import tsx src/main.ts', out: 'runs/ddp' };

@@ -32,13 +32,11 @@ import {
   ThroughputMonitor,
   Trainer,
   formatDuration,
-  priorTargetShares,
-  setupTensorflow,
-  writeHealthFile,
-  writeRunReport,
   type Callback,
   type Logger,
-} from '@msn/trainer';
+} from '@msn/trainer/lightning';
+import { priorTargetShares, writeHealthFile, writeRunReport } from '@msn/trainer/report';
+import { setupTensorflow } from '@msn/trainer';
 
 // Configuration: the shared training flags (defaults: the main job, a few minutes on synthetic shapes; `--help`
 // lists them) plus this app's validation and early-stopping flags and its output folder.

@@ -8,18 +8,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { FASHION_MNIST_FOLDER, type TrainingRecipe, formatUsage, openDataset, parseArguments, run } from '@msn/app-kit';
-import {
-  MSNModel,
-  compareEncoders,
-  formatDuration,
-  formatLabelEfficiencyTable,
-  msnPreset,
-  resolveMSNConfig,
-  setupTensorflow,
-  writeRunReport,
-  type LabelEfficiencyRow,
-  type NamedEncoder,
-} from '@msn/trainer';
+import { formatDuration } from '@msn/trainer/lightning';
+import { compareEncoders, formatLabelEfficiencyTable, type LabelEfficiencyRow, type NamedEncoder } from '@msn/trainer/evaluation';
+import { writeRunReport } from '@msn/trainer/report';
+import { MSNModel, msnPreset, resolveMSNConfig, setupTensorflow } from '@msn/trainer';
 import { pretrain, type StepRecord } from '../src/pretrain';
 
 const FLAGS = {

@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { empiricalPrior, powerLawPrior, uniformPrior, type Prior } from '@msn/priors';
 import { formatUsage, parseArguments } from '@msn/app-kit';
-import { formatDuration, setupTensorflow, type LabelEfficiencyResult } from '@msn/trainer';
+import { formatDuration } from '@msn/trainer/lightning';
+import type { LabelEfficiencyResult } from '@msn/trainer/evaluation';
+import { setupTensorflow } from '@msn/trainer';
 
 const FLAGS = {
   steps: { type: 'integer', minimum: 1, default: 1500, description: 'training steps of every run' },

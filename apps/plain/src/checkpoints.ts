@@ -1,7 +1,8 @@
 // @file Saving and restoring the whole training state with @msn/trainer's checkpoint files (atomic, resumable).
 import { readlink, rename, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkpointName, readCheckpoint, safetensorsCodec, writeCheckpoint, type AdamW, type MSNModel, type TrainingProgress } from '@msn/trainer';
+import { checkpointName } from '@msn/trainer/lightning';
+import { readCheckpoint, safetensorsCodec, writeCheckpoint, type AdamW, type MSNModel, type TrainingProgress } from '@msn/trainer';
 
 /** What identifies a run beyond its weights: a resumed run must use the same seed and view layout. */
 export interface RunIdentity {

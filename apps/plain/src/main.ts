@@ -12,7 +12,9 @@ import {
   resolveTrainingRecipe,
   run,
 } from '@msn/app-kit';
-import { formatDuration, setupTensorflow, writeRunReport } from '@msn/trainer';
+import { formatDuration } from '@msn/trainer/lightning';
+import { writeRunReport } from '@msn/trainer/report';
+import { setupTensorflow } from '@msn/trainer';
 import { pretrain } from './pretrain';
 
 // Configuration: the defaults of every flag are in MSN_TRAINING_FLAGS (`--help` lists them); this app adds its

@@ -3,25 +3,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { DataLoader } from '@msn/data';
 import { recipeLossOptions, recipeSchedules, recipeTransform, recipeTotalSteps, type OpenedDataset, type RecipePrior, type TrainingRecipe } from '@msn/app-kit';
-import {
-  CsvLogger,
-  JsonLinesLogger,
-  MSNModel,
-  TensorBoardLogger,
-  TrainingHealth,
-  createMSNCriterion,
-  decayEverything,
-  maskSeedForStep,
-  msnTrainingStep,
-  priorTargetShares,
-  writeHealthFile,
-  writeRunReport,
-  type AdamWOptions,
-  type HealthRecord,
-  type HealthSummary,
-  type Logger,
-  type TrainingProgress,
-} from '@msn/trainer';
+import { CsvLogger, JsonLinesLogger, TensorBoardLogger, type Logger } from '@msn/trainer/lightning';
+import { TrainingHealth, priorTargetShares, writeHealthFile, writeRunReport, type HealthRecord, type HealthSummary } from '@msn/trainer/report';
+import { MSNModel, createMSNCriterion, decayEverything, maskSeedForStep, msnTrainingStep, type AdamWOptions, type TrainingProgress } from '@msn/trainer';
 import { restoreCheckpoint, saveCheckpoint } from './checkpoints';
 import { ProgressLine } from './progress-line';
 

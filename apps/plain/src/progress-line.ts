@@ -1,5 +1,5 @@
 // @file A one-line progress report: step, loss, time per step, throughput, ETA (redrawn on a terminal).
-import { formatDuration } from '@msn/trainer';
+import { formatDuration } from '@msn/trainer/lightning';
 
 /** Prints the training progress to stderr: redrawn in place on a terminal, one line every `printEvery` steps otherwise. */
 export class ProgressLine {

@@ -1,5 +1,6 @@
 // @file The end of a recipe run: the label-efficiency table of the trained model, saved and printed.
-import { evaluateAgainstBaselines, formatLabelEfficiencyTable, learningVerdict, type LabelEfficiencyRow, type MSNModel } from '@msn/trainer';
+import { evaluateAgainstBaselines, formatLabelEfficiencyTable, learningVerdict, type LabelEfficiencyRow } from '@msn/trainer/evaluation';
+import type { MSNModel } from '@msn/trainer';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OpenedDataset } from '../datasets/open-dataset';

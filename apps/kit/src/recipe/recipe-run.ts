@@ -1,5 +1,6 @@
 // @file What a recipe needs at run time: the step count, the schedules and the prior.
-import { constantSchedule, loadPriorModule, msnSchedules, type MSNModuleOptions, type MSNSchedules, type PriorOption } from '@msn/trainer';
+import type { MSNModuleOptions } from '@msn/trainer/lightning';
+import { constantSchedule, loadPriorModule, msnSchedules, type MSNSchedules, type PriorOption } from '@msn/trainer';
 import { datasetLabels, type ImageDataset } from '@msn/data';
 import { empiricalPrior } from '@msn/priors';
 import { InvalidArgumentError, assertInteger } from '@msn/errors';

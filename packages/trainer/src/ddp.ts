@@ -1,0 +1,25 @@
+// @file @msn/trainer/ddp: process groups on MPI (or a world of one), collectives, and data-parallel MSN training.
+export { initProcessGroup } from './distributed/init-process-group';
+export type { InitProcessGroupOptions } from './distributed/init-process-group';
+export type { ProcessGroup, ProcessGroupBackend, ReducibleArray, TransferableArray } from './distributed/process-group';
+export type { ReduceOp } from './distributed/collective-types';
+export { SingleProcessGroup } from './distributed/single-process-group';
+export { DistributedError } from './distributed/distributed-error';
+export type { DistributedErrorCode, DistributedErrorDetails } from './distributed/distributed-error';
+export { differentiableAllReduce } from './distributed/differentiable-all-reduce';
+export { allReduceMoments } from './distributed/all-reduce-moments';
+export type { GlobalMoments } from './distributed/all-reduce-moments';
+export { broadcastVariables } from './distributed/broadcast-variables';
+export { averageGradients, averageGradientsAsync } from './distributed/average-gradients';
+export { MpiProcessGroup } from './distributed/mpi-process-group';
+export { ddp } from './ddp/ddp';
+export type { DDPOptions, DistributedLossOptions, DistributedMSN } from './ddp/ddp';
+export { DistributedOptimizer, averageNamedGradients } from './ddp/distributed-optimizer';
+export type { GradientStepOptimizer } from './ddp/distributed-optimizer';
+export { rankSeed } from './ddp/rank-seed';
+export { shardMasks } from './ddp/shard-masks';
+export type { ShardMasks, ShardMasksOptions } from './ddp/shard-masks';
+export { DDPStrategy, ddpStrategy } from './ddp/ddp-strategy';
+export type { DDPStrategyOptions } from './ddp/ddp-strategy';
+export type { StepReport, TrainerStrategy } from './ddp/trainer-strategy';
+export { loadCheckpointFromRoot } from './ddp/checkpoint-broadcast';

@@ -1,0 +1,20 @@
+// @file @msn/trainer/evaluation: label-efficiency evaluation of encoders: k-NN, few-shot logistic-regression probes, baselines.
+export { knnClassify } from './evaluation/knn';
+export type { KnnOptions, KnnResult } from './evaluation/knn';
+export type { Features, Float64Matrix, Labels } from './evaluation/labels';
+export { minimizeLbfgs } from './evaluation/lbfgs';
+export type { LbfgsOptions, LbfgsResult, Objective } from './evaluation/lbfgs';
+export { fitLogisticRegression } from './evaluation/logistic-regression';
+export type { LogisticRegressionModel, LogisticRegressionOptions } from './evaluation/logistic-regression';
+export { fewShotEvaluation } from './evaluation/few-shot';
+export type { FewShotOptions, FewShotResult } from './evaluation/few-shot';
+export { embedBatches, pixelFeatures } from './label-efficiency/embed-batches';
+export type { EmbedBatchesOptions, EmbeddedSet, LabelledBatch } from './label-efficiency/embed-batches';
+export { evaluateLabelEfficiency, formatLabelEfficiencyTable } from './label-efficiency/label-efficiency';
+export type { LabelEfficiencyOptions, LabelEfficiencyResult, LabelEfficiencyRow } from './label-efficiency/label-efficiency';
+export { compareEncoders } from './label-efficiency/compare-encoders';
+export type { CompareEncodersOptions, NamedEncoder } from './label-efficiency/compare-encoders';
+export { evaluateAgainstBaselines } from './label-efficiency/evaluate-against-baselines';
+export type { EvaluateAgainstBaselinesOptions } from './label-efficiency/evaluate-against-baselines';
+export { learningVerdict } from './label-efficiency/learning-verdict';
+export type { LearningVerdict, VerdictColumn } from './label-efficiency/learning-verdict';
