@@ -20,3 +20,5 @@ export type { RecipePrior } from './recipe/recipe-run';
 export { openRecipeDataset, recipeLoader, recipeTransform } from './recipe/recipe-data';
 export type { RecipeShard } from './recipe/recipe-data';
 export { reportRecipeEvaluation } from './recipe/recipe-evaluation';
+export { prepareRun } from './recipe/prepare-run';
+export type { PreparedRun } from './recipe/prepare-run';

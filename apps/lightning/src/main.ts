@@ -2,22 +2,9 @@
 // and throughput monitors, progress bar, training report, optional early stopping) + CSV / JSON-lines / TensorBoard
 // loggers + k-NN validation, then the label-efficiency table (trained encoder vs. the same encoder untrained vs. raw
 // pixels).
-import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataLoader, PlainTransform, RandomSampler, type ImageDataset, type Sampler } from '@msn/data';
-import {
-  MSN_TRAINING_FLAGS,
-  formatUsage,
-  openRecipeDataset,
-  parseArguments,
-  recipeLoader,
-  recipeModuleOptions,
-  recipeTotalSteps,
-  reportRecipeEvaluation,
-  resolveRecipePrior,
-  resolveTrainingRecipe,
-  run,
-} from '@msn/app-kit';
+import { MSN_TRAINING_FLAGS, prepareRun, recipeLoader, recipeModuleOptions, recipeTotalSteps, reportRecipeEvaluation, run } from '@msn/app-kit';
 import {
   CollapseMonitor,
   CsvLogger,
@@ -36,7 +23,6 @@ import {
   type Logger,
 } from '@msn/trainer/lightning';
 import { priorTargetShares, writeHealthFile, writeRunReport } from '@msn/trainer/report';
-import { setupTensorflow } from '@msn/trainer';
 
 // Configuration: the shared training flags (defaults: the main job, a few minutes on synthetic shapes; `--help`
 // lists them) plus this app's validation and early-stopping flags and its output folder.
@@ -49,18 +35,10 @@ const FLAGS = {
 const APP = { program: 'pnpm --filter @msn/example-lightning start --', out: 'runs/lightning' };
 
 await run(async () => {
-  const flags = parseArguments(FLAGS);
-  if (flags.help) {
-    process.stdout.write(`${formatUsage(APP.program, FLAGS)}\n`);
-    return;
-  }
-  const recipe = resolveTrainingRecipe(flags, { out: APP.out });
-  const started = performance.now();
-  const backend = await setupTensorflow(recipe.backend === undefined ? {} : { backend: recipe.backend }); // prints the backend
-  const data = openRecipeDataset(recipe);
-  const prior = await resolveRecipePrior(recipe, data);
-  await mkdir(recipe.out, { recursive: true });
-  await writeFile(join(recipe.out, 'config.json'), `${JSON.stringify({ ...recipe, backendUsed: backend.description }, null, 2)}\n`);
+  // Flags (or --help), recipe, backend (printed), data, prior and <out>/config.json.
+  const prepared = await prepareRun(FLAGS, APP);
+  if (prepared === undefined) return;
+  const { flags, recipe, data, prior, started } = prepared;
 
   // Data: MSN's views (view 0 target, views 1 … randomViews − 1 anchors, then the focal views), shuffled per epoch.
   const loader = recipeLoader(recipe, data);

@@ -1,20 +1,9 @@
 // @file The main job, and a template for your own program: MSN / PMSN pre-training in a hand-written loop, then a
 // label-efficiency table (trained encoder vs. the same encoder untrained vs. raw pixels).
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  MSN_TRAINING_FLAGS,
-  formatUsage,
-  openRecipeDataset,
-  parseArguments,
-  reportRecipeEvaluation,
-  resolveRecipePrior,
-  resolveTrainingRecipe,
-  run,
-} from '@msn/app-kit';
+import { MSN_TRAINING_FLAGS, prepareRun, reportRecipeEvaluation, run } from '@msn/app-kit';
 import { formatDuration } from '@msn/trainer/lightning';
 import { writeRunReport } from '@msn/trainer/report';
-import { setupTensorflow } from '@msn/trainer';
 import { pretrain } from './pretrain';
 
 // Configuration: the defaults of every flag are in MSN_TRAINING_FLAGS (`--help` lists them); this app adds its
@@ -22,18 +11,10 @@ import { pretrain } from './pretrain';
 const APP = { program: 'pnpm --filter @msn/example-plain start --', out: 'runs/plain' };
 
 await run(async () => {
-  const flags = parseArguments(MSN_TRAINING_FLAGS);
-  if (flags.help) {
-    process.stdout.write(`${formatUsage(APP.program, MSN_TRAINING_FLAGS)}\n`);
-    return;
-  }
-  const recipe = resolveTrainingRecipe(flags, { out: APP.out });
-  const started = performance.now();
-  const backend = await setupTensorflow(recipe.backend === undefined ? {} : { backend: recipe.backend }); // prints the backend
-  const data = openRecipeDataset(recipe);
-  const prior = await resolveRecipePrior(recipe, data);
-  await mkdir(recipe.out, { recursive: true });
-  await writeFile(join(recipe.out, 'config.json'), `${JSON.stringify({ ...recipe, backendUsed: backend.description }, null, 2)}\n`);
+  // Flags (or --help), recipe, backend (printed), data, prior and <out>/config.json.
+  const prepared = await prepareRun(MSN_TRAINING_FLAGS, APP);
+  if (prepared === undefined) return;
+  const { recipe, data, prior, started } = prepared;
   const { vit, head, numPrototypes, maskRatio } = recipe.config;
   process.stderr.write(
     `data: ${data.description}\n` +
