@@ -16,8 +16,8 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { MSNLoss } from '@msn/loss';
 import { NORMALIZE_ROWS_KERNEL } from '@msn/vit';
-import { MSNModel, decayEverything, msnTrainingStep, setupTensorflow, type BackendName } from '../src/index';
-import { GPU_BENCH_CONFIGS, type GpuBenchConfig } from './gpu-bench-configs';
+import { decayEverything, msnTrainingStep, setupTensorflow, type BackendName } from '../src/index';
+import { STEP_SIZES, createBenchModel, repositoryRoot, type StepSizes } from './step-sizes';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const argument = (name: string): string | undefined => {
@@ -31,30 +31,12 @@ const warmup = Number(argument('warmup') ?? (tiny ? 1 : 2));
 const backends = (argument('backends') ?? 'webgpu').split(',') as BackendName[];
 const configNames = (argument('configs') ?? (tiny ? 'tiny' : 'bench,vit-s16')).split(',');
 for (const name of configNames) {
-  if (!(name in GPU_BENCH_CONFIGS)) throw new Error(`bench:gpu: unknown config '${name}'; expected one of ${Object.keys(GPU_BENCH_CONFIGS).join(', ')}`);
-}
-
-function repositoryRoot(): string {
-  let folder = here;
-  while (!existsSync(join(folder, 'pnpm-workspace.yaml'))) folder = dirname(folder);
-  return folder;
-}
-
-function createModel(config: GpuBenchConfig): MSNModel {
-  return new MSNModel({
-    config: {
-      vit: { imageSize: config.image, patchSize: config.patch, numLayers: config.depth, numHeads: config.heads, hiddenDim: config.dim, mlpDim: 4 * config.dim },
-      head: { hiddenDim: config['head-hidden'], outputDim: config.out },
-      numPrototypes: config.prototypes,
-      maskRatio: config['mask-ratio'],
-    },
-    seed: 0,
-  });
+  if (!(name in STEP_SIZES)) throw new Error(`bench:gpu: unknown config '${name}'; expected one of ${Object.keys(STEP_SIZES).join(', ')}`);
 }
 
 /** Median ms per step of `msnTrainingStep` (it ends with a read-back, so GPU work is included). */
-async function timeOurs(config: GpuBenchConfig): Promise<{ medianMs: number; losses: number[] }> {
-  const model = createModel(config);
+async function timeOurs(config: StepSizes): Promise<{ medianMs: number; losses: number[] }> {
+  const model = createBenchModel(config);
   // The reference script's settings: AdamW lr 1e-3, weight decay 0.04 on every parameter, EMA 0.996.
   const optimizer = model.createOptimizer({ learningRate: 1e-3, weightDecay: 0.04, weightDecayFilter: decayEverything });
   const loss = new MSNLoss();
@@ -87,7 +69,7 @@ function torchAvailable(): boolean {
   return spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
 }
 
-function timeTorch(config: GpuBenchConfig): { msPerStep: number; line: string } | { error: string } {
+function timeTorch(config: StepSizes): { msPerStep: number; line: string } | { error: string } {
   const script = argument('torch-script') ?? resolve(repositoryRoot(), '../shared/reference/torch_msn_step.py');
   if (!existsSync(script)) return { error: `no reference script at ${script} (pass --torch-script)` };
   const sizes = Object.entries(config).map(([name, value]) => `--${name}=${value}`);
@@ -100,7 +82,7 @@ function timeTorch(config: GpuBenchConfig): { msPerStep: number; line: string } 
 const withTorch = !flag('no-torch') && torchAvailable();
 const lines: string[] = [];
 for (const name of configNames) {
-  const config = GPU_BENCH_CONFIGS[name]!;
+  const config = STEP_SIZES[name]!;
   console.log(`\n${name}: ${JSON.stringify(config)} (MLP 4·dim), ${warmup} warm-up + ${steps} timed steps`);
   const torch = withTorch ? timeTorch(config) : undefined;
   for (const backend of backends) {

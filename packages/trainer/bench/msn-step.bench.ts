@@ -15,31 +15,18 @@
 // Both sides run on this machine's cores at the same time as anything else running here: compare the ratio, and
 // rerun when the load is high (the script prints the load average).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { MSNLoss } from '@msn/loss';
 import { useBackend, type TestBackend } from '@msn/test-utils';
 import { declareTransposeFreeMatMul } from '@msn/vit';
-import { MSNModel, decayEverything, enableBlas, msnTrainingStep, type MSNBatch } from '../src/index';
+import { type MSNModel, decayEverything, enableBlas, msnTrainingStep, type MSNBatch } from '../src/index';
+import { STEP_SIZES, createBenchModel, repositoryRoot, type StepSizes } from './step-sizes';
 
-const SIZE_FLAGS = {
-  image: 32,
-  patch: 4,
-  dim: 192,
-  depth: 6,
-  heads: 3,
-  'head-hidden': 1024,
-  out: 256,
-  prototypes: 1024,
-  batch: 32,
-  'focal-views': 4,
-  'focal-image': 16,
-  'mask-ratio': 0.15,
-};
-type SizeFlag = keyof typeof SIZE_FLAGS;
+// The reference script's defaults: the `bench` size.
+const SIZE_FLAGS = STEP_SIZES.bench!;
+type SizeFlag = keyof StepSizes;
 
 function argument(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`);
@@ -55,31 +42,6 @@ const threads = number('threads', 2);
 // cpu is opt-in: at the default sizes one step takes minutes there (JavaScript matmuls, ~25x slower than wasm).
 const backends = (argument('backends') ?? 'wasm').split(',') as TestBackend[];
 const blasChoices = (argument('blas') ?? 'auto').split(',');
-
-function repositoryRoot(): string {
-  let folder = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(folder, 'pnpm-workspace.yaml'))) folder = dirname(folder);
-  return folder;
-}
-
-function createModel(): MSNModel {
-  return new MSNModel({
-    config: {
-      vit: {
-        imageSize: sizes.image,
-        patchSize: sizes.patch,
-        numLayers: sizes.depth,
-        numHeads: sizes.heads,
-        hiddenDim: sizes.dim,
-        mlpDim: 4 * sizes.dim,
-      },
-      head: { hiddenDim: sizes['head-hidden'], outputDim: sizes.out },
-      numPrototypes: sizes.prototypes,
-      maskRatio: sizes['mask-ratio'],
-    },
-    seed: 0,
-  });
-}
 
 // Fresh standard-normal views each step, like the reference (creation is outside the timed region).
 function createBatch(seed: number): MSNBatch & { focal: tf.Tensor4D } {
@@ -113,7 +75,7 @@ async function benchOurs(backend: TestBackend, timedSteps: number, warmupSteps: 
     }
     process.stderr.write(`  ${label}\n`);
   }
-  const model = createModel();
+  const model = createBenchModel(sizes);
   // lightly's example / the reference script: AdamW lr 1e-3, weight decay 0.04 on every parameter.
   const optimizer = model.createOptimizer({ learningRate: 1e-3, weightDecay: 0.04, weightDecayFilter: decayEverything });
   const loss = new MSNLoss();

@@ -1,7 +1,11 @@
-// The step sizes of bench:gpu, under the flag names of torch_msn_step.py (passed to it unchanged; MLP = 4·dim).
+// The MSN step sizes the benches time (bench:msn-step, bench:gpu), under the flag names of torch_msn_step.py (passed to it unchanged; MLP = 4·dim).
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MSNModel } from '../src/index';
 
 /** One MSN step size: images `batch` × (1 target + 1 anchor) at `image` px plus `focal-views` per image at `focal-image`. */
-export interface GpuBenchConfig {
+export interface StepSizes {
   image: number;
   patch: number;
   dim: number;
@@ -16,7 +20,7 @@ export interface GpuBenchConfig {
   'mask-ratio': number;
 }
 
-export const GPU_BENCH_CONFIGS: Record<string, GpuBenchConfig> = {
+export const STEP_SIZES: Record<string, StepSizes> = {
   // The `bench` preset (msnPreset('bench', 32)) at the msn-step bench's batch: torch_msn_step.py's defaults.
   bench: {
     image: 32,
@@ -78,3 +82,23 @@ export const GPU_BENCH_CONFIGS: Record<string, GpuBenchConfig> = {
     'mask-ratio': 0.15,
   },
 };
+
+/** The MSN model of one step size, seeded like the reference script's (seed 0). */
+export function createBenchModel(sizes: StepSizes): MSNModel {
+  return new MSNModel({
+    config: {
+      vit: { imageSize: sizes.image, patchSize: sizes.patch, numLayers: sizes.depth, numHeads: sizes.heads, hiddenDim: sizes.dim, mlpDim: 4 * sizes.dim },
+      head: { hiddenDim: sizes['head-hidden'], outputDim: sizes.out },
+      numPrototypes: sizes.prototypes,
+      maskRatio: sizes['mask-ratio'],
+    },
+    seed: 0,
+  });
+}
+
+/** The folder holding pnpm-workspace.yaml (the reference script lives next to it, in ../shared). */
+export function repositoryRoot(): string {
+  let folder = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(folder, 'pnpm-workspace.yaml'))) folder = dirname(folder);
+  return folder;
+}
