@@ -1,8 +1,17 @@
 // @file Saving and restoring the whole training state with @msn/trainer's checkpoint files (atomic, resumable).
-import { readlink, rename, rm, symlink } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkpointName } from '@msn/trainer/lightning';
-import { readCheckpoint, safetensorsCodec, writeCheckpoint, type AdamW, type MSNModel, type TrainingProgress } from '@msn/trainer';
+import {
+  lastCheckpointName,
+  pointLastCheckpointAt,
+  readCheckpoint,
+  safetensorsCodec,
+  writeCheckpoint,
+  type AdamW,
+  type MSNModel,
+  type TrainingProgress,
+} from '@msn/trainer';
 
 /** What identifies a run beyond its weights: a resumed run must use the same seed and view layout. */
 export interface RunIdentity {
@@ -39,12 +48,8 @@ export async function saveCheckpoint(
     },
     safetensorsCodec,
   );
-  // `last` is a relative symlink swapped by rename: it always names a complete checkpoint.
-  const link = join(folder, 'last');
-  const previous = await readlink(link).catch(() => undefined);
-  await rm(`${link}.tmp`, { force: true });
-  await symlink(name, `${link}.tmp`, 'dir');
-  await rename(`${link}.tmp`, link);
+  const previous = await lastCheckpointName(folder);
+  await pointLastCheckpointAt(folder, name);
   if (previous !== undefined && previous !== name) await rm(join(folder, previous), { recursive: true, force: true });
   return join(folder, name);
 }

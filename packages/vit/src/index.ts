@@ -22,4 +22,5 @@ export type { LoadStateDictOptions, StateDict, StateDictTensor } from './state-d
 export { readSafetensors, writeSafetensors } from './safetensors';
 export type { SafetensorsContent, SafetensorsDtype, SafetensorsInput, SafetensorsTensor } from './safetensors';
 export { loadSafetensors, saveSafetensors } from './safetensors-file';
+export { writeFileAtomic } from './atomic-write';
 export { declareTransposeFreeMatMul, isTransposeFreeMatMul } from './transpose-free-mat-mul';

@@ -1,8 +1,8 @@
 // Reading and atomically writing safetensors files on disk (Node.js).
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import { SafetensorsError } from '@msn/errors';
+import { writeFileAtomic } from './atomic-write';
 import { readSafetensors, writeSafetensors, type SafetensorsContent, type SafetensorsInput } from './safetensors';
 
 /**
@@ -26,7 +26,7 @@ export async function loadSafetensors(path: string): Promise<SafetensorsContent>
 
 /**
  * Writes tensors (PyTorch `state_dict` names kept) and string metadata to a safetensors file, atomically: the bytes go
- * to a temporary file in the same folder, which is then renamed over `path`, so readers never see a partial file.
+ * to a temporary file in the same folder, fsynced and renamed over `path`, so readers never see a partial file.
  * tfjs tensors are read asynchronously (`await tensor.data()`); the caller keeps ownership of them.
  *
  * @example await saveSafetensors('vit.safetensors', vit.stateDict(), { config: JSON.stringify(vit.config) });
@@ -45,13 +45,9 @@ export async function saveSafetensors(
     plain.set(name, tensor instanceof tf.Tensor ? { shape: tensor.shape, data: (await tensor.data()) as Float32Array } : tensor);
   }
   const bytes = writeSafetensors(plain, metadata);
-  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    await writeFile(temporary, bytes);
-    await rename(temporary, path);
+    await writeFileAtomic(path, bytes);
   } catch (error) {
-    // Best-effort cleanup; the write error below is the one that matters.
-    await unlink(temporary).catch(() => undefined);
     throw new SafetensorsError({ source: path, offset: 0, problem: `cannot write the file: ${(error as Error).message}` }, { cause: error });
   }
 }

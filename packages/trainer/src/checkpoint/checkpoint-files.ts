@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError } from '@msn/errors';
 import type { JsonValue, StoredTensor } from '../optim/optimizer-state';
-import { writeFileAtomic } from './atomic-write';
+import { writeFileAtomic } from '@msn/vit';
 import type { TensorCodec } from './tensor-codec';
 
 /** Name of the state file: its presence (with matching file hashes) marks a complete checkpoint. */

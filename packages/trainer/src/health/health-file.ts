@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { writeFileAtomic } from '../checkpoint/atomic-write';
+import { writeFileAtomic } from '@msn/vit';
 import type { HealthSummary } from './training-health';
 
 /** The prior a run's prototype usage should follow, as health.json records it for the training report. */

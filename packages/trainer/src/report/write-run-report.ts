@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { writeFileAtomic } from '../checkpoint/atomic-write';
+import { writeFileAtomic } from '@msn/vit';
 import { readRunFolder } from './read-run-folder';
 import { countPoints } from './report-chart';
 import { buildReportCharts } from './report-charts';

@@ -1,9 +1,10 @@
-import { rename, rm, symlink } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, assertInteger, assertKnownKeys } from '@msn/errors';
 import type { JsonValue } from '../../optim/optimizer-state';
 import type { Callback } from '../callback';
 import type { Trainer } from '../trainer';
+import { pointLastCheckpointAt } from '../../checkpoint/last-checkpoint';
 
 /** Options of {@link ModelCheckpoint}. */
 export interface ModelCheckpointOptions {
@@ -103,20 +104,11 @@ export class ModelCheckpoint implements Callback {
     this.lastSavedStep = trainer.globalStep;
     // The kept list is part of the checkpoint's own state, so it is updated before saving.
     await trainer.saveCheckpoint(folder);
-    if (this.saveLast) await this.pointLastAt(name);
+    if (this.saveLast) await pointLastCheckpointAt(this.dirpath, name);
     while (this.saved.length > this.keepLast) {
       const oldest = this.saved.shift()!;
       await rm(join(this.dirpath, oldest), { recursive: true, force: true });
     }
     return folder;
-  }
-
-  private async pointLastAt(name: string): Promise<void> {
-    const link = join(this.dirpath, 'last');
-    const temporary = `${link}.${process.pid}.tmp`;
-    await rm(temporary, { force: true });
-    // A relative symlink, replaced atomically by rename, so the folder can be moved as a whole.
-    await symlink(name, temporary, 'dir');
-    await rename(temporary, link);
   }
 }

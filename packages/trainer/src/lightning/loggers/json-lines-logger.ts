@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { writeFileAtomic } from '../../checkpoint/atomic-write';
+import { writeFileAtomic } from '@msn/vit';
 import type { Metrics } from '../lightning-module';
 import type { Logger } from './logger';
 

@@ -1,4 +1,5 @@
-// Durable, atomic file replacement: write a temporary file, fsync it, rename it over the target, fsync the folder.
+// @file Durable, atomic file replacement (temp file, fsync, rename, fsync of the folder), in @msn/vit because it is the
+// lowest package that writes files (safetensors); @msn/trainer's checkpoints use the same function.
 import { randomBytes } from 'node:crypto';
 import { open, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
