@@ -3,7 +3,7 @@ import { boxBlurInPlace } from './box-blur';
 import { brightnessInPlace, contrastInPlace, grayscaleInPlace, hueInPlace, normalizeInPlace, saturationInPlace } from './color';
 import { gaussianBlurInPlace, gaussianKernel1d, kernelSizeForSigma, largestKernel } from './gaussian-blur';
 import type { RgbImage } from './image';
-import type { CounterRandom } from './random';
+import type { CounterRandom } from '@msn/random';
 import { randomResizedCropBox } from './random-resized-crop';
 import { resizedCropInto, sourceFromRgbImage, type AxisFilterCache, type ResizeScratch } from './resize';
 

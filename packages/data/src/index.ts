@@ -36,7 +36,7 @@ export {
 export type { ResizedCropOptions } from './functional';
 export type { CropBox } from './resize';
 export { randomResizedCropBox } from './random-resized-crop';
-export { CounterRandom } from './random';
+export { CounterRandom } from '@msn/random';
 export { RandomSampler, SequentialSampler } from './sampler';
 export type { Sampler } from './sampler';
 export { DistributedSampler } from './distributed-sampler';

@@ -2,7 +2,7 @@
 import { augmentViewInto, jitterRange, type AugmentScratch, type ViewSettings } from './augment-view';
 import { InvalidArgumentError, assertBoolean, assertInRange, assertInteger, assertOneOf, assertOptions, assertProbability } from '@msn/errors';
 import { assertRgbImage, type FloatImage, type RgbImage } from './image';
-import { CounterRandom, RANDOM_DOMAIN } from './random';
+import { CounterRandom, RANDOM_DOMAIN } from '@msn/random';
 import { AxisFilterCache, ResizeScratch } from './resize';
 import { assertRange, assertTriple } from './validate';
 import { IMAGENET_NORMALIZE, assertKey, type AugmentationKey, type NormalizeStats, type TransformSpec, type ViewTransform } from './view-transform';

@@ -2,7 +2,7 @@
 import { normalizeInPlace } from './color';
 import { assertBoolean, assertInRange, assertInteger, assertOptions } from '@msn/errors';
 import { assertRgbImage, type FloatImage, type RgbImage } from './image';
-import { roundHalfEven } from './random';
+import { roundHalfEven } from './round-half-even';
 import { AxisFilterCache, ResizeScratch, resizedCropInto, sourceFromRgbImage } from './resize';
 import { assertTriple } from './validate';
 import { IMAGENET_NORMALIZE, type AugmentationKey, type NormalizeStats, type TransformSpec, type ViewTransform } from './view-transform';

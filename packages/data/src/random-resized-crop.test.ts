@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CounterRandom } from './random';
+import { CounterRandom } from '@msn/random';
 import { randomResizedCropBox } from './random-resized-crop';
 
 const ratioRange = [3 / 4, 4 / 3] as const;

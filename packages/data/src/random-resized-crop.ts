@@ -1,6 +1,6 @@
 // torchvision's RandomResizedCrop.get_params: 10 attempts at a random area/aspect ratio, then a central fallback.
-import type { CounterRandom } from './random';
-import { roundHalfEven } from './random';
+import type { CounterRandom } from '@msn/random';
+import { roundHalfEven } from './round-half-even';
 import type { CropBox } from './resize';
 
 /**

@@ -1,6 +1,6 @@
 // Samplers: which dataset indices an epoch visits, in which order (sequential or seeded shuffle).
 import { assertInteger } from '@msn/errors';
-import { CounterRandom, RANDOM_DOMAIN } from './random';
+import { CounterRandom, RANDOM_DOMAIN } from '@msn/random';
 
 /** Chooses the dataset indices of one epoch. Loaders call `setEpoch` before asking for `indices()`. */
 export interface Sampler {

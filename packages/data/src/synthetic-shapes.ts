@@ -2,7 +2,7 @@
 import { InvalidArgumentError, assertInRange, assertInteger, assertKnownKeys } from '@msn/errors';
 import { assertIndex, getFromMemory, type DatasetSource, type ImageDataset } from './image-dataset';
 import type { Sample } from './image';
-import { CounterRandom, RANDOM_DOMAIN } from './random';
+import { CounterRandom, RANDOM_DOMAIN } from '@msn/random';
 
 /** The shape classes SyntheticShapes can draw, default label order. */
 export const SHAPE_CLASSES = ['circle', 'square', 'triangle', 'cross', 'ring', 'diamond'] as const;

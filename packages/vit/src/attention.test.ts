@@ -4,7 +4,7 @@ import { describeEachBackend, embeddedBackends, expectClose, expectNoLeakedTenso
 import { expect, it } from 'vitest';
 import { attentionBackward, attentionForward, type AttentionImplementation, type AttentionSizes } from './attention';
 import { setKernelMemoryBudget, simdKernelsAvailable } from './simd-kernels';
-import { createRandom } from './random';
+import { createRandom } from '@msn/random';
 
 // Sizes whose rows (L) and columns (L, dh) are not multiples of the kernels' 4×8 tiles, a single head and sample,
 // and queries restricted to the class token (M = 1) or the first rows.

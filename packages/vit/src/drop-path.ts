@@ -1,5 +1,5 @@
 // Stochastic depth: drop a residual branch for whole samples, scaling survivors by 1/keep (DeiT/timm).
-import type { Random } from './random';
+import type { Random } from '@msn/random';
 
 /**
  * Per-sample scales of a dropped-path branch: 0 with probability `rate`, else 1/(1 − rate), one uniform draw per sample

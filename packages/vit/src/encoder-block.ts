@@ -4,7 +4,7 @@ import { normalizeRows } from './normalize-rows';
 import { attentionBackward, attentionForward } from './attention';
 import { dropPathScales } from './drop-path';
 import { geluBackward, normalCdf } from './gelu';
-import type { Random } from './random';
+import type { Random } from '@msn/random';
 import { timesTransposedWeight, weightGradients } from './weight-products';
 
 // Why one custom-gradient op per block: tfjs keeps every taped intermediate and every intermediate gradient until the

@@ -1,7 +1,7 @@
 // A token mask that keeps one random contiguous rectangle of the patch grid (plus the class token).
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, assertInteger, assertOptions } from '@msn/errors';
-import { resolveRandom, type RandomSource } from './random-source';
+import { resolveRandom, type RandomSource } from '@msn/random';
 
 export interface FocalTokenMaskOptions extends RandomSource {
   batchSize: number;

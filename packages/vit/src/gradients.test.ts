@@ -6,7 +6,7 @@ import { dropPathScales } from './drop-path';
 import { encoderBlock, type EncoderBlockWeights } from './encoder-block';
 import { MaskedVisionTransformer } from './masked-vision-transformer';
 import { MSNProjectionHead } from './msn-projection-head';
-import { createRandom } from './random';
+import { createRandom } from '@msn/random';
 
 // Central differences in float32: the step balances rounding noise (~1e-7·|loss|/step) against truncation (~step²);
 // the head's batch normalisation is more curved, so it uses a smaller step.

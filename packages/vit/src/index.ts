@@ -1,8 +1,8 @@
 export { InvalidArgumentError, SafetensorsError, ShapeError, StateDictError, isMsnError, settleDeviceChecks } from '@msn/errors';
 export type { InvalidArgumentDetails, StateDictMismatch } from '@msn/errors';
-export { createRandom } from './random';
-export type { Random } from './random';
-export type { RandomSource } from './random-source';
+export { createRandom } from '@msn/random';
+export type { Random } from '@msn/random';
+export type { RandomSource } from '@msn/random';
 export { resolveViTConfig, vitBase, vitSmall, vitTiny } from './vit-config';
 export type { PositionEmbeddingKind, ViTConfig, ViTConfigInput, ViTInitialization, ViTPresetOverrides } from './vit-config';
 export { MaskedVisionTransformer } from './masked-vision-transformer';

@@ -8,7 +8,7 @@ import { layerNorm } from './layer-norm';
 import { linear } from './linear';
 import { patchify } from './patch-embedding';
 import { positionInterpolationMatrix, resampleWithMatrix } from './position-embedding-interpolation';
-import { createRandom, unseededRandom, type Random } from './random';
+import { createRandom, unseededRandom, type Random } from '@msn/random';
 import { loadIntoVariables, prefixedVariables, type LoadStateDictOptions, type StateDict } from './state-dict';
 import { resolveViTConfig, type ViTConfig, type ViTConfigInput } from './vit-config';
 import { initialParameterValues, vitParameterSpecs } from './vit-initialization';

@@ -15,8 +15,8 @@ import {
 } from '@msn/errors';
 import { gelu } from './gelu';
 import { linear } from './linear';
-import { resolveRandom } from './random-source';
-import type { Random } from './random';
+import { resolveRandom } from '@msn/random';
+import type { Random } from '@msn/random';
 import { loadIntoVariables, prefixedVariables, type LoadStateDictOptions, type StateDict } from './state-dict';
 
 export interface MSNProjectionHeadOptions {

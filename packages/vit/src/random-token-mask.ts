@@ -1,7 +1,7 @@
 // lightly's random token mask: the indices of the tokens each sample keeps, class token first.
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, assertBoolean, assertInRange, assertInteger, assertOptions } from '@msn/errors';
-import { resolveRandom, type RandomSource } from './random-source';
+import { resolveRandom, type RandomSource } from '@msn/random';
 
 export interface RandomTokenMaskOptions extends RandomSource {
   batchSize: number;

@@ -3,7 +3,7 @@ import { expectNoLeakedTensors, useBackend } from '@msn/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '@msn/errors';
 import { focalTokenMask } from './focal-token-mask';
-import { createRandom } from './random';
+import { createRandom } from '@msn/random';
 import { numTokensKept, randomTokenMask } from './random-token-mask';
 
 function rows(mask: tf.Tensor2D): number[][] {

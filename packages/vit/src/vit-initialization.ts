@@ -1,5 +1,5 @@
 // Initial ViT weights for the two recipes (MSN/DeiT and lightly), drawn from a seeded stream on the host.
-import type { Random } from './random';
+import type { Random } from '@msn/random';
 import { sinCosPositionEmbedding } from './sincos-position-embedding';
 import type { ViTConfig } from './vit-config';
 

@@ -12,6 +12,7 @@ import {
   type NormalizeStats,
 } from '@msn/data';
 import { InvalidArgumentError, assertInteger, assertKnownKeys } from '@msn/errors';
+import { CounterRandom, RANDOM_DOMAIN } from '@msn/random';
 
 /** Data sets known by name. */
 export const DATASET_NAMES = ['synthetic', 'fashion-mnist', 'cifar10', 'folder'] as const;
@@ -200,19 +201,15 @@ function splitFolder(folder: ImageFolder, testFraction: number, seed: number): {
   const labels = source.labels!;
   const byClass = new Map<number, number[]>();
   labels.forEach((label, index) => byClass.set(label, [...(byClass.get(label) ?? []), index]));
-  let state = (seed ^ 0x5eed) >>> 0;
-  const random = () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 0x1_0000_0000;
-  };
+  const random = CounterRandom.fromKey([RANDOM_DOMAIN.folderSplit, seed]);
   const test: number[] = [];
   const train: number[] = [];
   for (const label of [...byClass.keys()].sort((left, right) => left - right)) {
-    const indices = byClass.get(label)!;
-    for (let index = indices.length - 1; index > 0; index--) {
-      const other = Math.floor(random() * (index + 1));
-      [indices[index], indices[other]] = [indices[other]!, indices[index]!];
-    }
+    const members = byClass.get(label)!;
+    const indices = random
+      .fork(label)
+      .permutation(members.length)
+      .map((position) => members[position]!);
     const testCount = indices.length < 2 ? 0 : Math.max(1, Math.round(indices.length * testFraction));
     test.push(...indices.slice(0, testCount));
     train.push(...indices.slice(testCount));

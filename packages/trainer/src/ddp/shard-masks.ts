@@ -1,7 +1,7 @@
 // Token masks drawn for the combined batch of all ranks and split, so each sample keeps the tokens it would keep in
 // one process training on the combined batch.
 import * as tf from '@tensorflow/tfjs-core';
-import { createRandom } from '@msn/vit';
+import { createRandom } from '@msn/random';
 import { InvalidArgumentError, ShapeError, assertInteger } from '@msn/errors';
 import type { MSNModel } from '../msn/msn-model';
 import type { MSNViews } from '../msn/msn-training-step';

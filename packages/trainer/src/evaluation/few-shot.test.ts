@@ -3,12 +3,12 @@ import { useBackend } from '@msn/test-utils';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '@msn/errors';
 import { fewShotEvaluation } from './few-shot';
-import { seededRandom } from './seeded-random';
+import { createRandom } from '@msn/random';
 
 /** Gaussian clusters around random class centres (seeded), as [rows, dims] values plus labels. */
 function clusters(classes: number, perClass: number, dims: number, noise: number, seed: number) {
-  const random = seededRandom(seed);
-  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const random = createRandom(seed);
+  const gaussian = () => random.nextNormal();
   const centres = Array.from({ length: classes }, () => Array.from({ length: dims }, gaussian));
   const data: number[] = [];
   const labels: number[] = [];

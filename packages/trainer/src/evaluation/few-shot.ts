@@ -2,7 +2,8 @@ import { InvalidArgumentError, ShapeError, assertInteger, assertKnownKeys, asser
 import { normalizeRowsInPlace, readFeatures, readLabels, type Features, type Float64Matrix, type Labels } from './labels';
 import type { LbfgsOptions } from './lbfgs';
 import { fitLogisticRegression } from './logistic-regression';
-import { sampleWithoutReplacement, seededRandom } from './seeded-random';
+import { createRandom } from '@msn/random';
+import { sampleWithoutReplacement } from './sample-without-replacement';
 
 /** Options of {@link fewShotEvaluation}. */
 export interface FewShotOptions {
@@ -102,7 +103,7 @@ export async function fewShotEvaluation(options: FewShotOptions): Promise<FewSho
   return shots.map((count) => {
     const accuracies = seeds.map((seed) => {
       // One stream per (seed, shots), classes drawn in ascending order: the split depends on nothing else.
-      const random = seededRandom(seed * 1_000_003 + count);
+      const random = createRandom(seed * 1_000_003 + count);
       const rows = classes.flatMap((label) => sampleWithoutReplacement(byClass.get(label)!, count, random));
       const model = fitLogisticRegression({
         features: selectRows(train, rows),

@@ -4,6 +4,7 @@ import { DataLoader, PlainTransform, type ImageDataset, type NormalizeStats, typ
 import { InvalidArgumentError, assertInteger, assertKnownKeys } from '@msn/errors';
 import type { EmbeddedSet } from './embed-batches';
 import { evaluateLabelEfficiency, type LabelEfficiencyRow } from './label-efficiency';
+import { CounterRandom, RANDOM_DOMAIN } from '@msn/random';
 
 /** An encoder to evaluate: a name for the table and a function from images `[B, 3, S, S]` to features `[B, D]`. */
 export interface NamedEncoder {
@@ -64,13 +65,7 @@ const KNOWN = [
 class SubsetSampler implements Sampler {
   private readonly chosen: number[];
   constructor(datasetLength: number, count: number) {
-    const indices = Array.from({ length: datasetLength }, (_, index) => index);
-    let state = 0x9e3779b9;
-    for (let index = datasetLength - 1; index > 0; index--) {
-      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-      const other = Math.floor((state / 0x1_0000_0000) * (index + 1));
-      [indices[index], indices[other]] = [indices[other]!, indices[index]!];
-    }
+    const indices = CounterRandom.fromKey([RANDOM_DOMAIN.evaluationSubset]).permutation(datasetLength);
     this.chosen = indices.slice(0, Math.min(count, datasetLength)).sort((left, right) => left - right);
   }
   get length(): number {

@@ -1,7 +1,7 @@
 // One MSN optimisation step in the order of lightly's MSN example: EMA, target forward, anchor forward, loss, AdamW.
 import * as tf from '@tensorflow/tfjs-core';
 import { MSNLoss, settleDeviceChecks, type MSNLossDetails } from '@msn/loss';
-import { createRandom, type Random } from '@msn/vit';
+import { createRandom, type Random } from '@msn/random';
 import { throwDeviceError } from '../backend/webgpu-errors';
 import { InvalidArgumentError, ShapeError, assertInRange, assertInteger, assertKnownKeys, assertPositiveFinite } from '@msn/errors';
 import type { NamedGradients } from '../optim/adamw';

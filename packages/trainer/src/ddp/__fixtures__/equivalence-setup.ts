@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import { DistributedSampler } from '@msn/data';
 import { MSNLoss, PMSNLoss } from '@msn/loss';
-import { createRandom, randomTokenMask } from '@msn/vit';
+import { createRandom } from '@msn/random';
+import { randomTokenMask } from '@msn/vit';
 import * as tf from '@tensorflow/tfjs-core';
 import { MSNModel } from '../../msn/msn-model';
 import { msnTrainingStep, type MSNBatch } from '../../msn/msn-training-step';

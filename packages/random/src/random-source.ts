@@ -1,6 +1,6 @@
 // Resolves the `seed` / `random` pair that every randomised function accepts.
 import { InvalidArgumentError } from '@msn/errors';
-import { createRandom, unseededRandom, type Random } from './random';
+import { createRandom, unseededRandom, type Random } from './stream-random';
 
 /** Where a randomised function draws from: a seed for a fresh stream, or an existing stream to continue. */
 export interface RandomSource {

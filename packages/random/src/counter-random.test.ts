@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '@msn/errors';
-import { CounterRandom, roundHalfEven } from './random';
+import { CounterRandom } from './counter-random';
 
 describe('CounterRandom', () => {
   it('is a pure function of its key path', () => {
@@ -55,11 +55,5 @@ describe('CounterRandom', () => {
   it('rejects negative or fractional keys', () => {
     expect(() => CounterRandom.fromKey([1, -1])).toThrow(InvalidArgumentError);
     expect(() => CounterRandom.fromKey([0.5])).toThrow(/'key' = \[0.5\]; expected non-negative safe integers/);
-  });
-});
-
-describe('roundHalfEven', () => {
-  it("rounds like Python's round()", () => {
-    expect([0.5, 1.5, 2.5, 3.5, -0.5, -1.5, 2.4999, 2.5001, 7].map(roundHalfEven)).toEqual([0, 2, 2, 4, 0, -2, 2, 3, 7]);
   });
 });

@@ -102,15 +102,3 @@ export class CounterRandom {
     return order;
   }
 }
-
-/** Python's round(): halves go to the even neighbour (torchvision rounds crop sizes with it). */
-export function roundHalfEven(value: number): number {
-  const floor = Math.floor(value);
-  const fraction = value - floor;
-  if (fraction > 0.5) return floor + 1;
-  if (fraction < 0.5) return floor;
-  return floor % 2 === 0 ? floor : floor + 1;
-}
-
-/** Key domains keep the shuffle stream and the augmentation stream of one seed independent. */
-export const RANDOM_DOMAIN = { augment: 1, shuffle: 2, synthetic: 3 } as const;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '@msn/errors';
-import { createRandom } from './random';
+import { createRandom } from './stream-random';
 
 describe('createRandom', () => {
   it('is deterministic per seed and differs across seeds, including seeds beyond 32 bits', () => {
