@@ -57,14 +57,14 @@ async function measure(dataset: ImageDataset, name: string, randomSize: number, 
     for await (const batch of loader.batches({ epoch })) {
       received++;
       if (received < warmupBatches) {
-        tf.dispose([...batch.views, batch.labels]);
+        tf.dispose([batch.views, batch.labels] as tf.TensorContainer);
         continue;
       }
       if (started === 0) {
         started = performance.now();
         cpuStart = process.cpuUsage();
       } else images += batch.indices.length;
-      tf.dispose([...batch.views, batch.labels]);
+      tf.dispose([batch.views, batch.labels] as tf.TensorContainer);
       if (started > 0 && performance.now() - started > seconds * 1000 && images > 0) {
         const elapsed = (performance.now() - started) / 1000;
         const cpu = process.cpuUsage(cpuStart);

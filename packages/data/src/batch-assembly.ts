@@ -33,7 +33,7 @@ export function sampleFailure(index: number, error: unknown): DataLoaderError {
  */
 export async function assembleBatch(
   load: SampleLoader,
-  transform: ViewTransform,
+  transform: ViewTransform<unknown>,
   seed: number,
   epoch: number,
   indices: readonly number[],

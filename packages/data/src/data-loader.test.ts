@@ -14,6 +14,7 @@ import type { ImageDataset } from './image-dataset';
 import { ImageFolder } from './image-folder';
 import type { RgbImage, Sample } from './image';
 import { MSNTransform } from './msn-transform';
+import { msnViewList } from './msn-views';
 import { PlainTransform } from './plain-transform';
 import { SyntheticShapes } from './synthetic-shapes';
 import type { ViewTransform } from './view-transform';
@@ -22,7 +23,7 @@ const transform = new MSNTransform({ randomSize: 8, focalSize: 4, focalViews: 2 
 const shapes = new SyntheticShapes({ length: 10, imageSize: 12, seed: 2 });
 
 /** Every view of every sample of one epoch, keyed by dataset index. */
-async function viewsByIndex(loader: DataLoader, epoch: number): Promise<Map<number, Float32Array[]>> {
+async function viewsByIndex(loader: DataLoader<unknown>, epoch: number): Promise<Map<number, Float32Array[]>> {
   const byIndex = new Map<number, Float32Array[]>();
   for await (const batch of loader.rawBatches({ epoch })) {
     batch.indices.forEach((index, slot) => {
@@ -56,12 +57,14 @@ beforeAll(async () => {
 });
 
 describeEachBackend(embeddedBackends(), 'DataLoader tensors', () => {
-  it('yields NCHW float32 views (random first, then focal), int32 labels and indices', async () => {
+  it('yields NCHW float32 views by role (target, anchors, focal), int32 labels and indices', async () => {
     const loader = new DataLoader(shapes, { batchSize: 4, transform });
     expect(loader.length).toBe(3);
     const batches = [];
     for await (const batch of loader) {
-      expect(batch.views.map((view) => [view.shape, view.dtype])).toEqual([
+      expect(batch.views.anchors).toHaveLength(1);
+      expect(batch.views.focal).toHaveLength(2);
+      expect(msnViewList(batch.views).map((view) => [view.shape, view.dtype])).toEqual([
         [[batch.indices.length, 3, 8, 8], 'float32'],
         [[batch.indices.length, 3, 8, 8], 'float32'],
         [[batch.indices.length, 3, 4, 4], 'float32'],
@@ -71,9 +74,10 @@ describeEachBackend(embeddedBackends(), 'DataLoader tensors', () => {
       expect(Array.from(batch.labels!.dataSync())).toEqual(batch.indices.map((index) => shapes.getSync(index).label));
       // Item 1 of the batch holds exactly what the transform makes of that sample.
       const expected = transform.apply(shapes.getSync(batch.indices[1]!).image, { seed: 0, epoch: 0, index: batch.indices[1]! });
-      expect(Array.from(batch.views[2]!.dataSync().subarray(48, 96))).toEqual(Array.from(expected[2]!.data));
+      expect(Array.from(batch.views.focal[0]!.dataSync().subarray(48, 96))).toEqual(Array.from(expected.focal[0]!.data));
+      expect(Array.from(batch.views.target.dataSync().subarray(192, 384))).toEqual(Array.from(expected.target.data));
       batches.push(batch.indices);
-      tf.dispose([...batch.views, batch.labels]);
+      tf.dispose([batch.views, batch.labels] as tf.TensorContainer);
     }
     expect(batches).toEqual([
       [0, 1, 2, 3],
@@ -85,13 +89,13 @@ describeEachBackend(embeddedBackends(), 'DataLoader tensors', () => {
   it('hands out tensors the consumer owns: none leak when they are disposed, none are created for batches not taken', async () => {
     const loader = new DataLoader(shapes, { batchSize: 3, transform, workers: 1 });
     await expectNoLeakedTensors(async () => {
-      for await (const batch of loader) tf.dispose([...batch.views, batch.labels]);
+      for await (const batch of loader) tf.dispose([batch.views, batch.labels] as tf.TensorContainer);
     });
     const before = tf.memory().numTensors;
     for await (const batch of loader) {
       // Views + labels of this batch only; leaving early creates nothing else.
       expect(tf.memory().numTensors - before).toBe(transform.viewSizes.length + 1);
-      tf.dispose([...batch.views, batch.labels]);
+      tf.dispose([batch.views, batch.labels] as tf.TensorContainer);
       break;
     }
     expect(tf.memory().numTensors).toBe(before);

@@ -9,11 +9,11 @@ import type { ViewTransform } from './view-transform';
 import { WorkerPool } from './worker-pool';
 
 /** Options of {@link DataLoader}. */
-export interface DataLoaderOptions {
+export interface DataLoaderOptions<Views = tf.Tensor4D[]> {
   /** Samples per batch. */
   batchSize: number;
   /** Turns each image into its views. @default new PlainTransform() (one 224×224 view) */
-  transform?: ViewTransform;
+  transform?: ViewTransform<Views>;
   /** Visit the samples in a fresh seeded permutation each epoch. Not with `sampler`. @default false */
   shuffle?: boolean;
   /** Chooses the indices of each epoch (e.g. a DistributedSampler); the loader calls its `setEpoch`. */
@@ -55,12 +55,12 @@ export interface IterateOptions {
 }
 
 /**
- * One batch. Tensors are NCHW float32 `[B, 3, size, size]`, one per view (for MSNTransform: the random views
- * first — view 0 is the target, view 1… the anchors — then the focal views). Labels are int32 `[B]`.
- * The consumer owns every tensor and must dispose them (e.g. `tf.dispose([...batch.views, batch.labels])`).
+ * One batch. View tensors are NCHW float32 `[B, 3, size, size]`: with an MSNTransform by role
+ * (`{ target, anchors, focal }`, see MSNViews), otherwise one per view in an array. Labels are int32 `[B]`.
+ * The consumer owns every tensor and must dispose them (e.g. `tf.dispose([batch.views, batch.labels])`).
  */
-export interface Batch {
-  views: tf.Tensor4D[];
+export interface Batch<Views = tf.Tensor4D[]> {
+  views: Views;
   labels?: tf.Tensor1D;
   /** Dataset index of each batch item. */
   indices: number[];
@@ -127,16 +127,16 @@ function abortable<T>(promise: Promise<T>, signals: readonly AbortSignal[]): Pro
  * const loader = new DataLoader(new SyntheticShapes(), { batchSize: 64, shuffle: true, workers: 2,
  *   transform: new MSNTransform({ randomSize: 32, focalSize: 16 }) });
  * for await (const { views, labels } of loader) {
- *   const [target, anchor, ...focal] = views;              // [64, 3, 32, 32], …, [64, 3, 16, 16]
+ *   const { target, anchors, focal } = views;              // [64, 3, 32, 32], [[64, 3, 32, 32]], [[64, 3, 16, 16] …]
  *   // … train …
- *   tf.dispose([...views, labels]);                         // the consumer owns the tensors
+ *   tf.dispose([views, labels]);                            // the consumer owns the tensors
  * }
  * @throws {InvalidArgumentError} for bad options (checked at construction).
  */
-export class DataLoader implements AsyncIterable<Batch> {
+export class DataLoader<Views = tf.Tensor4D[]> implements AsyncIterable<Batch<Views>> {
   readonly dataset: ImageDataset;
   readonly batchSize: number;
-  readonly transform: ViewTransform;
+  readonly transform: ViewTransform<Views>;
   readonly sampler: Sampler;
   readonly dropLast: boolean;
   readonly seed: number;
@@ -154,7 +154,7 @@ export class DataLoader implements AsyncIterable<Batch> {
   private skippedTotal = 0;
   private readonly pools = new Set<WorkerPool>();
 
-  constructor(dataset: ImageDataset, options: DataLoaderOptions) {
+  constructor(dataset: ImageDataset, options: DataLoaderOptions<Views>) {
     const caller = 'DataLoader';
     if (typeof dataset !== 'object' || dataset === null || typeof dataset.get !== 'function') {
       throw new InvalidArgumentError({ caller, argument: 'dataset', value: dataset, expected: 'an ImageDataset { length, get(index) }' });
@@ -183,7 +183,8 @@ export class DataLoader implements AsyncIterable<Batch> {
         throw new InvalidArgumentError({ caller, argument: 'sampler', value: sampler, expected: 'a Sampler { length, setEpoch(epoch), indices() }' });
       }
     }
-    const transform = options.transform ?? new PlainTransform();
+    // Without a transform the views are PlainTransform's array, which is the default `Views`.
+    const transform = options.transform ?? (new PlainTransform() as unknown as ViewTransform<Views>);
     if (typeof transform !== 'object' || transform === null || typeof transform.applyInto !== 'function' || !Array.isArray(transform.viewSizes)) {
       throw new InvalidArgumentError({ caller, argument: 'transform', value: transform, expected: 'a ViewTransform (MSNTransform, PlainTransform, …)' });
     }
@@ -249,7 +250,7 @@ export class DataLoader implements AsyncIterable<Batch> {
     this.nextEpoch = epoch;
   }
 
-  [Symbol.asyncIterator](): AsyncGenerator<Batch> {
+  [Symbol.asyncIterator](): AsyncGenerator<Batch<Views>> {
     return this.batches();
   }
 
@@ -257,10 +258,11 @@ export class DataLoader implements AsyncIterable<Batch> {
    * Tensor batches of one epoch. The consumer owns (and must dispose) every tensor it receives; tensors of
    * batches never handed out are never created.
    */
-  async *batches(options: IterateOptions = {}): AsyncGenerator<Batch> {
+  async *batches(options: IterateOptions = {}): AsyncGenerator<Batch<Views>> {
     for await (const raw of this.rawBatches(options)) {
-      const views = raw.views.map((data, view) => tf.tensor4d(data, [raw.indices.length, 3, raw.viewSizes[view]!, raw.viewSizes[view]!], 'float32'));
-      const batch: Batch = { views, indices: raw.indices, epoch: raw.epoch, skipped: raw.skipped.map(({ index }) => index) };
+      const tensors = raw.views.map((data, view) => tf.tensor4d(data, [raw.indices.length, 3, raw.viewSizes[view]!, raw.viewSizes[view]!], 'float32'));
+      const views = (this.transform.groupBatch?.(tensors) ?? tensors) as Views;
+      const batch: Batch<Views> = { views, indices: raw.indices, epoch: raw.epoch, skipped: raw.skipped.map(({ index }) => index) };
       if (raw.labels !== null) batch.labels = tf.tensor1d(raw.labels, 'int32');
       yield batch;
     }

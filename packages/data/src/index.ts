@@ -17,6 +17,8 @@ export { SHAPE_CLASSES, SyntheticShapes } from './synthetic-shapes';
 export type { ShapeClass, SyntheticShapesOptions } from './synthetic-shapes';
 export { IMAGENET_NORMALIZE } from './view-transform';
 export type { AugmentationKey, NormalizeStats, TransformSpec, ViewTransform } from './view-transform';
+export { groupMSNViews, msnViewList } from './msn-views';
+export type { MSNViews } from './msn-views';
 export { MSNTransform, MSN_TRANSFORM_DEFAULTS } from './msn-transform';
 export type { MSNTransformOptions } from './msn-transform';
 export { PlainTransform } from './plain-transform';

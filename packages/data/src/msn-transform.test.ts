@@ -7,6 +7,7 @@ import type { FloatImage, RgbImage } from './image';
 import { MSNTransform, MSN_TRANSFORM_DEFAULTS, type MSNTransformOptions } from './msn-transform';
 import { ResizeScratch } from './resize';
 import { IMAGENET_NORMALIZE } from './view-transform';
+import { msnViewList } from './msn-views';
 
 function randomImage(width: number, height: number, seed: number, channels: 1 | 3 = 3): RgbImage {
   const data = new Uint8Array(width * height * channels);
@@ -76,9 +77,9 @@ describe('MSNTransform', () => {
     expect(new MSNTransform().viewSizes).toEqual([224, 224, ...new Array(10).fill(96)]);
   });
 
-  it('outputs random views first, then focal views, each 3 × size × size', () => {
+  it('outputs the target, the anchors and the focal views, each 3 × size × size', () => {
     const transform = new MSNTransform({ randomSize: 12, focalSize: 6, randomViews: 3, focalViews: 4 });
-    const views = transform.apply(randomImage(20, 15, 1), key);
+    const views = msnViewList(transform.apply(randomImage(20, 15, 1), key));
     expect(views.map((view) => [view.channels, view.height, view.width])).toEqual([...new Array(3).fill([3, 12, 12]), ...new Array(4).fill([3, 6, 6])]);
     for (const view of views) for (const value of view.data) expect(Number.isFinite(value)).toBe(true);
   });
@@ -97,7 +98,7 @@ describe('MSNTransform', () => {
       { ...key, index: 43 },
     ]) {
       const views = transform.apply(image, changed);
-      expect(views[0]!.data).not.toEqual(first[0]!.data);
+      expect(views.target.data).not.toEqual(first.target.data);
     }
   });
 
@@ -107,7 +108,7 @@ describe('MSNTransform', () => {
     const single = transform.apply(image, key);
     const buffers = transform.viewSizes.map((size) => new Float32Array(3 * 3 * size * size));
     transform.applyInto(image, key, buffers, 2);
-    single.forEach((view, index) => {
+    msnViewList(single).forEach((view, index) => {
       const size = 3 * view.height * view.width;
       expect(buffers[index]!.subarray(2 * size, 3 * size)).toEqual(view.data);
       expect(buffers[index]!.subarray(0, 2 * size).every((value) => value === 0)).toBe(true);
@@ -118,14 +119,14 @@ describe('MSNTransform', () => {
     const image = randomImage(30, 30, 4);
     const few = new MSNTransform({ randomSize: 8, focalSize: 4, randomViews: 2, focalViews: 1 }).apply(image, key);
     const many = new MSNTransform({ randomSize: 8, focalSize: 4, randomViews: 2, focalViews: 5 }).apply(image, key);
-    expect(many.slice(0, 3)).toEqual(few);
+    expect(msnViewList(many).slice(0, 3)).toEqual(msnViewList(few));
   });
 
   it('with every random operation off, equals resized_crop of the whole image followed by normalize', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 16 }), fc.nat(), fc.boolean(), (side, size, seed, gray) => {
         const image = randomImage(side, side, seed, gray ? 1 : 3);
-        const [view] = new MSNTransform({ ...IDENTITY, randomSize: size }).apply(image, key);
+        const view = new MSNTransform({ ...IDENTITY, randomSize: size }).apply(image, key).target;
         const crop = resizedCrop(toFloat(image), { top: 0, left: 0, height: side, width: side }, [size, size]);
         expectImagesClose(view!, normalize(crop, IMAGENET_NORMALIZE.mean, IMAGENET_NORMALIZE.std));
       }),
@@ -135,28 +136,28 @@ describe('MSNTransform', () => {
 
   it('flips horizontally and vertically with probability 1 (hflip / vflip of the unflipped view)', () => {
     const image = randomImage(9, 9, 5);
-    const plain = new MSNTransform({ ...IDENTITY, normalize: null }).apply(image, key)[0]!;
-    expectImagesClose(new MSNTransform({ ...IDENTITY, normalize: null, hfProb: 1 }).apply(image, key)[0]!, hflip(plain), 6);
-    expectImagesClose(new MSNTransform({ ...IDENTITY, normalize: null, vfProb: 1 }).apply(image, key)[0]!, vflip(plain), 6);
+    const plain = new MSNTransform({ ...IDENTITY, normalize: null }).apply(image, key).target;
+    expectImagesClose(new MSNTransform({ ...IDENTITY, normalize: null, hfProb: 1 }).apply(image, key).target, hflip(plain), 6);
+    expectImagesClose(new MSNTransform({ ...IDENTITY, normalize: null, vfProb: 1 }).apply(image, key).target, vflip(plain), 6);
   });
 
   it('converts to grayscale with probability 1 (rgb_to_grayscale with 3 channels)', () => {
     const image = randomImage(9, 9, 6);
-    const plain = new MSNTransform({ ...IDENTITY, normalize: null }).apply(image, key)[0]!;
-    const gray = new MSNTransform({ ...IDENTITY, normalize: null, randomGrayScale: 1 }).apply(image, key)[0]!;
+    const plain = new MSNTransform({ ...IDENTITY, normalize: null }).apply(image, key).target;
+    const gray = new MSNTransform({ ...IDENTITY, normalize: null, randomGrayScale: 1 }).apply(image, key).target;
     expectImagesClose(gray, rgbToGrayscale(plain, 3), 6);
   });
 
   it('blurs with probability 1: tensor mode is gaussian_blur, pil mode the box passes, both with σ from `sigmas`', () => {
     const image = randomImage(12, 12, 7);
     const base = { ...IDENTITY, randomSize: 12, normalize: null, gaussianBlur: 1, sigmas: [1.3, 1.3] as [number, number] };
-    const plain = new MSNTransform({ ...IDENTITY, randomSize: 12, normalize: null }).apply(image, key)[0]!;
-    const tensor = new MSNTransform({ ...base, blurMode: 'tensor', kernelSize: 5 }).apply(image, key)[0]!;
+    const plain = new MSNTransform({ ...IDENTITY, randomSize: 12, normalize: null }).apply(image, key).target;
+    const tensor = new MSNTransform({ ...base, blurMode: 'tensor', kernelSize: 5 }).apply(image, key).target;
     expectImagesClose(tensor, gaussianBlur(plain, [5, 5], [1.3, 1.3]), 6);
-    const derived = new MSNTransform({ ...base, blurMode: 'tensor' }).apply(image, key)[0]!;
+    const derived = new MSNTransform({ ...base, blurMode: 'tensor' }).apply(image, key).target;
     // 2·ceil(3·1.3) + 1 = 9.
     expectImagesClose(derived, gaussianBlur(plain, [9, 9], [1.3, 1.3]), 6);
-    const pil = new MSNTransform(base).apply(image, key)[0]!;
+    const pil = new MSNTransform(base).apply(image, key).target;
     const expected = plain.data.slice();
     boxBlurInPlace(expected, 0, 3, 12, 12, 1.3, new ResizeScratch());
     expectImagesClose(pil, { ...plain, data: expected }, 6);
@@ -165,11 +166,11 @@ describe('MSNTransform', () => {
   it('brightness jitter alone scales every unclamped value by one factor in [1 − s, 1 + s]', () => {
     const image = randomImage(10, 10, 8);
     const options = { ...IDENTITY, normalize: null, cjProb: 1, cjContrast: 0, cjSat: 0, cjHue: 0, cjBright: 0.5 };
-    const plain = new MSNTransform({ ...IDENTITY, normalize: null }).apply(image, key)[0]!;
+    const plain = new MSNTransform({ ...IDENTITY, normalize: null }).apply(image, key).target;
     const factors = new Set<number>();
     for (let index = 0; index < 20; index++) {
-      const jittered = new MSNTransform(options).apply(image, { ...key, index })[0]!;
-      const reference = new MSNTransform({ ...IDENTITY, normalize: null }).apply(image, { ...key, index })[0]!;
+      const jittered = new MSNTransform(options).apply(image, { ...key, index }).target;
+      const reference = new MSNTransform({ ...IDENTITY, normalize: null }).apply(image, { ...key, index }).target;
       expect(reference).toEqual(plain);
       let factor: number | undefined;
       jittered.data.forEach((value, position) => {
@@ -189,11 +190,11 @@ describe('MSNTransform', () => {
   it('hue jitter alone keeps each pixel’s max and min channel (a rotation in HSV)', () => {
     const image = randomImage(10, 10, 9);
     const options = { ...IDENTITY, normalize: null, cjProb: 1, cjContrast: 0, cjSat: 0, cjBright: 0, cjHue: 0.4 };
-    const plain = new MSNTransform({ ...IDENTITY, normalize: null }).apply(image, key)[0]!;
+    const plain = new MSNTransform({ ...IDENTITY, normalize: null }).apply(image, key).target;
     const plane = 100;
     let changed = 0;
     for (let index = 0; index < 5; index++) {
-      const hue = new MSNTransform(options).apply(image, { ...key, index })[0]!;
+      const hue = new MSNTransform(options).apply(image, { ...key, index }).target;
       for (let pixel = 0; pixel < plane; pixel++) {
         const before = [0, 1, 2].map((channel) => plain.data[channel * plane + pixel]!);
         const after = [0, 1, 2].map((channel) => hue.data[channel * plane + pixel]!);
@@ -212,7 +213,7 @@ describe('MSNTransform', () => {
     let gray = 0;
     let total = 0;
     for (let index = 0; index < 250; index++) {
-      for (const view of transform.apply(image, { ...key, index })) {
+      for (const view of msnViewList(transform.apply(image, { ...key, index }))) {
         const plane = view.height * view.width;
         total++;
         if (view.data.subarray(0, plane).every((value, pixel) => value === view.data[plane + pixel])) gray++;

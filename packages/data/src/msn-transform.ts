@@ -1,4 +1,5 @@
 // MSNTransform: lightly's multi-view MSN augmentation (random views, then focal views), seeded per sample.
+import type * as tf from '@tensorflow/tfjs-core';
 import { augmentViewInto, jitterRange, type AugmentScratch, type ViewSettings } from './augment-view';
 import { InvalidArgumentError, assertBoolean, assertInRange, assertInteger, assertOneOf, assertOptions, assertProbability } from '@msn/errors';
 import { assertRgbImage, type FloatImage, type RgbImage } from './image';
@@ -6,6 +7,7 @@ import { CounterRandom, RANDOM_DOMAIN } from '@msn/random';
 import { AxisFilterCache, ResizeScratch } from './resize';
 import { assertRange, assertTriple } from './validate';
 import { IMAGENET_NORMALIZE, assertKey, type AugmentationKey, type NormalizeStats, type TransformSpec, type ViewTransform } from './view-transform';
+import { groupMSNViews, type MSNViews } from './msn-views';
 
 /** Options of {@link MSNTransform}; names and defaults are lightly's `MSNTransform` arguments in camelCase. */
 export interface MSNTransformOptions {
@@ -212,10 +214,10 @@ function viewSettings(options: Required<MSNTransformOptions>, size: number, crop
  *
  * @example
  * const transform = new MSNTransform({ randomSize: 32, focalSize: 16 });
- * const views = transform.apply(image, { seed: 0, epoch: 0, index: 7 }); // 12 FloatImages, random first
+ * const { target, anchors, focal } = transform.apply(image, { seed: 0, epoch: 0, index: 7 }); // 1 + 1 + 10 FloatImages
  * @throws {InvalidArgumentError} for unknown options or values out of range.
  */
-export class MSNTransform implements ViewTransform {
+export class MSNTransform implements ViewTransform<MSNViews<tf.Tensor4D>> {
   /** The resolved options (defaults filled in). */
   readonly options: Readonly<Required<MSNTransformOptions>>;
   readonly viewSizes: readonly number[];
@@ -245,15 +247,21 @@ export class MSNTransform implements ViewTransform {
   }
 
   /**
-   * All views of one image as separate planar images (random views first, then focal views).
+   * All views of one image as separate planar images, by role.
    * @throws {InvalidArgumentError} for a malformed image or key.
    */
-  apply(image: RgbImage, key: AugmentationKey): FloatImage[] {
+  apply(image: RgbImage, key: AugmentationKey): MSNViews<FloatImage> {
     assertRgbImage('MSNTransform.apply', 'image', image);
     assertKey('MSNTransform.apply', key);
     const outputs = this.viewSizes.map((size) => new Float32Array(3 * size * size));
     this.applyInto(image, key, outputs, 0);
-    return outputs.map((data, view) => ({ channels: 3, height: this.viewSizes[view]!, width: this.viewSizes[view]!, data }));
+    const images = outputs.map((data, view) => ({ channels: 3, height: this.viewSizes[view]!, width: this.viewSizes[view]!, data }));
+    return groupMSNViews(images, this.options.randomViews);
+  }
+
+  /** A batch's view tensors (in `viewSizes` order) by role. */
+  groupBatch(views: tf.Tensor4D[]): MSNViews<tf.Tensor4D> {
+    return groupMSNViews(views, this.options.randomViews);
   }
 
   toSpec(): TransformSpec {

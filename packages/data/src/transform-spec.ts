@@ -4,6 +4,6 @@ import { PlainTransform, type PlainTransformOptions } from './plain-transform';
 import type { TransformSpec, ViewTransform } from './view-transform';
 
 /** The transform a {@link TransformSpec} describes. */
-export function transformFromSpec(spec: TransformSpec): ViewTransform {
+export function transformFromSpec(spec: TransformSpec): ViewTransform<unknown> {
   return spec.kind === 'msn' ? new MSNTransform(spec.options as MSNTransformOptions) : new PlainTransform(spec.options as PlainTransformOptions);
 }

@@ -1,5 +1,6 @@
 // The contract between transforms and loaders: a fixed list of square views written into batch buffers.
 import { InvalidArgumentError } from '@msn/errors';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { RgbImage } from './image';
 
 /** What the randomness of one sample's views is a pure function of. */
@@ -34,9 +35,11 @@ export type TransformSpec = { kind: 'msn'; options: Record<string, unknown> } | 
  * Turns one image into `viewSizes.length` float views (3 × size × size each, CHW). Loaders call `applyInto`
  * with one NCHW buffer per view and the sample's slot in the batch.
  */
-export interface ViewTransform {
+export interface ViewTransform<Views = tf.Tensor4D[]> {
   /** Side of every view, in output order. */
   readonly viewSizes: readonly number[];
+  /** How a loader's batch presents the view tensors (in `viewSizes` order); without it, as that array. */
+  groupBatch?(views: tf.Tensor4D[]): Views;
   /**
    * Writes view v of `image` into `outputs[v]` at element offset `slot · 3 · size_v²`. Must be a pure function
    * of (image, key) so that resumed and distributed runs see identical views.

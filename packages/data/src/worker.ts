@@ -13,7 +13,7 @@ import type { WorkerRequest, WorkerResponse, WorkerTask } from './worker-protoco
 interface State {
   dataset: ImageDataset | null;
   skipOnError: boolean;
-  transform: ViewTransform;
+  transform: ViewTransform<unknown>;
   seed: number;
 }
 
