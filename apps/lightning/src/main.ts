@@ -40,7 +40,7 @@ await run(async () => {
   if (prepared === undefined) return;
   const { flags, recipe, data, prior, started } = prepared;
 
-  // Data: MSN's views (view 0 target, views 1 … randomViews − 1 anchors, then the focal views), shuffled per epoch.
+  // Data: MSN's views by role ({ target, anchors, focal }), shuffled per epoch.
   const loader = recipeLoader(recipe, data);
   const totalSteps = recipeTotalSteps(recipe, loader.length);
 

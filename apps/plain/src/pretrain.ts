@@ -55,7 +55,7 @@ export interface PretrainResult {
  * `warning: collapse: …` and is kept in health.json. The caller owns (and disposes) the returned model.
  */
 export async function pretrain(recipe: TrainingRecipe, data: OpenedDataset, prior: RecipePrior, options: PretrainOptions = {}): Promise<PretrainResult> {
-  // Data: MSN's multi-view augmentation, views = [target, anchors…, focal…], a pure function of (seed, epoch, image).
+  // Data: MSN's multi-view augmentation, views = { target, anchors, focal }, a pure function of (seed, epoch, image).
   const transform = recipeTransform(recipe, data.normalize); // an MSNTransform with the recipe's sizes, views and strengths
   const loader = new DataLoader(data.train, {
     batchSize: recipe.batchSize,
@@ -115,16 +115,14 @@ export async function pretrain(recipe: TrainingRecipe, data: OpenedDataset, prio
       for await (const batch of loader.batches({ epoch: progress.epoch, startBatch: progress.batchInEpoch })) {
         const step = progress.globalStep;
         const started = performance.now();
-        const [targets, ...rest] = batch.views;
-        const anchors = rest.slice(0, recipe.randomViews - 1);
-        const focal = rest.slice(recipe.randomViews - 1);
+        const { target, anchors, focal } = batch.views;
         optimizer.learningRate = schedules.learningRate(step);
         optimizer.weightDecay = schedules.weightDecay(step);
         const momentum = schedules.momentum(step);
         const sharpenTemperature = schedules.sharpenTemperature(step);
         const result = await msnTrainingStep(
           model,
-          { targets: targets!, anchors, focal },
+          { targets: target, anchors, focal },
           {
             optimizer,
             loss: criterion,
@@ -136,7 +134,7 @@ export async function pretrain(recipe: TrainingRecipe, data: OpenedDataset, prio
             updatePrototypes: step >= recipe.freezePrototypes,
           },
         );
-        tf.dispose([...batch.views, ...(batch.labels ? [batch.labels] : [])]);
+        tf.dispose([target, ...anchors, ...focal, ...(batch.labels ? [batch.labels] : [])]);
         progress = { epoch: progress.epoch, batchInEpoch: progress.batchInEpoch + 1, globalStep: step + 1 };
 
         const record: StepRecord = {

@@ -47,9 +47,9 @@ export type {
   MSNViews,
 } from './msn/msn-training-step';
 export { registerGradientFunctions, setupTensorflow } from './backend/setup-tensorflow';
-export { maskSeedForStep } from './msn-module/mask-seed';
-export { createMSNCriterion, probePrior } from './msn-module/msn-criterion';
-export type { MSNCriterionOptions, PriorOption } from './msn-module/msn-criterion';
+export { maskSeedForStep } from './msn/mask-seed';
+export { createMSNCriterion, probePrior } from './msn/msn-criterion';
+export type { MSNCriterionOptions, PriorOption } from './msn/msn-criterion';
 export { loadPriorModule } from './msn-module/load-prior-module';
 export type { LoadedPrior } from './msn-module/load-prior-module';
 export { MSN_PRESET_NAMES, msnPreset } from './msn-module/msn-presets';

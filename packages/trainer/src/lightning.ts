@@ -22,8 +22,6 @@ export { CsvLogger } from './lightning/loggers/csv-logger';
 export { JsonLinesLogger } from './lightning/loggers/json-lines-logger';
 export { MSNModule } from './msn-module/msn-module';
 export type { MSNModuleBatch, MSNModuleOptions, MSNValidationOptions } from './msn-module/msn-module';
-export { splitMSNViews } from './msn-module/view-layout';
-export type { MSNViewLayout } from './msn-module/view-layout';
 export { CollapseMonitor } from './health/collapse-monitor';
 export type { CollapseMonitorOptions } from './health/collapse-monitor';
 export { TensorBoardLogger } from './lightning/loggers/tensorboard-logger';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@msn/test-utils';
-import { longTailClassSizes, type Batch, type DataLoader } from '@msn/data';
+import { longTailClassSizes, type Batch, type DataLoader, type MSNViews } from '@msn/data';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseArguments } from '../cli/parse-arguments';
 import { InvalidArgumentError } from '@msn/errors';
@@ -10,7 +10,7 @@ import { MSN_TRAINING_FLAGS, resolveTrainingRecipe } from './training-recipe';
 const recipe = (...argv: string[]) =>
   resolveTrainingRecipe(parseArguments(MSN_TRAINING_FLAGS, ['--workers', '0', '--synthetic-images', '20', ...argv]), { out: 'runs/test' });
 
-async function firstBatch(loader: DataLoader): Promise<Batch> {
+async function firstBatch(loader: DataLoader<MSNViews<tf.Tensor4D>>): Promise<Batch<MSNViews<tf.Tensor4D>>> {
   for await (const batch of loader.batches({ epoch: 0 })) return batch;
   throw new Error('the loader yielded no batch');
 }
@@ -24,7 +24,7 @@ describe('recipe data', () => {
     expect(data.train.length).toBe(20);
     const { image } = (await data.train.get(0))!;
     const views = recipeTransform(main, data.normalize).apply(image, { seed: 0, epoch: 0, index: 0 });
-    expect(views.map((view) => view.width)).toEqual([16, 16, 8, 8]);
+    expect([views.target.width, ...views.anchors.map((view) => view.width), ...views.focal.map((view) => view.width)]).toEqual([16, 16, 8, 8]);
   });
 
   it('pre-trains on a long tail with --long-tail and names its head, medium and tail classes for the evaluation', () => {
@@ -53,7 +53,7 @@ describe('recipe data', () => {
     expect(new Set(shardIndices).size).toBe(8);
     expect([...shardIndices].sort((a, b) => a - b)).toEqual([...whole!.indices].sort((a, b) => a - b));
     // Same images, same views: the view of image i does not depend on which process draws it.
-    const row = (batch: Batch, index: number) => tf.slice(batch.views[0]!, [batch.indices.indexOf(index)], [1]);
+    const row = (batch: Batch<MSNViews<tf.Tensor4D>>, index: number) => tf.slice(batch.views.target, [batch.indices.indexOf(index)], [1]);
     for (const shard of shards) {
       for (const index of shard!.indices) {
         const [mine, theirs] = [row(shard!, index), row(whole!, index)];
@@ -61,7 +61,7 @@ describe('recipe data', () => {
         tf.dispose([mine, theirs]);
       }
     }
-    for (const batch of [whole, ...shards]) tf.dispose([...batch!.views, ...(batch!.labels === undefined ? [] : [batch!.labels])]);
+    for (const batch of [whole, ...shards]) tf.dispose([batch!.views, batch!.labels] as tf.TensorContainer);
     expect(tf.memory().numTensors).toBe(before);
   });
 

@@ -1,5 +1,6 @@
 // @file The data side of a recipe: its data set, MSN's multi-view transform and the pre-training loader.
-import { DataLoader, DistributedSampler, LongTailedSubset, MSNTransform, SubsetDataset, type NormalizeStats } from '@msn/data';
+import type * as tf from '@tensorflow/tfjs-core';
+import { DataLoader, DistributedSampler, LongTailedSubset, MSNTransform, SubsetDataset, type MSNViews, type NormalizeStats } from '@msn/data';
 import { openDataset, type OpenedDataset } from '../datasets/open-dataset';
 import { InvalidArgumentError } from '@msn/errors';
 import type { TrainingRecipe } from './training-recipe';
@@ -82,7 +83,7 @@ export function recipeLoader(
   >,
   data: Pick<OpenedDataset, 'name' | 'train' | 'normalize'>,
   shard?: RecipeShard,
-): DataLoader {
+): DataLoader<MSNViews<tf.Tensor4D>> {
   const worldSize = shard?.worldSize ?? 1;
   const images = data.train.length;
   if (images < recipe.batchSize * worldSize) {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { evaluatePrior, powerLawPrior, settleDeviceChecks, uniformPrior, type Prior } from '@msn/priors';
 import { InvalidArgumentError, assertInteger } from '@msn/errors';
-import type { PriorOption } from '../msn-module/msn-criterion';
+import type { PriorOption } from '../msn/msn-criterion';
 
 /**
  * The target distribution of a run's prior over its K prototypes, largest first: what the sorted prototype usage

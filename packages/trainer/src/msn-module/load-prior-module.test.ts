@@ -6,7 +6,7 @@ import { useBackend } from '@msn/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '@msn/errors';
 import { loadPriorModule } from './load-prior-module';
-import { createMSNCriterion, probePrior } from './msn-criterion';
+import { createMSNCriterion, probePrior } from '../msn/msn-criterion';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '__fixtures__');
 const values = (tensor: tf.Tensor) => Array.from(tensor.dataSync());

@@ -17,9 +17,8 @@ import type { Metrics } from '../lightning/lightning-module';
 import { Trainer } from '../lightning/trainer';
 import { constantSchedule } from '../schedules/constant-schedule';
 import { msnSchedules } from '../schedules/msn-schedules';
-import { maskSeedForStep } from './mask-seed';
+import { maskSeedForStep } from '../msn/mask-seed';
 import { MSNModule, type MSNModuleBatch } from './msn-module';
-import { splitMSNViews } from './view-layout';
 import { TINY_MSN_CONFIG } from './__fixtures__/tiny-msn-config';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -44,11 +43,11 @@ function labelledLoader(seed: number) {
 
 function randomBatch(seed: number): MSNModuleBatch {
   return {
-    views: [
-      tf.randomNormal<tf.Rank.R4>([4, 3, 8, 8], 0, 1, 'float32', seed),
-      tf.randomNormal<tf.Rank.R4>([4, 3, 8, 8], 0, 1, 'float32', seed + 1),
-      tf.randomNormal<tf.Rank.R4>([4, 3, 4, 4], 0, 1, 'float32', seed + 2),
-    ],
+    views: {
+      target: tf.randomNormal<tf.Rank.R4>([4, 3, 8, 8], 0, 1, 'float32', seed),
+      anchors: [tf.randomNormal<tf.Rank.R4>([4, 3, 8, 8], 0, 1, 'float32', seed + 1)],
+      focal: [tf.randomNormal<tf.Rank.R4>([4, 3, 4, 4], 0, 1, 'float32', seed + 2)],
+    },
   };
 }
 
@@ -71,7 +70,7 @@ describeEachBackend(embeddedBackends(), 'MSNModule', () => {
       losses.push(output.loss as number);
     }, 12);
     expect(losses.every(Number.isFinite)).toBe(true);
-    tf.dispose(batch.views as tf.Tensor[]);
+    tf.dispose(batch.views as unknown as tf.TensorContainer);
     module.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -124,7 +123,7 @@ describeEachBackend(embeddedBackends(), 'MSNModule', () => {
       for (let step = 0; step < 3; step++) {
         const batch = randomBatch(100 + step);
         losses.push((await module.trainingStep(batch, step, { globalStep: step, epoch: 0, learningRate: 0.01, weightDecay: 0.04 })).loss as number);
-        tf.dispose(batch.views as tf.Tensor[]);
+        tf.dispose(batch.views as unknown as tf.TensorContainer);
       }
       module.dispose();
       return losses;
@@ -166,7 +165,7 @@ describeEachBackend(embeddedBackends(), 'MSNModule', () => {
     await expect(step(after, 0)).rejects.toThrow(/destroyed/);
     after.teardownDistributed();
     expect(Number.isFinite((await step(after, 1))[0])).toBe(true);
-    tf.dispose(batch.views as tf.Tensor[]);
+    tf.dispose(batch.views as unknown as tf.TensorContainer);
     [local, after].forEach((module) => module.dispose());
   });
 
@@ -281,15 +280,17 @@ describe('MSNModule arguments', () => {
     module.dispose();
   });
 
-  it('splits MSNTransform views into target, anchors and focal views', () => {
-    const views = [0, 1, 2, 3, 4].map(() => tf.zeros([1, 3, 4, 4]) as tf.Tensor4D);
-    const layout = splitMSNViews(views, 3);
-    expect(layout.targets).toBe(views[0]);
-    expect(layout.anchors).toEqual([views[1], views[2]]);
-    expect(layout.focal).toEqual([views[3], views[4]]);
-    expect(splitMSNViews(views.slice(0, 2)).focal).toEqual([]);
-    expect(() => splitMSNViews(views.slice(0, 2), 3)).toThrow(/'views' = "2 views"; expected at least randomViews = 3 views/);
-    tf.dispose(views);
+  it('rejects a batch whose views are not grouped by role or do not match randomViews, naming them', async () => {
+    const module = new MSNModule({ config: TINY_MSN_CONFIG, seed: 2, randomViews: 3 });
+    const context = { globalStep: 0, epoch: 0, learningRate: 1e-3, weightDecay: 0.04 };
+    const batch = randomBatch(5);
+    const flat = [batch.views.target, ...batch.views.anchors, ...batch.views.focal];
+    await expect(module.trainingStep({ views: flat } as never, 0, context)).rejects.toThrow(
+      'MSNModule.trainingStep: invalid argument \'batch.views\' = "an array of 3 views"; expected { target, anchors (randomViews − 1 = 2 tensors), focal }',
+    );
+    await expect(module.trainingStep(batch, 0, context)).rejects.toThrow(/'batch.views' = "anchors: 1"/);
+    tf.dispose(flat);
+    module.dispose();
   });
 
   it('derives distinct, reproducible 32-bit mask seeds from (seed, step)', () => {

@@ -1,5 +1,6 @@
 // @file MSN / PMSN pre-training as a LightningModule: the model, AdamW, the MSN schedules, masks and validation.
 import * as tf from '@tensorflow/tfjs-core';
+import type { MSNViews } from '@msn/data';
 import type { MSNLoss, MSNLossOptions } from '@msn/loss';
 import { ddp, type DistributedMSN } from '../ddp/ddp';
 import type { ProcessGroup } from '../distributed/process-group';
@@ -17,15 +18,39 @@ import type { Schedule } from '../schedules/schedule';
 import type { MSNConfig, MSNConfigInput } from '../msn/msn-config';
 import { MSNModel } from '../msn/msn-model';
 import { msnTrainingStep } from '../msn/msn-training-step';
-import { maskSeedForStep } from './mask-seed';
-import { createMSNCriterion, type MSNCriterionOptions, type PriorOption } from './msn-criterion';
-import { splitMSNViews } from './view-layout';
+import { maskSeedForStep } from '../msn/mask-seed';
+import { createMSNCriterion, type MSNCriterionOptions, type PriorOption } from '../msn/msn-criterion';
 
-/** A training batch: the views of an `MSNTransform` (`@msn/data`'s `DataLoader` batches fit). */
+/** A training batch: the views of an `MSNTransform` by role (`@msn/data`'s `DataLoader` batches fit). */
 export interface MSNModuleBatch {
-  /** `randomViews` random views `[B, 3, S, S]` (view 0 the target, the others anchors), then the focal views. */
-  views: readonly tf.Tensor4D[];
+  /** The target view, the randomViews − 1 anchor views (all `[B, 3, S, S]`) and the focal views. */
+  views: MSNViews<tf.Tensor4D>;
   labels?: tf.Tensor1D;
+}
+
+/** Throws unless `views` holds a target, `randomViews − 1` anchors and an array of focal views, all tensors. */
+function assertBatchViews(caller: string, views: MSNViews<tf.Tensor4D> | undefined, randomViews: number): asserts views is MSNViews<tf.Tensor4D> {
+  const isTensor = (view: unknown) => view instanceof tf.Tensor;
+  const valid =
+    typeof views === 'object' &&
+    views !== null &&
+    isTensor(views.target) &&
+    Array.isArray(views.anchors) &&
+    views.anchors.length === randomViews - 1 &&
+    views.anchors.every(isTensor) &&
+    Array.isArray(views.focal) &&
+    views.focal.every(isTensor);
+  if (!valid) {
+    const value = Array.isArray(views)
+      ? `an array of ${views.length} views`
+      : `anchors: ${Array.isArray(views?.anchors) ? views.anchors.length : typeof views?.anchors}`;
+    throw new InvalidArgumentError({
+      caller,
+      argument: 'batch.views',
+      value,
+      expected: `{ target, anchors (randomViews − 1 = ${randomViews - 1} tensors), focal } as an MSNTransform DataLoader yields`,
+    });
+  }
 }
 
 /** k-NN validation: the labelled reference set the validation batches are classified against. */
@@ -267,7 +292,8 @@ export class MSNModule implements LightningModule<MSNModuleBatch, LabelledBatch>
    * `CollapseMonitor` callback watches.
    */
   async trainingStep(batch: MSNModuleBatch, _batchIndex: number, context: StepContext): Promise<TrainingStepOutput> {
-    const { targets, anchors, focal } = splitMSNViews(batch?.views, this.randomViews);
+    assertBatchViews('MSNModule.trainingStep', batch?.views, this.randomViews);
+    const { target: targets, anchors, focal } = batch.views;
     const step = context.globalStep;
     const momentum = this.schedules.momentum(step);
     const sharpenTemperature = this.schedules.sharpenTemperature(step);

@@ -8,6 +8,7 @@ import type { StoredTensor } from '../../optim/optimizer-state';
 import { constantSchedule } from '../../schedules/constant-schedule';
 import type { TrainerStrategy } from '../trainer-strategy';
 import { SETUP, createModel, readVariables, stepViews, type RunReport } from './equivalence-setup';
+import { groupMSNViews } from '@msn/data';
 
 /** The equivalence experiment's views, step by step: rank r of a world of n gets its interleaved rows of each step. */
 export class EquivalenceViews implements TrainLoader<MSNModuleBatch> {
@@ -19,7 +20,7 @@ export class EquivalenceViews implements TrainLoader<MSNModuleBatch> {
   ) {}
 
   *batches(): Iterable<MSNModuleBatch> {
-    for (let step = 0; step < SETUP.steps; step++) yield { views: stepViews(step, this.rank, this.worldSize) };
+    for (let step = 0; step < SETUP.steps; step++) yield { views: groupMSNViews(stepViews(step, this.rank, this.worldSize), 2) };
   }
 }
 
