@@ -55,5 +55,6 @@ describe('SubsetDataset', () => {
     expect(() => new SubsetDataset(shapes, [0, 30])).toThrow(/invalid argument 'indices' = 30; expected integers in \[0, 29\]/);
     expect(() => new SubsetDataset(shapes, [1, 1])).toThrow(/expected each index once/);
     expect(() => SubsetDataset.random(shapes, 31)).toThrow(/'size' = 31; expected an integer in \[1, 30\]/);
+    expect(() => SubsetDataset.random(shapes, 3, { seed: -1 })).toThrow("SubsetDataset.random: invalid argument 'seed' = -1; expected an integer >= 0");
   });
 });

@@ -1,6 +1,6 @@
 // A view of some images of another dataset (a small-data run, a held-out split), rebuildable in worker threads.
 import { assertIndex, type DatasetSource, type ImageDataset } from './image-dataset';
-import { InvalidArgumentError } from '@msn/errors';
+import { InvalidArgumentError, assertInteger } from '@msn/errors';
 import type { Sample } from './image';
 import { seededPermutation } from './seeded-shuffle';
 
@@ -62,7 +62,9 @@ export class SubsetDataset implements ImageDataset {
         expected: `an integer in [1, ${parent.length}] (the parent's image count)`,
       });
     }
-    const order = seededPermutation(parent.length, options.seed ?? 0);
+    const seed = options.seed ?? 0;
+    assertInteger('SubsetDataset.random', 'seed', seed, 0);
+    const order = seededPermutation(parent.length, seed);
     return new SubsetDataset(
       parent,
       order.slice(0, size).sort((left, right) => left - right),
