@@ -10,7 +10,9 @@ describe('MSN views by role', () => {
   });
 
   it('name a view list shorter than its random views', () => {
-    expect(() => groupMSNViews(['r0'], 2)).toThrow("groupMSNViews: invalid argument 'views' = \"1 views\"; expected at least randomViews = 2 ≥ 1 views");
-    expect(() => groupMSNViews(['r0'], 0)).toThrow(/expected at least randomViews = 0 ≥ 1 views/);
+    expect(() => groupMSNViews(['r0'], 2)).toThrow(
+      `groupMSNViews: invalid argument 'views' = "1 views"; expected at least randomViews = 2 views, with randomViews >= 1`,
+    );
+    expect(() => groupMSNViews(['r0'], 0)).toThrow(/expected at least randomViews = 0 views, with randomViews >= 1/);
   });
 });

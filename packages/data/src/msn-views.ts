@@ -21,7 +21,7 @@ export function groupMSNViews<View>(views: readonly View[], randomViews: number)
       caller: 'groupMSNViews',
       argument: 'views',
       value: `${views.length} views`,
-      expected: `at least randomViews = ${randomViews} ≥ 1 views`,
+      expected: `at least randomViews = ${randomViews} views, with randomViews >= 1`,
     });
   }
   return { target: views[0]!, anchors: views.slice(1, randomViews), focal: views.slice(randomViews) };
