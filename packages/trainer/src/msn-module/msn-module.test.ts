@@ -17,7 +17,6 @@ import type { Metrics } from '../lightning/lightning-module';
 import { Trainer } from '../lightning/trainer';
 import { constantSchedule } from '../schedules/constant-schedule';
 import { msnSchedules } from '../schedules/msn-schedules';
-import { maskSeedForStep } from '../msn/mask-seed';
 import { MSNModule, type MSNModuleBatch } from './msn-module';
 import { TINY_MSN_CONFIG } from './__fixtures__/tiny-msn-config';
 
@@ -291,15 +290,6 @@ describe('MSNModule arguments', () => {
     await expect(module.trainingStep(batch, 0, context)).rejects.toThrow(/'batch.views' = "anchors: 1"/);
     tf.dispose(flat);
     module.dispose();
-  });
-
-  it('derives distinct, reproducible 32-bit mask seeds from (seed, step)', () => {
-    const seeds = new Set<number>();
-    for (const seed of [0, 1, 2 ** 40]) for (let step = 0; step < 200; step++) seeds.add(maskSeedForStep(seed, step));
-    expect(seeds.size).toBe(600);
-    expect(maskSeedForStep(7, 9)).toBe(maskSeedForStep(7, 9));
-    for (const value of seeds) expect(Number.isInteger(value) && value >= 0 && value < 2 ** 32).toBe(true);
-    expect(() => maskSeedForStep(0, -1)).toThrow(/'step' = -1/);
   });
 });
 
