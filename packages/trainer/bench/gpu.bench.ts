@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { MSNLoss } from '@msn/loss';
-import { NORMALIZE_ROWS_KERNEL } from '@msn/vit';
+import { unregisterWebgpuKernels } from '../src/backend/webgpu-kernels/register-webgpu-kernels';
 import { decayEverything, msnTrainingStep, setupTensorflow, type BackendName } from '../src/index';
 import { STEP_SIZES, createBenchModel, repositoryRoot, type StepSizes } from './step-sizes';
 
@@ -88,8 +88,8 @@ for (const name of configNames) {
   for (const backend of backends) {
     // Naming webgpu explicitly allows a software adapter (Mesa); the chosen adapter is printed.
     const choice = await setupTensorflow({ backend, log: false });
-    // --stock-kernels: tfjs's own kernels only (without the fused WGSL LayerNorm), to measure what it gains.
-    if (flag('stock-kernels') && tf.getKernel(NORMALIZE_ROWS_KERNEL, 'webgpu') !== undefined) tf.unregisterKernel(NORMALIZE_ROWS_KERNEL, 'webgpu');
+    // --stock-kernels: tfjs's own kernels only (without our fused LayerNorm, GELU and attention), to measure what they gain.
+    if (flag('stock-kernels')) unregisterWebgpuKernels();
     console.log(`  ${choice.description}`);
     const ours = await timeOurs(config);
     const ratio = torch && 'msPerStep' in torch ? `, ${(ours.medianMs / torch.msPerStep).toFixed(2)}× PyTorch` : '';

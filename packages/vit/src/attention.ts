@@ -2,12 +2,42 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { attentionBackwardKernel, attentionForwardKernel, type AttentionSizes } from './attention-kernels';
 import { simdKernelsAvailable } from './simd-kernels';
+import { hasBackendKernel, runBackendKernel } from './backend-kernel';
 
-// Two implementations with the same results up to float32 rounding: the WebAssembly kernels where tensors live in
-// JavaScript-visible memory (see simd-kernels.ts), tfjs ops elsewhere (e.g. WebGL, where reading a tensor would
-// stall the GPU). `implementation` lets tests run both on the same backend.
+/**
+ * Name of an optional fused kernel for {@link attentionForward}: input `{ projections }` (float32 `[B·L, 3D]`),
+ * attributes {@link AttentionKernelAttributes}, outputs `[probabilities [B·H, M, L], context [B·M, D]]`. A backend that
+ * registers it (the trainer does for webgpu) reads the heads in place, so the head split and merge transposes go too.
+ */
+export const ATTENTION_FORWARD_KERNEL = 'MsnAttentionForward';
 
-/** Which implementation runs the attention products. */
+/**
+ * Name of an optional fused kernel for {@link attentionBackward}: inputs `{ contextGradient, probabilities,
+ * projections }`, attributes {@link AttentionKernelAttributes}, output `[projectionsGradient [B·L, 3D]]`.
+ */
+export const ATTENTION_BACKWARD_KERNEL = 'MsnAttentionBackward';
+
+/** The attributes of the attention kernels: the sizes, with M = `queryLength` always given, and the score scale. */
+export interface AttentionKernelAttributes {
+  batchSize: number;
+  sequenceLength: number;
+  numHeads: number;
+  headDim: number;
+  queryLength: number;
+  scale: number;
+  [name: string]: number;
+}
+
+function kernelAttributes(sizes: AttentionSizes, scale: number): AttentionKernelAttributes {
+  const { batchSize, sequenceLength, numHeads, headDim } = sizes;
+  return { batchSize, sequenceLength, numHeads, headDim, queryLength: sizes.queryLength ?? sequenceLength, scale };
+}
+
+// Three implementations with the same results up to float32 rounding: a kernel the backend registered (the trainer's
+// WGSL for webgpu), the WebAssembly kernels where tensors live in JavaScript-visible memory (see simd-kernels.ts), tfjs
+// ops elsewhere (e.g. WebGL, where reading a tensor would stall the GPU). `implementation` lets tests pick one.
+
+/** Which implementation runs the attention products ('auto': the backend's kernel, else the SIMD kernels, else tfjs). */
 export type AttentionImplementation = 'auto' | 'kernels' | 'tfjs';
 
 export type { AttentionSizes } from './attention-kernels';
@@ -53,6 +83,10 @@ export function attentionForward(
   scale: number,
   implementation: AttentionImplementation = 'auto',
 ): { probabilities: tf.Tensor3D; context: tf.Tensor2D } {
+  if (implementation === 'auto' && hasBackendKernel(ATTENTION_FORWARD_KERNEL)) {
+    const [probabilities, context] = runBackendKernel<[tf.Tensor3D, tf.Tensor2D]>(ATTENTION_FORWARD_KERNEL, { projections }, kernelAttributes(sizes, scale));
+    return { probabilities, context };
+  }
   return tf.tidy(() => {
     if (useKernels(implementation)) return attentionForwardKernel(projections, sizes, scale);
     // torch scales the query before the product.
@@ -74,6 +108,10 @@ export function attentionBackward(
   scale: number,
   implementation: AttentionImplementation = 'auto',
 ): tf.Tensor2D {
+  if (implementation === 'auto' && hasBackendKernel(ATTENTION_BACKWARD_KERNEL)) {
+    const inputs = { contextGradient, probabilities, projections };
+    return runBackendKernel<[tf.Tensor2D]>(ATTENTION_BACKWARD_KERNEL, inputs, kernelAttributes(sizes, scale))[0];
+  }
   return tf.tidy(() => {
     if (useKernels(implementation)) return attentionBackwardKernel(contextGradient, probabilities, projections, sizes, scale);
     const queries = sizes.queryLength ?? sizes.sequenceLength;

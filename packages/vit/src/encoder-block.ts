@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { normalizeRows } from './normalize-rows';
 import { attentionBackward, attentionForward } from './attention';
 import { dropPathScales } from './drop-path';
-import { geluBackward, normalCdf } from './gelu';
+import { geluBackward, geluForward } from './gelu';
 import type { Random } from '@msn/random';
 import { timesTransposedWeight, weightGradients } from './weight-products';
 
@@ -125,7 +125,7 @@ export function encoderBlock(rows: tf.Tensor2D, weights: EncoderBlockWeights, se
     const afterAttention = tf.add(residual, applyScales(affine(context, outProjWeight, outProjBias), attentionScales)) as tf.Tensor2D;
     const second = normalizeRows(afterAttention, layerNormEps);
     const hidden = affine(tf.add(tf.mul(second.normalized, ln2Weight), ln2Bias) as tf.Tensor2D, mlp0Weight, mlp0Bias);
-    const activated = tf.mul(hidden, normalCdf(hidden)) as tf.Tensor2D;
+    const activated = geluForward(hidden);
     const output = tf.add(afterAttention, applyScales(affine(activated, mlp3Weight, mlp3Bias), mlpScales)) as tf.Tensor2D;
     save([
       first.normalized,

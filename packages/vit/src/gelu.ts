@@ -1,5 +1,18 @@
 // Exact (erf) GELU with a closed-form gradient that saves only its input.
 import * as tf from '@tensorflow/tfjs-core';
+import { hasBackendKernel, runBackendKernel } from './backend-kernel';
+
+/**
+ * Name of an optional fused kernel for {@link geluForward}: input `{ x }` (float32), output `[x·Φ(x)]` of x's shape.
+ * A backend that registers it (the trainer does for webgpu) replaces the five-kernel op chain with one dispatch.
+ */
+export const GELU_KERNEL = 'MsnGelu';
+
+/**
+ * Name of an optional fused kernel for {@link geluBackward}: inputs `{ x, dy }` (float32, one shape), outputs
+ * `[x·Φ(x), dy·(Φ(x) + x·φ(x))]`. Used inside custom gradients only, so it needs no gradient of its own.
+ */
+export const GELU_BACKWARD_KERNEL = 'MsnGeluBackward';
 
 const INVERSE_SQRT_2 = Math.SQRT1_2;
 const INVERSE_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
@@ -15,11 +28,21 @@ export function normalCdf<T extends tf.Tensor>(input: T): T {
  * block at no measurable cost (erf is ~3 % of a wasm training step).
  */
 export function geluBackward<T extends tf.Tensor>(input: T, gradient: T): { activated: T; inputGradient: T } {
+  if (hasBackendKernel(GELU_BACKWARD_KERNEL)) {
+    const [activated, inputGradient] = runBackendKernel<[T, T]>(GELU_BACKWARD_KERNEL, { x: input, dy: gradient });
+    return { activated, inputGradient };
+  }
   return tf.tidy(() => {
     const normal = normalCdf(input);
     const density = tf.mul(tf.exp(tf.mul(tf.square(input), -0.5)), INVERSE_SQRT_2PI);
     return { activated: tf.mul(input, normal) as T, inputGradient: tf.mul(gradient, tf.add(normal, tf.mul(input, density))) as T };
   });
+}
+
+/** GELU(x) = x·Φ(x) without a gradient (for custom-gradient ops that save x and call {@link geluBackward}). */
+export function geluForward<T extends tf.Tensor>(input: T): T {
+  if (hasBackendKernel(GELU_KERNEL)) return runBackendKernel<[T]>(GELU_KERNEL, { x: input })[0];
+  return tf.tidy(() => tf.mul(input, normalCdf(input)) as T);
 }
 
 /**
@@ -32,7 +55,7 @@ export function gelu(input: tf.Tensor): tf.Tensor {
     const x = args[0] as tf.Tensor;
     save([x]);
     return {
-      value: tf.mul(x, normalCdf(x)),
+      value: geluForward(x),
       // Temporaries of a custom gradient are otherwise kept until the whole backward pass ends.
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {

@@ -7,6 +7,8 @@ export { resolveViTConfig, vitBase, vitSmall, vitTiny } from './vit-config';
 export type { PositionEmbeddingKind, ViTConfig, ViTConfigInput, ViTInitialization, ViTPresetOverrides } from './vit-config';
 export { MaskedVisionTransformer } from './masked-vision-transformer';
 export { NORMALIZE_ROWS_KERNEL, normalizeRows } from './normalize-rows';
+export { GELU_BACKWARD_KERNEL, GELU_KERNEL } from './gelu';
+export { ATTENTION_BACKWARD_KERNEL, ATTENTION_FORWARD_KERNEL, type AttentionKernelAttributes } from './attention';
 export type { MaskedVisionTransformerOptions, ViTForwardOptions } from './masked-vision-transformer';
 export { sinCosPositionEmbedding } from './sincos-position-embedding';
 export { interpolatePositionEmbedding, positionInterpolationMatrix } from './position-embedding-interpolation';

@@ -1,5 +1,6 @@
 // (x − mean)/√(var + eps) per row of [R, D], and 1/√(var + eps) as [R, 1]: LayerNorm without its affine part.
 import * as tf from '@tensorflow/tfjs-core';
+import { hasBackendKernel, runBackendKernel } from './backend-kernel';
 
 /**
  * Name of an optional fused kernel for {@link normalizeRows}: inputs `{ x }` (float32 `[R, D]`), attribute
@@ -11,9 +12,9 @@ export const NORMALIZE_ROWS_KERNEL = 'MsnNormalizeRows';
 
 /** The normalised rows and their inverse standard deviations (biased variance, as torch's LayerNorm). */
 export function normalizeRows(x: tf.Tensor2D, epsilon: number): { normalized: tf.Tensor2D; inverseStd: tf.Tensor2D } {
-  if (tf.getKernel(NORMALIZE_ROWS_KERNEL, tf.getBackend()) !== undefined) {
-    const [normalized, inverseStd] = tf.engine().runKernel(NORMALIZE_ROWS_KERNEL, { x }, { epsilon }) as tf.Tensor2D[];
-    return { normalized: normalized!, inverseStd: inverseStd! };
+  if (hasBackendKernel(NORMALIZE_ROWS_KERNEL)) {
+    const [normalized, inverseStd] = runBackendKernel<[tf.Tensor2D, tf.Tensor2D]>(NORMALIZE_ROWS_KERNEL, { x }, { epsilon });
+    return { normalized, inverseStd };
   }
   const centered = tf.sub(x, tf.mean(x, 1, true));
   const inverseStd = tf.rsqrt(tf.add(tf.mean(tf.square(centered), 1, true), epsilon)) as tf.Tensor2D;

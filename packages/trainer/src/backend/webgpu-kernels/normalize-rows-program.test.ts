@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { FIXTURE_TOLERANCE, describeEachBackend, expectNoLeakedTensors, expectTensorClose, useBackend } from '@msn/test-utils';
 import { MaskedVisionTransformer, NORMALIZE_ROWS_KERNEL, normalizeRows } from '@msn/vit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { registerWebgpuKernels } from './register-webgpu-kernels';
+import { registerWebgpuKernels, unregisterWebgpuKernels } from './register-webgpu-kernels';
 
 // Rows whose mean (0…7) differs from row to row and exceeds their spread, so a centring bug shows. Every row holds
 // −1 and +1 around its mean, so no row is nearly constant (its normalisation would be float32 rounding on either
@@ -32,7 +32,7 @@ describeEachBackend(process.env.MSN_TEST_WEBGPU === '1' ? ['webgpu'] : [], 'NORM
     await useBackend('webgpu');
     registerWebgpuKernels();
   });
-  afterAll(() => tf.unregisterKernel(NORMALIZE_ROWS_KERNEL, 'webgpu'));
+  afterAll(() => unregisterWebgpuKernels());
 
   // Widths below, at and above the 64-thread workgroup; a row count past one dispatch dimension (65535 workgroups).
   for (const [rows, columns] of [

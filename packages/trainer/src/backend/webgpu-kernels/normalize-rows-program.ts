@@ -4,21 +4,9 @@
 // temporaries per LayerNorm; this is two dispatches (the normalised rows, and the inverse standard deviations).
 // Modelled on tfjs-backend-webgpu's own SoftmaxProgram, whose interface (WebGPUProgram) this implements.
 
-const WORKGROUP_SIZE = 64;
-// WebGPU allows at most 65535 workgroups per dispatch dimension; more rows spill into the second dimension.
-const MAX_WORKGROUPS_PER_DIMENSION = 65535;
+import { FLAT_WORKGROUP_INDEX, flatDispatch, type WebGPUProgramShape } from './webgpu-program';
 
-/** What tfjs-backend-webgpu needs of a program (its `WebGPUProgram`, kept local: the package is optional). */
-export interface WebGPUProgramShape {
-  variableNames: string[];
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number];
-  uniforms: string;
-  getUserCode: () => string;
-}
+const WORKGROUP_SIZE = 64;
 
 /**
  * Normalises each row of `x` `[R, D]`: output `'normalized'` writes (x − μ)·r for every element, output
@@ -26,7 +14,6 @@ export interface WebGPUProgramShape {
  */
 export function normalizeRowsProgram(inputShape: readonly [number, number], output: 'normalized' | 'inverseStd'): WebGPUProgramShape {
   const [rows, columns] = inputShape;
-  const workgroupsX = Math.min(rows, MAX_WORKGROUPS_PER_DIMENSION);
   const write =
     output === 'normalized'
       ? `for (var col = tid; col < cols; col += blockSize) { setOutputAtCoords(row, col, (getX(row, col) - mean) * inverseStd); }`
@@ -36,7 +23,7 @@ export function normalizeRowsProgram(inputShape: readonly [number, number], outp
     outputShape: output === 'normalized' ? [rows, columns] : [rows, 1],
     shaderKey: `msnNormalizeRows_${output}`,
     dispatchLayout: { x: [0, 1] },
-    dispatch: [workgroupsX, Math.ceil(rows / workgroupsX), 1],
+    dispatch: flatDispatch(rows),
     workgroupSize: [WORKGROUP_SIZE, 1, 1],
     uniforms: 'epsilon : f32,',
     getUserCode: () => `
@@ -55,7 +42,7 @@ export function normalizeRowsProgram(inputShape: readonly [number, number], outp
       let rows = uniforms.xShape[0];
       let cols = uniforms.xShape[1];
       // Workgroups past the last row (a partly used second dimension) recompute it and write nothing.
-      let workgroup = index / blockSize;
+      let workgroup = ${FLAT_WORKGROUP_INDEX};
       let row = min(workgroup, rows - 1);
       let tid = i32(localId.x);
 
