@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { FIXTURE_TOLERANCE, describeEachBackend, expectNoLeakedTensors, expectTensorClose, useBackend } from '@msn/test-utils';
 import { MaskedVisionTransformer, NORMALIZE_ROWS_KERNEL, normalizeRows } from '@msn/vit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { onCpu, webgpuUnderTest } from './kernel-test-support';
 import { registerWebgpuKernels, unregisterWebgpuKernels } from './register-webgpu-kernels';
 
 // Rows whose mean (0…7) differs from row to row and exceeds their spread, so a centring bug shows. Every row holds
@@ -16,17 +17,7 @@ function rowsOf(rows: number, columns: number, seed: number): Float32Array {
   });
 }
 
-async function onCpu<T>(run: () => T | Promise<T>): Promise<T> {
-  const previous = tf.getBackend();
-  await tf.setBackend('cpu');
-  try {
-    return await run();
-  } finally {
-    await tf.setBackend(previous);
-  }
-}
-
-describeEachBackend(process.env.MSN_TEST_WEBGPU === '1' ? ['webgpu'] : [], 'NORMALIZE_ROWS_KERNEL on webgpu', () => {
+describeEachBackend(webgpuUnderTest(), 'NORMALIZE_ROWS_KERNEL on webgpu', () => {
   beforeAll(async () => {
     await useBackend('cpu');
     await useBackend('webgpu');
