@@ -1,10 +1,9 @@
 // The fused attention WGSL kernels against attention written with tfjs ops and differentiated by tfjs, on cpu.
 import * as tf from '@tensorflow/tfjs-core';
-import { FIXTURE_TOLERANCE, describeEachBackend, expectNoLeakedTensors, expectTensorClose, useBackend } from '@msn/test-utils';
+import { FIXTURE_TOLERANCE, describeEachBackend, expectNoLeakedTensors, expectTensorClose } from '@msn/test-utils';
 import { ATTENTION_BACKWARD_KERNEL, ATTENTION_FORWARD_KERNEL, type AttentionKernelAttributes } from '@msn/vit';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { onCpu, webgpuUnderTest } from './kernel-test-support';
-import { registerWebgpuKernels, unregisterWebgpuKernels } from './register-webgpu-kernels';
+import { expect, it } from 'vitest';
+import { onCpu, useWebgpuWithOurKernels, webgpuUnderTest } from './kernel-test-support';
 
 // softmax(scale·q·kᵀ)·v per (sample, head) from [B·L, 3D] rows, the first M rows of each sample querying.
 function referenceAttention(projections: tf.Tensor2D, sizes: AttentionKernelAttributes): { probabilities: tf.Tensor; context: tf.Tensor } {
@@ -18,12 +17,7 @@ function referenceAttention(projections: tf.Tensor2D, sizes: AttentionKernelAttr
 }
 
 describeEachBackend(webgpuUnderTest(), 'attention kernels on webgpu', () => {
-  beforeAll(async () => {
-    await useBackend('cpu');
-    await useBackend('webgpu');
-    registerWebgpuKernels();
-  });
-  afterAll(() => unregisterWebgpuKernels());
+  useWebgpuWithOurKernels();
 
   // Sequences shorter and longer than a 64-thread workgroup, query counts that do not fill a block of four, the
   // first-token-only case (M = 1), and heads wider than a workgroup.

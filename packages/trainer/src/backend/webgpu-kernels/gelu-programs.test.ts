@@ -1,20 +1,14 @@
 // The fused GELU WGSL kernels against the cpu backend's op chain.
 import * as tf from '@tensorflow/tfjs-core';
-import { FIXTURE_TOLERANCE, describeEachBackend, expectNoLeakedTensors, expectTensorClose, useBackend } from '@msn/test-utils';
+import { FIXTURE_TOLERANCE, describeEachBackend, expectNoLeakedTensors, expectTensorClose } from '@msn/test-utils';
 import { GELU_BACKWARD_KERNEL, GELU_KERNEL } from '@msn/vit';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { onCpu, webgpuUnderTest } from './kernel-test-support';
-import { registerWebgpuKernels, unregisterWebgpuKernels } from './register-webgpu-kernels';
+import { expect, it } from 'vitest';
+import { onCpu, useWebgpuWithOurKernels, webgpuUnderTest } from './kernel-test-support';
 
 const INVERSE_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 describeEachBackend(webgpuUnderTest(), 'GELU kernels on webgpu', () => {
-  beforeAll(async () => {
-    await useBackend('cpu');
-    await useBackend('webgpu');
-    registerWebgpuKernels();
-  });
-  afterAll(() => unregisterWebgpuKernels());
+  useWebgpuWithOurKernels();
 
   // Sizes below, at and past one 64-thread workgroup, and past one dispatch dimension of workgroups; values past ±4.
   for (const shape of [[7], [8, 8], [130, 70], [1100, 4000]] as const) {

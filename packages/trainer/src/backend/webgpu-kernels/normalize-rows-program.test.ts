@@ -1,10 +1,9 @@
 // The fused LayerNorm-rows WGSL kernel against the cpu backend's op chain, alone and inside a ViT step's gradients.
 import * as tf from '@tensorflow/tfjs-core';
-import { FIXTURE_TOLERANCE, describeEachBackend, expectNoLeakedTensors, expectTensorClose, useBackend } from '@msn/test-utils';
+import { FIXTURE_TOLERANCE, describeEachBackend, expectNoLeakedTensors, expectTensorClose } from '@msn/test-utils';
 import { MaskedVisionTransformer, NORMALIZE_ROWS_KERNEL, normalizeRows } from '@msn/vit';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { onCpu, webgpuUnderTest } from './kernel-test-support';
-import { registerWebgpuKernels, unregisterWebgpuKernels } from './register-webgpu-kernels';
+import { expect, it } from 'vitest';
+import { onCpu, useWebgpuWithOurKernels, webgpuUnderTest } from './kernel-test-support';
 
 // Rows whose mean (0…7) differs from row to row and exceeds their spread, so a centring bug shows. Every row holds
 // −1 and +1 around its mean, so no row is nearly constant (its normalisation would be float32 rounding on either
@@ -18,12 +17,7 @@ function rowsOf(rows: number, columns: number, seed: number): Float32Array {
 }
 
 describeEachBackend(webgpuUnderTest(), 'NORMALIZE_ROWS_KERNEL on webgpu', () => {
-  beforeAll(async () => {
-    await useBackend('cpu');
-    await useBackend('webgpu');
-    registerWebgpuKernels();
-  });
-  afterAll(() => unregisterWebgpuKernels());
+  useWebgpuWithOurKernels();
 
   // Widths below, at and above the 64-thread workgroup; a row count past one dispatch dimension (65535 workgroups).
   for (const [rows, columns] of [

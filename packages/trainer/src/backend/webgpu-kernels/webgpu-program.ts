@@ -23,7 +23,6 @@ export interface WebGPUBackendShape {
     uniforms?: { type: string; data: number[] }[],
   ): tf.TensorInfo;
   disposeData(dataId: object): boolean;
-  device: { limits: { maxComputeInvocationsPerWorkgroup: number; maxComputeWorkgroupsPerDimension: number } };
 }
 
 // WebGPU guarantees 65535 workgroups per dispatch dimension; more spill into the second dimension.
