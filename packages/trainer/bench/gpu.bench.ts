@@ -5,6 +5,7 @@
 //   npx -y pnpm@12.4.2 --filter @msn/trainer bench:gpu -- --tiny --backends webgpu,wasm   # smoke test (Mesa)
 //   npx tsx bench/gpu.bench.ts --configs vit-s16 --steps 10 --warmup 3 --no-torch
 //   npx tsx bench/gpu.bench.ts --stock-kernels                              # without our WGSL kernels
+//   npx tsx bench/gpu.bench.ts --tiled-matmul                               # with our tiled products too
 //
 // Without a GPU, run with DAWN_BACKEND=opengles (Mesa's GL ES through Dawn; a software adapter, slow) — the
 // script names the adapter. PyTorch runs ../shared/reference/torch_msn_step.py (or --torch-script) through
@@ -87,7 +88,7 @@ for (const name of configNames) {
   const torch = withTorch ? timeTorch(config) : undefined;
   for (const backend of backends) {
     // Naming webgpu explicitly allows a software adapter (Mesa); the chosen adapter is printed.
-    const choice = await setupTensorflow({ backend, log: false });
+    const choice = await setupTensorflow({ backend, log: false, webgpuKernels: { tiledMatMul: flag('tiled-matmul') } });
     // --stock-kernels: tfjs's own kernels only (without our fused LayerNorm, GELU and attention), to measure what they gain.
     if (flag('stock-kernels')) unregisterWebgpuKernels();
     console.log(`  ${choice.description}`);

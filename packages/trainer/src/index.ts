@@ -47,6 +47,9 @@ export type {
   MSNViews,
 } from './msn/msn-training-step';
 export { registerGradientFunctions, setupTensorflow } from './backend/setup-tensorflow';
+export { FUSED_KERNEL_NAMES, registerWebgpuKernels, unregisterWebgpuKernels } from './backend/webgpu-kernels/register-webgpu-kernels';
+export type { WebgpuKernelOptions } from './backend/webgpu-kernels/register-webgpu-kernels';
+export type { TiledMatMulOptions } from './backend/webgpu-kernels/tiled-mat-mul-kernels';
 export { maskSeedForStep } from './msn/mask-seed';
 export { createMSNCriterion, probePrior } from './msn/msn-criterion';
 export type { MSNCriterionOptions, PriorOption } from './msn/msn-criterion';

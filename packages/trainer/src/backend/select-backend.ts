@@ -5,7 +5,8 @@ import { BackendUnavailableError, InvalidArgumentError } from '@msn/errors';
 import { enableBlas, type BlasChoice } from './blas/enable-blas';
 import { installDawnGpu } from './dawn-gpu';
 import { watchDeviceErrors } from './webgpu-errors';
-import { registerWebgpuKernels } from './webgpu-kernels/register-webgpu-kernels';
+import { type WebgpuKernelOptions, registerWebgpuKernels } from './webgpu-kernels/register-webgpu-kernels';
+import { tiledMatMulKernelsRegistered } from './webgpu-kernels/tiled-mat-mul-kernels';
 
 /** Backends the trainer can run on, by the name `tf.setBackend` knows them. */
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -67,6 +68,11 @@ export interface SelectBackendOptions {
    * @default process.env.MSN_BLAS_LIBRARY, else `auto`
    */
   blas?: string;
+  /**
+   * Which of our WGSL kernels replace tfjs' own on webgpu (the fused ones by default; the tiled products opt-in).
+   * @default `{ fused: true, tiledMatMul: process.env.MSN_WEBGPU_TILED_MATMUL === '1' }`
+   */
+  webgpuKernels?: WebgpuKernelOptions;
 }
 
 function isNotFound(error: unknown, specifier: string): boolean {
@@ -160,9 +166,7 @@ async function attempt(
       continue;
     }
     await tf.ready();
-    // Our fused WGSL kernels (LayerNorm rows) replace op chains once webgpu is active; registered here, never on import.
     if (name === 'webgpu') {
-      registerWebgpuKernels();
       watchDeviceErrors((tf.backend() as unknown as { device: Parameters<typeof watchDeviceErrors>[0] }).device);
     }
     const version = versionOf(module, specifier) === 'unknown' ? packageVersion(specifier) : versionOf(module, specifier);
@@ -190,8 +194,17 @@ async function attempt(
  * @throws {BackendUnavailableError} when the requested backend is not installed or fails to start, (without a
  *   request) when none can be used, or when a BLAS named by `blas` / `MSN_BLAS_LIBRARY` cannot be loaded.
  */
+function tiledMatMulFromEnvironment(): boolean {
+  const value = process.env.MSN_WEBGPU_TILED_MATMUL;
+  if (value !== undefined && value !== '' && value !== '0' && value !== '1') {
+    throw new InvalidArgumentError({ caller: 'selectBackend', argument: 'MSN_WEBGPU_TILED_MATMUL', value, expected: "'1' (tiled products) or '0'" });
+  }
+  return value === '1';
+}
+
 export async function selectBackend(options: SelectBackendOptions = {}): Promise<BackendChoice> {
   const { backend, log = (line: string) => process.stderr.write(`${line}\n`), importModule = (specifier: string) => import(specifier), blas } = options;
+  const { webgpuKernels = { tiledMatMul: tiledMatMulFromEnvironment() } } = options;
   if (backend !== undefined && !(BACKEND_PREFERENCE as readonly string[]).includes(backend)) {
     throw new InvalidArgumentError({ caller: 'selectBackend', argument: 'backend', value: backend, expected: `one of ${BACKEND_PREFERENCE.join(', ')}` });
   }
@@ -204,6 +217,11 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
       if (name === 'wasm') {
         const outcome = await enableBlas(blas === undefined ? {} : { library: blas });
         choice = { ...choice, blas: outcome.blas, description: choice.description.replace(/\)$/, `, ${outcome.summary})`) };
+      }
+      // Our WGSL kernels replace op chains and stock kernels once webgpu is active; registered here, never on import.
+      if (name === 'webgpu') {
+        registerWebgpuKernels(webgpuKernels);
+        if (tiledMatMulKernelsRegistered()) choice = { ...choice, description: choice.description.replace(/\)$/, ', tiled matrix products)') };
       }
       if (log) log(choice.description);
       return choice;

@@ -3,6 +3,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, describe, expect, it } from 'vitest';
 import { selectBackend } from './select-backend';
 import { setupTensorflow } from './setup-tensorflow';
+import { FUSED_KERNEL_NAMES } from './webgpu-kernels/register-webgpu-kernels';
+import { tiledMatMulKernelsRegistered } from './webgpu-kernels/tiled-mat-mul-kernels';
 
 // Runs on Mesa through Dawn's GL ES backend (no GPU needed); skipped where Dawn finds no adapter at all.
 process.env.DAWN_BACKEND ??= 'opengles';
@@ -19,6 +21,23 @@ describe.skipIf(choice === undefined)('selectBackend webgpu', () => {
   it('activates webgpu and names the adapter', () => {
     expect(tf.getBackend()).toBe('webgpu');
     expect(choice?.description).toMatch(/^backend: webgpu \(tfjs-backend-webgpu 4\.22\.0, adapter .+\)$/);
+  });
+
+  it('registers the fused kernels, and the tiled products only when asked (MSN_WEBGPU_TILED_MATMUL=1)', async () => {
+    expect(FUSED_KERNEL_NAMES.every((name) => tf.getKernel(name, 'webgpu') !== undefined)).toBe(true);
+    expect(tiledMatMulKernelsRegistered()).toBe(false);
+    process.env.MSN_WEBGPU_TILED_MATMUL = '1';
+    try {
+      const tiled = await setupTensorflow({ backend: 'webgpu', log: false });
+      expect(tiled.description).toMatch(/, tiled matrix products\)$/);
+      expect(tiledMatMulKernelsRegistered()).toBe(true);
+      process.env.MSN_WEBGPU_TILED_MATMUL = 'yes';
+      await expect(setupTensorflow({ backend: 'webgpu', log: false })).rejects.toThrow(/MSN_WEBGPU_TILED_MATMUL.*yes.*'1'/);
+    } finally {
+      delete process.env.MSN_WEBGPU_TILED_MATMUL;
+    }
+    await setupTensorflow({ backend: 'webgpu', log: false });
+    expect(tiledMatMulKernelsRegistered()).toBe(false);
   });
 
   it('computes a 128² matmul and its gradient like the cpu backend', async () => {

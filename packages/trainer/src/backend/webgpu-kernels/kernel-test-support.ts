@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@msn/test-utils';
 import { afterAll, beforeAll } from 'vitest';
-import { registerWebgpuKernels, unregisterWebgpuKernels } from './register-webgpu-kernels';
+import { type WebgpuKernelOptions, registerWebgpuKernels, unregisterWebgpuKernels } from './register-webgpu-kernels';
 
 /** `['webgpu']` when MSN_TEST_WEBGPU=1 (CI on Mesa), else none (the suites then leave a skipped entry). */
 export function webgpuUnderTest(): 'webgpu'[] {
@@ -10,11 +10,11 @@ export function webgpuUnderTest(): 'webgpu'[] {
 }
 
 /** Inside a suite: both backends ready, webgpu active with our kernels registered for the suite's duration. */
-export function useWebgpuWithOurKernels(): void {
+export function useWebgpuWithOurKernels(options: WebgpuKernelOptions = {}): void {
   beforeAll(async () => {
     await useBackend('cpu');
     await useBackend('webgpu');
-    registerWebgpuKernels();
+    registerWebgpuKernels(options);
   });
   afterAll(() => unregisterWebgpuKernels());
 }

@@ -16,6 +16,7 @@ import {
 } from './attention-programs';
 import { geluProgram } from './gelu-programs';
 import { normalizeRowsProgram } from './normalize-rows-program';
+import { type TiledMatMulOptions, registerTiledMatMulKernels, restoreStockMatMulKernels } from './tiled-mat-mul-kernels';
 import { float32Input, type WebGPUBackendShape } from './webgpu-program';
 
 /** The fused kernels @msn/vit looks up by name (each replaces an op chain there when registered). */
@@ -96,15 +97,23 @@ function projectionsInput(kernelName: string, inputs: tf.NamedTensorInfoMap, siz
 export interface WebgpuKernelOptions {
   /** The fused LayerNorm, GELU and attention kernels. @default true */
   fused?: boolean;
+  /**
+   * The tiled products in place of webgpu's BatchMatMul and _FusedMatMul. Opt-in until measured on GPUs: on Mesa's
+   * llvmpipe they run at about half the speed of tfjs' own (`bench:gpu-mat-mul` compares both on a device).
+   * @default false
+   */
+  tiledMatMul?: boolean | TiledMatMulOptions;
 }
 
 /**
- * Registers the fused kernels ({@link FUSED_KERNEL_NAMES}; @msn/vit then uses them) for `webgpu`, the active backend; repeated calls re-register with the new options. {@link unregisterWebgpuKernels}
- * restores tfjs' own kernels.
+ * Registers the fused kernels ({@link FUSED_KERNEL_NAMES}; @msn/vit then uses them) and, when asked, the tiled
+ * products for `webgpu`, which must be initialised; repeated calls re-register with the new options.
+ * {@link unregisterWebgpuKernels} restores tfjs' own kernels.
  */
 export function registerWebgpuKernels(options: WebgpuKernelOptions = {}): void {
-  const { fused = true } = options;
+  const { fused = true, tiledMatMul = false } = options;
   unregisterWebgpuKernels();
+  if (tiledMatMul !== false) registerTiledMatMulKernels(tiledMatMul === true ? {} : tiledMatMul);
   if (fused) {
     for (const kernelName of FUSED_KERNEL_NAMES) {
       const kernelFunc = KERNELS[kernelName];
@@ -115,6 +124,7 @@ export function registerWebgpuKernels(options: WebgpuKernelOptions = {}): void {
 
 /** Removes the kernels {@link registerWebgpuKernels} added, so webgpu runs tfjs' own kernels only. */
 export function unregisterWebgpuKernels(): void {
+  restoreStockMatMulKernels();
   for (const kernelName of FUSED_KERNEL_NAMES) {
     if (tf.getKernel(kernelName, 'webgpu') !== undefined) tf.unregisterKernel(kernelName, 'webgpu');
   }
