@@ -3,7 +3,7 @@
 // Why: tfjs-backend-webgpu 4.22's default product (MatMulPackedProgram) computes 32×32 tiles with 64 threads, so
 // every input element is read from memory N/32 + M/32 times; a ViT's linear layers (thousands of rows, widths of
 // 384–1536) are the bulk of a step's arithmetic. 64×64 tiles with 256 threads and 4×4 outputs per thread halve
-// those reads and double the arithmetic per workgroup-memory load. Either operand may be transposed: the tiles are
+// those reads. Either operand may be transposed: the tiles are
 // loaded along whichever axis is contiguous, so flagged products read memory in order too. Each thread owns rows
 // ty + 16i and columns tx + 16j (not a 4×4 block), so neighbouring threads read neighbouring workgroup-memory words
 // and write neighbouring outputs; tile rows are padded to 65 words so the transposing stores do not share a bank.
